@@ -1,0 +1,41 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Action, ActionPlan, ActionPlanItem, Progress
+from .services import progress_sync
+
+
+@admin.register(Action)
+class ActionAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "goal", "parent", "deadline", "deadline_label", "budget"]
+    list_filter = ["goal__domain__strategy", "goal__domain", "actors"]
+    list_select_related = ["goal", "parent"]
+    search_fields = ["text"]
+    raw_id_fields = ["goal", "parent"]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Actors are saved with the related objects, so the rows can follow only now.
+        progress_sync(action_ids=[form.instance.pk])
+
+
+@admin.register(Progress)
+class ProgressAdmin(SimpleHistoryAdmin):
+    list_display = ["action", "institution", "status", "updated_by", "updated_at"]
+    list_filter = ["status", "institution__actor"]
+    list_select_related = ["action", "institution", "updated_by"]
+    search_fields = ["institution__name", "action__text"]
+    raw_id_fields = ["action", "institution", "updated_by"]
+
+
+class ActionPlanItemInline(admin.TabularInline):
+    model = ActionPlanItem
+    extra = 0
+    raw_id_fields = ["action"]
+
+
+@admin.register(ActionPlan)
+class ActionPlanAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "status", "approved_on"]
+    list_filter = ["status"]
+    inlines = [ActionPlanItemInline]

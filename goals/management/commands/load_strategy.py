@@ -1,0 +1,35 @@
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from actions.models import Action
+from goals.models import Goal, Strategy
+from goals.services import strategy_create_from_document
+
+
+class Command(BaseCommand):
+    help = "Load a strategy from a JSON document such as fixtures/strategy_mariagerfjord.json."
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", type=Path)
+
+    def handle(self, *args, path: Path, **options):
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise CommandError(f"Cannot read {path}: {error}") from error
+        existing = Strategy.objects.filter(
+            title=document["title"], municipality=document["municipality"]
+        ).first()
+        if existing:
+            self.stdout.write(f"Strategy already loaded: {existing} (id {existing.pk}).")
+            return
+        strategy = strategy_create_from_document(document=document)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Loaded {strategy}: {strategy.domains.count()} domains, "
+                f"{Goal.objects.filter(domain__strategy=strategy).count()} goals, "
+                f"{Action.objects.filter(goal__domain__strategy=strategy).count()} actions."
+            )
+        )

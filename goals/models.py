@@ -1,0 +1,170 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Strategy(models.Model):
+    """One four-year version of the municipality's pedagogical IT strategy."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ADOPTED = "adopted", _("Adopted")
+        ARCHIVED = "archived", _("Archived")
+
+    title = models.CharField(_("title"), max_length=300)
+    subtitle = models.CharField(_("subtitle"), max_length=300, blank=True)
+    municipality = models.CharField(_("municipality"), max_length=100)
+    introduction = models.TextField(_("introduction"), blank=True)
+    purpose = models.TextField(_("purpose"), blank=True)
+    vision = models.TextField(_("vision"), blank=True)
+    aims_introduction = models.TextField(_("introduction to the aims"), blank=True)
+    foundation = models.TextField(_("foundation"), blank=True)
+    framework = models.TextField(_("framework"), blank=True)
+    principles_introduction = models.TextField(_("introduction to the principles"), blank=True)
+    follow_up = models.TextField(_("further work with the strategy"), blank=True)
+    goals_introduction = models.TextField(_("introduction to goals and actions"), blank=True)
+    approved_by = models.CharField(_("approved by"), max_length=200, blank=True)
+    approved_on = models.DateField(_("approved on"), null=True, blank=True)
+    decision_reference = models.CharField(_("decision reference"), max_length=200, blank=True)
+    period_start = models.DateField(_("period start"), null=True, blank=True)
+    period_end = models.DateField(_("period end"), null=True, blank=True)
+    revision_interval_years = models.PositiveSmallIntegerField(
+        _("revision interval (years)"), default=4
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.DRAFT)
+    previous = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="next_versions",
+        verbose_name=_("previous version"),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-period_start", "-pk"]
+        verbose_name = _("strategy")
+        verbose_name_plural = _("strategies")
+
+    def __str__(self):
+        return self.title
+
+
+class Aim(models.Model):
+    """One of the purpose's aims ("At børn og unge …")."""
+
+    strategy = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="aims")
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    text = models.TextField(_("text"))
+
+    class Meta:
+        ordering = ["strategy", "order", "pk"]
+        verbose_name = _("aim")
+        verbose_name_plural = _("aims")
+
+    def __str__(self):
+        return self.text[:80]
+
+
+class Principle(models.Model):
+    """A municipal guiding principle (pejlemærke) that the strategy supports."""
+
+    strategy = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="principles")
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    text = models.TextField(_("text"))
+
+    class Meta:
+        ordering = ["strategy", "order", "pk"]
+        verbose_name = _("guiding principle")
+        verbose_name_plural = _("guiding principles")
+
+    def __str__(self):
+        return self.text[:80]
+
+
+class Domain(models.Model):
+    strategy = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="domains")
+    name = models.CharField(_("name"), max_length=100)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    introduction = models.TextField(_("introduction"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["strategy", "order", "pk"]
+        verbose_name = _("domain")
+        verbose_name_plural = _("domains")
+        constraints = [
+            models.UniqueConstraint(fields=["strategy", "name"], name="unique_domain_name")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Goal(models.Model):
+    class Scope(models.TextChoices):
+        MUNICIPAL = "municipal", _("Municipal goal")
+        LOCAL = "local", _("Local goal")
+
+    domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="goals")
+    text = models.TextField(_("text"))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    scope = models.CharField(_("scope"), max_length=20, choices=Scope, default=Scope.MUNICIPAL)
+    principles = models.ManyToManyField(
+        Principle, blank=True, related_name="goals", verbose_name=_("guiding principles")
+    )
+    history = HistoricalRecords(m2m_fields=[principles])
+
+    class Meta:
+        ordering = ["domain", "order", "pk"]
+        verbose_name = _("goal")
+        verbose_name_plural = _("goals")
+
+    def __str__(self):
+        return self.text[:80]
+
+
+class Indicator(models.Model):
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="indicators")
+    name = models.CharField(_("name"), max_length=200)
+    unit = models.CharField(_("unit"), max_length=50, blank=True)
+    baseline = models.DecimalField(
+        _("baseline"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    target = models.DecimalField(
+        _("target"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    actors = models.ManyToManyField(
+        "institutions.Actor", blank=True, related_name="indicators", verbose_name=_("reported by")
+    )
+
+    class Meta:
+        ordering = ["goal", "name"]
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+
+    def __str__(self):
+        return self.name
+
+
+class Measurement(models.Model):
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="measurements")
+    institution = models.ForeignKey(
+        "institutions.Institution",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="measurements",
+    )
+    value = models.DecimalField(_("value"), max_digits=12, decimal_places=2)
+    measured_on = models.DateField(_("measured on"))
+
+    class Meta:
+        ordering = ["indicator", "-measured_on"]
+        verbose_name = _("measurement")
+        verbose_name_plural = _("measurements")
+
+    def __str__(self):
+        return f"{self.indicator}: {self.value} ({self.measured_on})"

@@ -1,0 +1,93 @@
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q
+
+from actions.models import Action, Progress
+from institutions.models import Actor
+
+from .models import Domain, Goal, Strategy
+
+
+@dataclass
+class ActionGroup:
+    """The actions of one domain for one set of actors, as the strategy prints them."""
+
+    actors: tuple[Actor, ...]
+    actions: list[Action] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        names = [actor.name for actor in self.actors]
+        if len(names) == 1:
+            return names[0]
+        # "Skole og dagtilbud": later names in lower case, as in running Danish text.
+        return ", ".join([names[0], *(name.lower() for name in names[1:-1])]) + (
+            f" og {names[-1].lower()}"
+        )
+
+
+@dataclass
+class DomainSection:
+    domain: Domain
+    goals: list[Goal]
+    groups: list[ActionGroup]
+    done: int
+    counted: int
+
+
+def strategy_current() -> Strategy | None:
+    """The adopted strategy in force: the newest adopted version."""
+    return Strategy.objects.filter(status=Strategy.Status.ADOPTED).order_by("-pk").first()
+
+
+def actions_with_progress(*, strategy: Strategy):
+    """Actions of a strategy annotated with `done` and `counted` (relevant rows at active
+    institutions), so "x af N" needs no query per action."""
+    active = Q(progress__institution__is_active=True)
+    return (
+        Action.objects.filter(goal__domain__strategy=strategy)
+        .annotate(
+            done=Count("progress", filter=active & Q(progress__status=Progress.Status.DONE)),
+            counted=Count(
+                "progress", filter=active & ~Q(progress__status=Progress.Status.NOT_RELEVANT)
+            ),
+        )
+        .prefetch_related(Prefetch("actors", queryset=Actor.objects.order_by("order", "name")))
+        .order_by("order", "pk")
+    )
+
+
+def strategy_document(*, strategy: Strategy) -> list[DomainSection]:
+    """The strategy's domains with goals and actions grouped by actors, with progress."""
+    domains = list(strategy.domains.prefetch_related("goals__principles"))
+    actions = list(actions_with_progress(strategy=strategy).select_related("goal"))
+
+    children = defaultdict(list)
+    for action in actions:
+        if action.parent_id:
+            children[action.parent_id].append(action)
+    by_domain = defaultdict(list)
+    for action in actions:
+        action.sub_items = children[action.pk]
+        by_domain[action.goal.domain_id].append(action)
+
+    sections = []
+    for domain in domains:
+        groups: dict[tuple[int, ...], ActionGroup] = {}
+        for action in by_domain[domain.pk]:
+            if action.parent_id:
+                continue
+            actors = tuple(action.actors.all())
+            key = tuple(actor.pk for actor in actors)
+            groups.setdefault(key, ActionGroup(actors=actors)).actions.append(action)
+        sections.append(
+            DomainSection(
+                domain=domain,
+                goals=list(domain.goals.all()),
+                groups=list(groups.values()),
+                done=sum(action.done for action in by_domain[domain.pk]),
+                counted=sum(action.counted for action in by_domain[domain.pk]),
+            )
+        )
+    return sections

@@ -1,0 +1,48 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from actions.services import progress_sync
+
+from .models import Actor, Institution, Membership, User
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["institution"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "role", "is_active", "is_superuser"]
+    list_filter = ["role", "is_active", "is_superuser"]
+    search_fields = ["email", "first_name", "last_name"]
+    inlines = [MembershipInline]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Personal info"), {"fields": ["first_name", "last_name", "role"]}),
+        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser"]}),
+        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "role", "password1", "password2"]}),
+    ]
+
+
+@admin.register(Actor)
+class ActorAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "order"]
+    prepopulated_fields = {"code": ["name"]}
+
+
+@admin.register(Institution)
+class InstitutionAdmin(admin.ModelAdmin):
+    list_display = ["name", "actor", "area", "children_count", "is_active"]
+    list_filter = ["actor", "area", "is_active"]
+    search_fields = ["name", "area"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        progress_sync(institution_ids=[obj.pk])

@@ -1,0 +1,111 @@
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person who signs in with their e-mail address."""
+
+    class Role(models.TextChoices):
+        CONSULTANT = "consultant", _("Consultant")
+        COMMITTEE = "committee", _("Committee member")
+        STAFF = "staff", _("Institution staff")
+
+    username = None
+    email = models.EmailField(_("e-mail address"), unique=True)
+    role = models.CharField(_("role"), max_length=20, choices=Role, default=Role.STAFF)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.get_full_name() or self.email
+
+
+class Actor(models.Model):
+    """Who carries out actions: Forvaltning, Skole, Dagtilbud (a municipality may add more)."""
+
+    code = models.SlugField(_("code"), unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("actor")
+        verbose_name_plural = _("actors")
+
+    def __str__(self):
+        return self.name
+
+
+class Institution(models.Model):
+    """A school, a daycare institution, or the administration itself."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    actor = models.ForeignKey(
+        Actor, on_delete=models.PROTECT, related_name="institutions", verbose_name=_("kind")
+    )
+    area = models.CharField(_("area"), max_length=100, blank=True)
+    children_count = models.PositiveIntegerField(_("number of children"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("institution")
+        verbose_name_plural = _("institutions")
+        indexes = [models.Index(fields=["actor", "is_active"])]
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    """A person's role at one institution; a person may belong to several."""
+
+    class Role(models.TextChoices):
+        LEADER = "leader", _("Leader")
+        RESOURCE_PERSON = "resource_person", _("Resource person")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "institution"], name="unique_membership")
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.institution} ({self.get_role_display()})"

@@ -1,0 +1,44 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Report(models.Model):
+    """A requested PDF report; the row, not the task result, is the source of truth."""
+
+    class Kind(models.TextChoices):
+        REVISION = "revision", _("Revision report")
+        ACTION_PLAN = "action_plan", _("Action plan")
+        STATUS = "status", _("Status report")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    parameters = models.JSONField(_("parameters"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    file = models.FileField(_("file"), upload_to="reports/%Y/%m/", blank=True)
+    page_count = models.PositiveIntegerField(_("pages"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="reports",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        indexes = [models.Index(fields=["status", "requested_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.requested_at:%Y-%m-%d %H:%M})"

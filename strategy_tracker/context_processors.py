@@ -1,0 +1,14 @@
+from django.conf import settings
+from django.utils.functional import SimpleLazyObject
+
+from institutions.selectors import user_role_label
+
+
+def site(request):
+    """Names shown in every page's header and footer, and the signed-in person's role."""
+    context = {"site_name": settings.SITE_NAME, "municipality_name": settings.MUNICIPALITY_NAME}
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        # Lazy, so a page that does not show the header costs no query.
+        context["user_role"] = SimpleLazyObject(lambda: user_role_label(user))
+    return context

@@ -1,0 +1,20 @@
+from django import template
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.filter
+def kroner(amount: int | None) -> str:
+    """Whole kroner the Danish way: 160000 → "160.000 kr."."""
+    if amount is None:
+        return ""
+    return _("%(amount)s kr.") % {"amount": f"{amount:,}".replace(",", ".")}
+
+
+@register.filter
+def percent(part: int, whole: int) -> int:
+    """Whole-number percentage of part in whole; 0 when there is nothing to count."""
+    if not whole:
+        return 0
+    return round(100 * part / whole)
