@@ -30,7 +30,7 @@ class Command(BaseCommand):
                     f"{summary.users} users, {summary.progress_changes} progress changes."
                 )
             )
-        self.stdout.write("\nDemo logins (password for all: %s):" % document["password"])
+        self.stdout.write(f"\nDemo logins (password for all: {document['password']}):")
         for user in document["users"]:
             memberships = ", ".join(
                 f"{role} at {name}" for name, role in user.get("memberships", [])

@@ -1,0 +1,45 @@
+# The two commands: `make run` (demo app on http://127.0.0.1:8000) and `make test` (whole suite).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+MO := locale/da/LC_MESSAGES/django.mo
+
+.PHONY: setup run test lint messages clean
+
+setup: $(VENV)/.installed node_modules/.installed $(MO)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(MO): locale/da/LC_MESSAGES/django.po | $(VENV)/.installed
+	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
+
+run: setup
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py setup_demo
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/djlint templates --lint
+	$(BIN)/djlint templates --check
+	$(BIN)/python manage.py makemigrations --check --dry-run -v0
+
+test: lint
+	$(BIN)/pytest
+
+messages: $(VENV)/.installed
+	$(BIN)/python manage.py makemessages -l da --no-location --ignore=.venv --ignore=node_modules
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles db.sqlite3 $(MO)

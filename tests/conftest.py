@@ -1,0 +1,153 @@
+import json
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+
+from actions.services import progress_sync
+from goals.services import strategy_create_from_document
+from institutions.models import Actor, Institution, Membership, User
+
+STRATEGY_FILE = settings.BASE_DIR / "fixtures" / "strategy_mariagerfjord.json"
+PASSWORD = "a-test-password-2026"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- Services: skipped locally when missing, a failure when CI is set -----------------------
+
+
+def _postgres_missing() -> str | None:
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        return "PostgreSQL is not configured (set DATABASE_URL)"
+    return None
+
+
+def _redis_missing() -> str | None:
+    if not settings.REDIS_URL:
+        return "Redis is not configured (set REDIS_URL)"
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        return f"Redis at {settings.REDIS_URL} does not answer: {error}"
+    return None
+
+
+def chromium_path() -> str | None:
+    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+
+
+def _browser_missing() -> str | None:
+    if not chromium_path():
+        return "Chromium is not installed (apt-get install chromium)"
+    return None
+
+
+SERVICE_CHECKS = {
+    "postgres": _postgres_missing,
+    "redis": _redis_missing,
+    "browser": _browser_missing,
+}
+
+
+@pytest.fixture(autouse=True)
+def _require_services(request):
+    for marker, missing in SERVICE_CHECKS.items():
+        if request.node.get_closest_marker(marker) and (problem := missing()):
+            if os.environ.get("CI"):
+                pytest.fail(f"{marker} is required in CI: {problem}")
+            pytest.skip(problem)
+
+
+# --- Data ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def actors(db):
+    """The three actors; created by a data migration, re-made after a flushing test."""
+    defaults = [
+        ("forvaltning", "Forvaltning", 1),
+        ("skole", "Skole", 2),
+        ("dagtilbud", "Dagtilbud", 3),
+    ]
+    return {
+        code: Actor.objects.get_or_create(code=code, defaults={"name": name, "order": order})[0]
+        for code, name, order in defaults
+    }
+
+
+@pytest.fixture
+def strategy(actors):
+    """Mariagerfjord Kommune's real strategy, as shipped in fixtures/."""
+    document = json.loads(STRATEGY_FILE.read_text(encoding="utf-8"))
+    return strategy_create_from_document(document=document)
+
+
+def make_institutions(actors, *, schools: int, daycare: int, prefix: str = "") -> list[Institution]:
+    institutions = Institution.objects.bulk_create(
+        [Institution(name=f"{prefix}Forvaltningen", actor=actors["forvaltning"])]
+        + [Institution(name=f"{prefix}Skole {n}", actor=actors["skole"]) for n in range(schools)]
+        + [
+            Institution(name=f"{prefix}Dagtilbud {n}", actor=actors["dagtilbud"])
+            for n in range(daycare)
+        ]
+    )
+    progress_sync(institution_ids=[institution.pk for institution in institutions])
+    return institutions
+
+
+@pytest.fixture
+def institutions(actors):
+    """The administration, schools A and B, and one daycare institution."""
+    administration = Institution.objects.create(name="Forvaltningen", actor=actors["forvaltning"])
+    school_a = Institution.objects.create(name="Skole A", actor=actors["skole"], area="Hobro")
+    school_b = Institution.objects.create(name="Skole B", actor=actors["skole"], area="Hadsund")
+    daycare = Institution.objects.create(
+        name="Dagtilbud A", actor=actors["dagtilbud"], area="Hobro"
+    )
+    progress_sync()
+    return {
+        "administration": administration,
+        "school_a": school_a,
+        "school_b": school_b,
+        "daycare": daycare,
+    }
+
+
+@pytest.fixture
+def consultant(db):
+    return User.objects.create_user(
+        "konsulent@example.org",
+        PASSWORD,
+        first_name="Karen",
+        last_name="Konsulent",
+        role=User.Role.CONSULTANT,
+    )
+
+
+@pytest.fixture
+def leader_school_a(institutions):
+    user = User.objects.create_user(
+        "leder.a@example.org", PASSWORD, first_name="Lise", last_name="Leder"
+    )
+    Membership.objects.create(
+        user=user, institution=institutions["school_a"], role=Membership.Role.LEADER
+    )
+    return user
+
+
+@pytest.fixture
+def committee_member(db):
+    return User.objects.create_user(
+        "udvalg@example.org",
+        PASSWORD,
+        first_name="Ulla",
+        last_name="Udvalg",
+        role=User.Role.COMMITTEE,
+    )

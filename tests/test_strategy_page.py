@@ -1,0 +1,109 @@
+"""The strategy page shows the whole strategy as a readable document."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from actions.models import Action, Progress
+from tests.conftest import make_institutions
+
+
+def test_anonymous_visitor_is_sent_to_login(client, strategy):
+    response = client.get(reverse("strategy"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_page_shows_all_domains_and_every_action_in_the_seed_words(
+    client, strategy, leader_school_a
+):
+    client.force_login(leader_school_a)
+    response = client.get(reverse("strategy"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    for name in ["Infrastruktur", "Organisering", "Kompetencer", "Læringsteknologi", "Læremidler"]:
+        assert f'-heading">{name}</h2>' in page
+    actions = Action.objects.filter(goal__domain__strategy=strategy)
+    assert actions.count() == 43
+    for text in actions.values_list("text", flat=True):
+        assert text in page
+    assert "Skole og dagtilbud" in page
+    assert "Konkret vil vi:" in page
+
+
+def test_page_is_in_danish(client, strategy, leader_school_a):
+    client.force_login(leader_school_a)
+    response = client.get(reverse("strategy"))
+    assert response["Content-Language"] == "da"
+    assert "Gå til sidens indhold" in response.content.decode()
+    assert "Leder, Skole A" in response.content.decode()
+
+
+def test_progress_counts_leave_out_not_relevant_and_inactive(
+    client, strategy, institutions, consultant
+):
+    action = Action.objects.get(text="prioritere økonomi til investering i læringsteknologier.")
+    Progress.objects.filter(action=action, institution=institutions["school_a"]).update(
+        status=Progress.Status.DONE
+    )
+    Progress.objects.filter(action=action, institution=institutions["school_b"]).update(
+        status=Progress.Status.NOT_RELEVANT, reason="Dækket af nabo-skolen"
+    )
+    client.force_login(consultant)
+    page = client.get(reverse("strategy")).content.decode()
+    # Three rows: one done, one not relevant (out of the denominator), one not started.
+    assert "1 af 2 institutioner udført" in page
+
+    institutions["daycare"].is_active = False
+    institutions["daycare"].save()
+    page = client.get(reverse("strategy")).content.decode()
+    assert "1 af 1 institution udført" in page
+
+
+def test_text_is_shown_literally_never_as_html(client, strategy, institutions, consultant):
+    Action.objects.filter(text="indgå databehandleraftaler ved behov.").update(
+        text='<script>alert("x")</script> <img src=x onerror=alert(1)>'
+    )
+    client.force_login(consultant)
+    page = client.get(reverse("strategy")).content.decode()
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_unknown_strategy_answers_404(client, strategy, consultant):
+    client.force_login(consultant)
+    assert client.get(reverse("strategy_version", args=[strategy.pk + 1000])).status_code == 404
+
+
+def test_without_a_strategy_the_page_says_so(client, consultant):
+    client.force_login(consultant)
+    response = client.get(reverse("strategy"))
+    assert response.status_code == 404
+    assert "Der er endnu ikke vedtaget en strategi" in response.content.decode()
+
+
+def count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_query_count_does_not_grow_with_institutions(client, strategy, actors, consultant):
+    client.force_login(consultant)
+    url = reverse("strategy")
+    make_institutions(actors, schools=2, daycare=3, prefix="Lille ")
+    few = count_queries(client, url)
+    make_institutions(actors, schools=40, daycare=60, prefix="Stor ")
+    many = count_queries(client, url)
+    assert few == many
+
+
+@pytest.mark.django_db
+def test_query_count_is_pinned(
+    client, strategy, institutions, consultant, django_assert_max_num_queries
+):
+    client.force_login(consultant)
+    with django_assert_max_num_queries(12):
+        client.get(reverse("strategy"))
