@@ -4,9 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 MO := locale/da/LC_MESSAGES/django.mo
 
-.PHONY: setup run test lint messages clean
+.PHONY: setup system-packages run test lint messages clean
 
-setup: $(VENV)/.installed node_modules/.installed $(MO)
+setup: system-packages $(VENV)/.installed node_modules/.installed $(MO)
+
+# gettext compiles the Danish catalogue; install it from Debian's packages where it is missing.
+system-packages:
+	@command -v msgfmt >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; }
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

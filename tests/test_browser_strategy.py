@@ -1,0 +1,104 @@
+"""A real Chromium reads the strategy page: sign-in, keyboard, phone width and axe-core."""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from tests.conftest import PASSWORD, chromium_path
+
+AXE_SCRIPT = settings.BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test
+    # body are still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path(),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="da-DK")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def sign_in(page, live_server, email):
+    page.goto(live_server.url + reverse("strategy"))
+    page.get_by_label("E-mailadresse").fill(email)
+    page.get_by_label("Adgangskode").fill(PASSWORD)
+    page.get_by_role("button", name="Log ind").click()
+    page.wait_for_url(f"**{reverse('strategy')}")
+
+
+def axe_violations(page) -> list[dict]:
+    page.add_script_tag(path=str(AXE_SCRIPT))
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+    )
+    return [
+        {"id": violation["id"], "nodes": [node["target"] for node in violation["nodes"]]}
+        for violation in result["violations"]
+    ]
+
+
+def test_leader_signs_in_and_reads_the_strategy(page, live_server, strategy, leader_school_a):
+    sign_in(page, live_server, leader_school_a.email)
+    headings = page.locator("section.domain h2").all_inner_texts()
+    assert headings == ["Infrastruktur", "Organisering", "Kompetencer", "Læringsteknologi",
+                        "Læremidler"]
+    assert page.locator("li.action").count() == 43
+    assert "Leder, Skole A" in page.locator("header").inner_text()
+
+
+def test_strategy_page_has_no_wcag_violations(page, live_server, strategy, leader_school_a):
+    sign_in(page, live_server, leader_school_a.email)
+    assert axe_violations(page) == []
+
+
+def test_strategy_page_has_no_wcag_violations_on_a_phone(
+    page, live_server, strategy, leader_school_a
+):
+    page.set_viewport_size({"width": 360, "height": 740})
+    sign_in(page, live_server, leader_school_a.email)
+    assert axe_violations(page) == []
+    # Nothing wider than the screen: no sideways scrolling on a phone.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert page.get_by_role("button", name="Log ud").is_visible()
+
+
+def test_login_page_has_no_wcag_violations(page, live_server, db):
+    page.goto(live_server.url + reverse("login"))
+    assert axe_violations(page) == []
+
+
+def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_the_content(
+    page, live_server, strategy, leader_school_a
+):
+    sign_in(page, live_server, leader_school_a.email)
+    page.keyboard.press("Tab")
+    skip = page.locator(":focus")
+    assert skip.inner_text() == "Gå til sidens indhold"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main-content"

@@ -1,0 +1,81 @@
+"""docker-compose.yml, .env.example and the settings agree with the project."""
+
+import importlib
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+import yaml
+from django.conf import settings
+from django.urls import resolve
+
+COMPOSE = yaml.safe_load((settings.BASE_DIR / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+
+
+def test_compose_has_the_production_services_with_health_checks():
+    assert set(SERVICES) == {"web", "worker", "beat", "postgres", "redis"}
+    for name, service in SERVICES.items():
+        assert "healthcheck" in service, f"{name} has no health check"
+
+
+@pytest.mark.parametrize("name", ["web", "worker", "beat"])
+def test_app_service_commands_name_things_that_exist(name):
+    service = SERVICES[name]
+    assert (settings.BASE_DIR / service["build"] / "Dockerfile").exists()
+    command = service["command"]
+    for module in re.findall(r"gunicorn ([\w.]+)", command):
+        assert hasattr(importlib.import_module(module), "application")
+    for package in re.findall(r"celery -A ([\w.]+)", command):
+        assert importlib.import_module(f"{package}.celery").app.main == "strategy_tracker"
+    if "manage.py" in command:
+        assert (settings.BASE_DIR / "manage.py").exists()
+
+
+def test_web_health_check_url_exists_and_needs_no_login(client, db):
+    check = " ".join(SERVICES["web"]["healthcheck"]["test"])
+    path = re.search(r"http://127\.0\.0\.1:8000(/[\w/-]*)", check).group(1)
+    resolve(path)
+    assert client.get(path).status_code == 200
+
+
+def test_env_example_lists_every_variable_the_settings_read():
+    source = (settings.BASE_DIR / "strategy_tracker" / "settings.py").read_text()
+    read = set(re.findall(r'env_\w+\("([A-Z_]+)"', source))
+    example = {
+        line.split("=", 1)[0]
+        for line in (settings.BASE_DIR / ".env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    }
+    assert read - example == set()
+    assert read
+
+
+def start_django(**env) -> subprocess.CompletedProcess:
+    clean = {key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "DEBUG"}}
+    return subprocess.run(  # noqa: S603 - our own interpreter and settings
+        [sys.executable, "-c", "import django; django.setup()"],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "strategy_tracker.settings", **env},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_production_mode_without_secret_key_refuses_to_start():
+    result = start_django(DEBUG="false")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_mode_with_secret_key_starts():
+    assert start_django(DEBUG="false", SECRET_KEY="x" * 50).returncode == 0
+
+
+def test_a_malformed_setting_fails_loudly():
+    result = start_django(DEBUG="maybe")
+    assert result.returncode != 0
+    assert "DEBUG must be true or false" in result.stderr
