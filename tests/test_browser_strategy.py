@@ -66,8 +66,13 @@ def axe_violations(page) -> list[dict]:
 def test_leader_signs_in_and_reads_the_strategy(page, live_server, strategy, leader_school_a):
     sign_in(page, live_server, leader_school_a.email)
     headings = page.locator("section.domain h2").all_inner_texts()
-    assert headings == ["Infrastruktur", "Organisering", "Kompetencer", "Læringsteknologi",
-                        "Læremidler"]
+    assert headings == [
+        "Infrastruktur",
+        "Organisering",
+        "Kompetencer",
+        "Læringsteknologi",
+        "Læremidler",
+    ]
     assert page.locator("li.action").count() == 43
     assert "Leder, Skole A" in page.locator("header").inner_text()
 

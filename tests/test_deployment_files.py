@@ -55,7 +55,7 @@ def test_env_example_lists_every_variable_the_settings_read():
 
 def start_django(**env) -> subprocess.CompletedProcess:
     clean = {key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "DEBUG"}}
-    return subprocess.run(  # noqa: S603 - our own interpreter and settings
+    return subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
         env={**clean, "DJANGO_SETTINGS_MODULE": "strategy_tracker.settings", **env},
         cwd=settings.BASE_DIR,
