@@ -120,34 +120,31 @@ def institutions(actors):
     }
 
 
-@pytest.fixture
-def consultant(db):
-    return User.objects.create_user(
-        "konsulent@example.org",
-        PASSWORD,
-        first_name="Karen",
-        last_name="Konsulent",
-        role=User.Role.CONSULTANT,
-    )
-
-
-@pytest.fixture
-def leader_school_a(institutions):
+def make_person(email: str, name: str, role: str = User.Role.STAFF, **memberships) -> User:
+    """A person with the test password; `memberships` maps an institution to a role."""
+    first_name, last_name = name.split(" ", 1)
     user = User.objects.create_user(
-        "leder.a@example.org", PASSWORD, first_name="Lise", last_name="Leder"
+        email, PASSWORD, first_name=first_name, last_name=last_name, role=role
     )
-    Membership.objects.create(
-        user=user, institution=institutions["school_a"], role=Membership.Role.LEADER
-    )
+    for institution, membership_role in memberships.values():
+        Membership.objects.create(user=user, institution=institution, role=membership_role)
     return user
 
 
 @pytest.fixture
-def committee_member(db):
-    return User.objects.create_user(
-        "udvalg@example.org",
-        PASSWORD,
-        first_name="Ulla",
-        last_name="Udvalg",
-        role=User.Role.COMMITTEE,
+def consultant(db):
+    return make_person("konsulent@example.org", "Karen Konsulent", User.Role.CONSULTANT)
+
+
+@pytest.fixture
+def leader_school_a(institutions):
+    return make_person(
+        "leder.a@example.org",
+        "Lise Leder",
+        school=(institutions["school_a"], Membership.Role.LEADER),
     )
+
+
+@pytest.fixture
+def committee_member(db):
+    return make_person("udvalg@example.org", "Ulla Udvalg", User.Role.COMMITTEE)
