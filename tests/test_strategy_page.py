@@ -107,3 +107,22 @@ def test_query_count_is_pinned(
     client.force_login(consultant)
     with django_assert_max_num_queries(12):
         client.get(reverse("strategy"))
+
+
+def test_not_found_page_is_danish(client, consultant):
+    client.force_login(consultant)
+    response = client.get("/findes-ikke/")
+    assert response.status_code == 404
+    assert "Siden findes ikke" in response.content.decode()
+
+
+def test_load_strategy_refuses_a_broken_document(tmp_path, actors):
+    from django.core.management import CommandError, call_command
+
+    from goals.models import Strategy
+
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"title": "Halv", "municipality": "X", "domains": [{"name": "D"}]}')
+    with pytest.raises(CommandError, match="is not a strategy document"):
+        call_command("load_strategy", broken)
+    assert not Strategy.objects.exists()

@@ -1,6 +1,7 @@
 import json
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from actions.models import Action
@@ -20,12 +21,15 @@ class Command(BaseCommand):
         except (OSError, ValueError) as error:
             raise CommandError(f"Cannot read {path}: {error}") from error
         existing = Strategy.objects.filter(
-            title=document["title"], municipality=document["municipality"]
+            title=document.get("title"), municipality=document.get("municipality")
         ).first()
         if existing:
             self.stdout.write(f"Strategy already loaded: {existing} (id {existing.pk}).")
             return
-        strategy = strategy_create_from_document(document=document)
+        try:
+            strategy = strategy_create_from_document(document=document)
+        except (KeyError, IndexError, TypeError, ValidationError) as error:
+            raise CommandError(f"{path} is not a strategy document: {error!r}") from error
         self.stdout.write(
             self.style.SUCCESS(
                 f"Loaded {strategy}: {strategy.domains.count()} domains, "
