@@ -2,6 +2,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q
+from django.utils.translation import gettext as _
 
 from actions.models import Action, Progress
 from institutions.models import Actor
@@ -18,13 +19,12 @@ class ActionGroup:
 
     @property
     def label(self) -> str:
-        names = [actor.name for actor in self.actors]
-        if len(names) == 1:
-            return names[0]
-        # "Skole og dagtilbud": later names in lower case, as in running Danish text.
-        return ", ".join([names[0], *(name.lower() for name in names[1:-1])]) + (
-            f" og {names[-1].lower()}"
-        )
+        """ "Skole og dagtilbud": later names in lower case, as in running text."""
+        first, *rest = [actor.name for actor in self.actors]
+        if not rest:
+            return first
+        *middle, last = [name.lower() for name in rest]
+        return _("%(names)s and %(last)s") % {"names": ", ".join([first, *middle]), "last": last}
 
 
 @dataclass
