@@ -4,6 +4,7 @@ import shutil
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 
 from actions.services import progress_sync
 from goals.services import strategy_create_from_document
@@ -16,6 +17,12 @@ PASSWORD = "a-test-password-2026"
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Login rate limits live in the cache; each test starts with none used."""
+    cache.clear()
 
 
 # --- Services: skipped locally when missing, a failure when CI is set -----------------------

@@ -46,8 +46,8 @@ def page(browser):
 
 def sign_in(page, live_server, email):
     page.goto(live_server.url + reverse("strategy"))
-    page.get_by_label("E-mailadresse").fill(email)
-    page.get_by_label("Adgangskode").fill(PASSWORD)
+    page.get_by_label("E-mail", exact=True).fill(email)
+    page.get_by_label("Adgangskode", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Log ind").click()
     page.wait_for_url(f"**{reverse('strategy')}")
 
@@ -94,7 +94,7 @@ def test_strategy_page_has_no_wcag_violations_on_a_phone(
 
 
 def test_login_page_has_no_wcag_violations(page, live_server, db):
-    page.goto(live_server.url + reverse("login"))
+    page.goto(live_server.url + reverse("account_login"))
     assert axe_violations(page) == []
 
 

@@ -12,7 +12,7 @@ from tests.conftest import make_institutions
 def test_anonymous_visitor_is_sent_to_login(client, strategy):
     response = client.get(reverse("strategy"))
     assert response.status_code == 302
-    assert response.url.startswith(reverse("login"))
+    assert response.url.startswith(reverse("account_login"))
 
 
 def test_page_shows_all_domains_and_every_action_in_the_seed_words(

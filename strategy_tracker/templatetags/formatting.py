@@ -18,3 +18,9 @@ def percent(part: int, whole: int) -> int:
     if not whole:
         return 0
     return round(100 * part / whole)
+
+
+@register.filter
+def with_class(field, css_class: str):
+    """Render a bound form field with the design system's CSS class on its widget."""
+    return field.as_widget(attrs={"class": css_class})
