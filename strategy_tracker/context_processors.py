@@ -3,6 +3,8 @@ from django.utils.functional import SimpleLazyObject
 
 from institutions.selectors import user_role_label
 
+from .permissions import is_consultant
+
 
 def site(request):
     """Names shown in every page's header and footer, and the signed-in person's role."""
@@ -11,4 +13,5 @@ def site(request):
     if user is not None and user.is_authenticated:
         # Lazy, so a page that does not show the header costs no query.
         context["user_role"] = SimpleLazyObject(lambda: user_role_label(user))
+        context["is_consultant"] = is_consultant(user)
     return context

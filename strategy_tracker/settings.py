@@ -56,7 +56,7 @@ SITE_NAME = env_str("SITE_NAME", "Strategitrackeren")
 MUNICIPALITY_NAME = env_str("MUNICIPALITY_NAME", "Mariagerfjord Kommune")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "strategy_tracker.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView, TemplateView
 
 from goals import views as goal_views
+from institutions import views as institution_views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="strategy"), name="home"),
@@ -13,6 +14,17 @@ urlpatterns = [
         "tilgaengelighed/",
         login_not_required(TemplateView.as_view(template_name="accessibility.html")),
         name="accessibility",
+    ),
+    path("institutioner/", institution_views.institution_list, name="institution_list"),
+    path("institutioner/ny/", institution_views.institution_edit, name="institution_create"),
+    path("institutioner/<int:pk>/", institution_views.institution_edit, name="institution_edit"),
+    path("personer/", institution_views.person_list, name="person_list"),
+    path("personer/ny/", institution_views.person_edit, name="person_create"),
+    path("personer/<int:pk>/", institution_views.person_edit, name="person_edit"),
+    path(
+        "personer/<int:pk>/deaktiver/",
+        institution_views.person_deactivate_view,
+        name="person_deactivate",
     ),
     path("konto/", include("allauth.urls")),
     path("admin/", admin.site.urls),

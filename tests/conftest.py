@@ -138,9 +138,17 @@ def make_person(email: str, name: str, role: str = User.Role.STAFF, **membership
     return user
 
 
+def with_totp(user: User) -> User:
+    """Give a person two-factor authentication, as consultants must have before editing."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    TOTP.activate(user, generate_totp_secret())
+    return user
+
+
 @pytest.fixture
 def consultant(db):
-    return make_person("konsulent@example.org", "Karen Konsulent", User.Role.CONSULTANT)
+    return with_totp(make_person("konsulent@example.org", "Karen Konsulent", User.Role.CONSULTANT))
 
 
 @pytest.fixture

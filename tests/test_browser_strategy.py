@@ -4,6 +4,7 @@ import os
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import PASSWORD, chromium_path
@@ -107,3 +108,38 @@ def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_the_content(
     assert skip.inner_text() == "Gå til sidens indhold"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main-content"
+
+
+def use_session_of(page, live_server, user):
+    """Sign the browser in as `user` by handing it a session made by the test client."""
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    "url_name", ["institution_list", "institution_create", "person_list", "person_create"]
+)
+def test_consultant_pages_have_no_wcag_violations(
+    page, live_server, consultant, institutions, url_name
+):
+    use_session_of(page, live_server, consultant)
+    page.goto(live_server.url + reverse(url_name))
+    assert page.locator("h1").is_visible()
+    assert axe_violations(page) == []
+
+
+def test_form_errors_have_no_wcag_violations(page, live_server, consultant, institutions):
+    use_session_of(page, live_server, consultant)
+    page.goto(live_server.url + reverse("person_create"))
+    page.get_by_role("button", name="Send invitation").click()
+    assert page.locator(".form-error-message").count() >= 1
+    assert axe_violations(page) == []

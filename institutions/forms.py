@@ -1,0 +1,45 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Institution, Membership, User
+
+
+class InstitutionForm(forms.ModelForm):
+    class Meta:
+        model = Institution
+        fields = ["name", "actor", "area", "children_count", "is_active"]
+
+
+class PersonForm(forms.ModelForm):
+    institutions = forms.ModelMultipleChoiceField(
+        label=_("Institutions"),
+        queryset=Institution.objects.select_related("actor").order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    membership_role = forms.ChoiceField(
+        label=_("Role at the institutions"),
+        choices=[("", "—"), *Membership.Role.choices],
+        required=False,
+    )
+
+    class Meta:
+        model = User
+        fields = ["email", "first_name", "last_name", "role"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            memberships = list(self.instance.memberships.all())
+            self.initial["institutions"] = [m.institution_id for m in memberships]
+            if memberships:
+                self.initial["membership_role"] = memberships[0].role
+
+    def clean(self):
+        cleaned = super().clean()
+        institutions = cleaned.get("institutions")
+        if cleaned.get("role") == User.Role.STAFF and not institutions:
+            self.add_error("institutions", _("Choose the institutions this person works for."))
+        if institutions and not cleaned.get("membership_role"):
+            self.add_error("membership_role", _("Choose the person's role at the institutions."))
+        return cleaned

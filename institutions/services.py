@@ -1,0 +1,80 @@
+from allauth.account.forms import default_token_generator
+from allauth.account.utils import user_pk_to_url_str
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from actions.services import progress_sync
+
+from .models import Institution, Membership, User
+
+
+@transaction.atomic
+def institution_save(*, institution: Institution) -> Institution:
+    """Create or change an institution; its progress rows follow its kind."""
+    institution.full_clean()
+    institution.save()
+    progress_sync(institution_ids=[institution.pk])
+    return institution
+
+
+def _memberships_set(*, user: User, institutions, role: str) -> None:
+    Membership.objects.filter(user=user).exclude(institution__in=institutions).delete()
+    for institution in institutions:
+        Membership.objects.update_or_create(
+            user=user, institution=institution, defaults={"role": role}
+        )
+
+
+@transaction.atomic
+def person_invite(
+    *, person: User, institutions, membership_role: str, invited_by: User, base_url: str
+) -> User:
+    """Create a person who sets their own password through a one-time link sent by e-mail."""
+    person.set_unusable_password()
+    person.full_clean()
+    person.save()
+    _memberships_set(user=person, institutions=institutions, role=membership_role)
+    transaction.on_commit(
+        lambda: invitation_send(person=person, invited_by=invited_by, base_url=base_url)
+    )
+    return person
+
+
+@transaction.atomic
+def person_update(*, person: User, institutions, membership_role: str) -> User:
+    person.full_clean()
+    person.save()
+    _memberships_set(user=person, institutions=institutions, role=membership_role)
+    return person
+
+
+@transaction.atomic
+def person_deactivate(*, person: User) -> User:
+    """Stop a person signing in. Their sessions end at once: an inactive user's session
+    no longer authenticates."""
+    person.is_active = False
+    person.save(update_fields=["is_active"])
+    return person
+
+
+def invitation_send(*, person: User, invited_by: User, base_url: str) -> None:
+    """E-mail a link that lets the person choose a password once."""
+    key = f"{user_pk_to_url_str(person)}-{default_token_generator.make_token(person)}"
+    uidb36, token = key.split("-", 1)
+    path = reverse("account_reset_password_from_key", kwargs={"uidb36": uidb36, "key": token})
+    context = {
+        "person": person,
+        "invited_by": invited_by,
+        "link": base_url + path,
+        "site_name": settings.SITE_NAME,
+        "municipality_name": settings.MUNICIPALITY_NAME,
+    }
+    send_mail(
+        subject=render_to_string("institutions/email/invitation_subject.txt", context).strip(),
+        message=render_to_string("institutions/email/invitation_message.txt", context),
+        from_email=None,
+        recipient_list=[person.email],
+    )

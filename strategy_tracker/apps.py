@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+
+
+class StrategyTrackerConfig(AppConfig):
+    default = True
+    name = "strategy_tracker"
+
+
+class AdminConfig(admin_apps.AdminConfig):
+    """Django admin with our AdminSite (two-factor rule)."""
+
+    default = False
+    default_site = "strategy_tracker.admin.AdminSite"

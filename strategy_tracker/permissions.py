@@ -1,0 +1,72 @@
+"""Who may do what. Every view asks here; no view decides access on its own.
+
+Roles (DESIGN.md §4): anonymous people are sent to sign-in by LoginRequiredMiddleware; committee
+members read; leaders and resource persons act for their own institutions; consultants and
+superusers edit everything, once they have two-factor authentication.
+"""
+
+from functools import wraps
+
+from allauth.account.authentication import get_authentication_records
+from allauth.mfa.utils import is_mfa_enabled
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from institutions.models import Institution, User
+
+
+def is_consultant(user: User) -> bool:
+    return user.is_active and (user.is_superuser or user.role == User.Role.CONSULTANT)
+
+
+def signed_in_with_sso(request) -> bool:
+    return any(
+        record.get("method") == "socialaccount"
+        for record in get_authentication_records(request, request.user)
+    )
+
+
+def needs_mfa_setup(request) -> bool:
+    """Consultants and superusers must have two-factor authentication before they edit,
+    unless this session was opened through the municipality's single sign-on."""
+    user = request.user
+    return is_consultant(user) and not signed_in_with_sso(request) and not is_mfa_enabled(user)
+
+
+def mfa_setup_redirect(request):
+    """Send a consultant without two-factor authentication to set it up first."""
+    messages.warning(request, _("Set up two-factor authentication before you edit anything."))
+    return redirect("mfa_activate_totp")
+
+
+def consultant_required(view):
+    """Let consultants (with two-factor authentication) through; refuse everyone else."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not is_consultant(request.user):
+            raise PermissionDenied(_("Only consultants may do this."))
+        if needs_mfa_setup(request):
+            return mfa_setup_redirect(request)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def institutions_for(user: User) -> QuerySet[Institution]:
+    """The institutions a person acts for: all for consultants, their own for staff."""
+    if is_consultant(user):
+        return Institution.objects.all()
+    return Institution.objects.filter(memberships__user=user)
+
+
+def institution_for(user: User, pk: int) -> Institution:
+    """The institution if the person acts for it; otherwise 404, so existence does not leak."""
+    try:
+        return institutions_for(user).get(pk=pk)
+    except Institution.DoesNotExist:
+        raise Http404 from None
