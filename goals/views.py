@@ -1,9 +1,11 @@
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
 
 from .models import Strategy
 from .selectors import strategy_current, strategy_document
 
 
+@require_GET
 def strategy_detail(request, pk=None):
     """The whole strategy as a readable document, with each action's progress."""
     strategy = strategy_current() if pk is None else get_object_or_404(Strategy, pk=pk)

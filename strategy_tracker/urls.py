@@ -12,7 +12,11 @@ urlpatterns = [
     path("strategi/<int:pk>/", goal_views.strategy_detail, name="strategy_version"),
     path(
         "tilgaengelighed/",
-        login_not_required(TemplateView.as_view(template_name="accessibility.html")),
+        login_not_required(
+            TemplateView.as_view(
+                template_name="accessibility.html", http_method_names=["get", "head"]
+            )
+        ),
         name="accessibility",
     ),
     path("institutioner/", institution_views.institution_list, name="institution_list"),

@@ -1,0 +1,240 @@
+"""Every URL of the project, for every role: the status each gets, and that refused writes
+change nothing. Adding a URL without an entry here fails `test_every_url_has_an_entry`."""
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from institutions.models import Institution, Membership, User
+from tests.conftest import make_person, with_totp
+
+ROLES = ["anonymous", "committee", "leader_a", "leader_b", "resource_a", "consultant", "superuser"]
+
+
+def all_routes(patterns=None, prefix="", namespace=""):
+    """(route, full name) for every URL pattern, following includes."""
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from all_routes(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            # Admin's catch-all has no name; it is reached by any unknown admin path.
+            yield prefix + str(pattern.pattern), namespace + (pattern.name or "catch_all")
+
+
+@pytest.fixture
+def people(institutions):
+    school_a, school_b = institutions["school_a"], institutions["school_b"]
+    superuser = User.objects.create_superuser("super@example.org", "x")
+    return {
+        "anonymous": None,
+        "committee": make_person("udvalg@example.org", "Ulla Udvalg", User.Role.COMMITTEE),
+        "leader_a": make_person(
+            "leder.a@example.org", "Lise Leder", a=(school_a, Membership.Role.LEADER)
+        ),
+        "leader_b": make_person(
+            "leder.b@example.org", "Bo Leder", b=(school_b, Membership.Role.LEADER)
+        ),
+        "resource_a": make_person(
+            "ressource.a@example.org",
+            "Rie Ressource",
+            a=(school_a, Membership.Role.RESOURCE_PERSON),
+        ),
+        "consultant": with_totp(
+            make_person("konsulent@example.org", "Karen Konsulent", User.Role.CONSULTANT)
+        ),
+        "superuser": with_totp(superuser),
+    }
+
+
+def client_for(user):
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+# GET status per role, in the order of ROLES. Django admin's own URLs follow one rule below.
+GET = {
+    "home": [302, 302, 302, 302, 302, 302, 302],
+    "strategy": [302, 200, 200, 200, 200, 200, 200],
+    "strategy_version": [302, 200, 200, 200, 200, 200, 200],
+    "accessibility": [200, 200, 200, 200, 200, 200, 200],
+    "institution_list": [302, 403, 403, 403, 403, 200, 200],
+    "institution_create": [302, 403, 403, 403, 403, 200, 200],
+    "institution_edit": [302, 403, 403, 403, 403, 200, 200],
+    "person_list": [302, 403, 403, 403, 403, 200, 200],
+    "person_create": [302, 403, 403, 403, 403, 200, 200],
+    "person_edit": [302, 403, 403, 403, 403, 200, 200],
+    "person_deactivate": [302, 403, 403, 403, 403, 405, 405],
+    "account_login": [200, 302, 302, 302, 302, 302, 302],
+    "account_logout": [302, 200, 200, 200, 200, 200, 200],
+    "account_inactive": [200, 200, 200, 200, 200, 200, 200],
+    "account_signup": [200, 302, 302, 302, 302, 302, 302],
+    "account_reauthenticate": [302, 200, 200, 200, 200, 200, 200],
+    "account_email": [302, 200, 200, 200, 200, 200, 200],
+    "account_email_verification_sent": [200, 200, 200, 200, 200, 200, 200],
+    "account_change_password": [302, 200, 200, 200, 200, 200, 200],
+    "account_set_password": [302, 302, 302, 302, 302, 302, 302],
+    "account_reset_password": [200, 200, 200, 200, 200, 200, 200],
+    "account_confirm_login_code": [302, 302, 302, 302, 302, 302, 302],
+    "account_confirm_email": [200, 200, 200, 200, 200, 200, 200],
+    "account_reset_password_from_key_done": [200, 200, 200, 200, 200, 200, 200],
+    "account_reset_password_from_key": [200, 200, 200, 200, 200, 200, 200],
+    "account_reset_password_done": [200, 200, 200, 200, 200, 200, 200],
+    "mfa_index": [302, 200, 200, 200, 200, 200, 200],
+    "mfa_authenticate": [302, 302, 302, 302, 302, 302, 302],
+    "mfa_reauthenticate": [302, 302, 302, 302, 302, 200, 200],
+    "mfa_activate_totp": [302, 302, 302, 302, 302, 302, 302],
+    "mfa_deactivate_totp": [302, 404, 404, 404, 404, 302, 302],
+    "mfa_view_recovery_codes": [302, 404, 404, 404, 404, 404, 404],
+    "mfa_generate_recovery_codes": [302, 302, 302, 302, 302, 302, 302],
+    "mfa_download_recovery_codes": [302, 404, 404, 404, 404, 404, 404],
+}
+
+
+def url_for(name, route, data):
+    if name == "admin:catch_all":
+        return "/admin/findes-ikke/"
+    kwargs = {}
+    if "<int:pk>" in route:
+        kwargs["pk"] = {
+            "strategy_version": data["strategy"].pk,
+            "institution_edit": data["institutions"]["school_a"].pk,
+        }.get(name, data["people"]["leader_b"].pk)
+    if "uidb36" in route:
+        kwargs = {"uidb36": "1", "key": "x"}
+    elif "(?P<key>" in route:
+        kwargs = {"key": "x"}
+    if "object_id" in route:
+        kwargs["object_id"] = "0"
+    if "<id>" in route:
+        kwargs["id"] = "0"
+    if "app_label" in route:
+        kwargs["app_label"] = "goals"
+    if "content_type_id" in route:
+        kwargs["content_type_id"] = 1
+    if "([^/]+)" in route:  # simple-history's unnamed groups: object and history ids
+        return reverse(name, args=["0"] * route.count("([^/]+)"))
+    return reverse(name, kwargs=kwargs)
+
+
+@pytest.fixture
+def data(people, strategy, institutions):
+    return {"people": people, "strategy": strategy, "institutions": institutions}
+
+
+def test_every_url_has_an_entry():
+    missing = [name for route, name in all_routes() if not route.startswith("admin/")]
+    assert sorted(set(missing) - set(GET)) == []
+    assert sorted(set(GET) - set(missing)) == []
+
+
+@pytest.mark.parametrize("name", list(GET))
+def test_get_status_for_every_role(data, name):
+    route = next(route for route, full_name in all_routes() if full_name == name)
+    url = url_for(name, route, data)
+    statuses = [client_for(data["people"][role]).get(url).status_code for role in ROLES]
+    assert statuses == GET[name]
+
+
+def test_admin_is_for_superusers_only(data):
+    """Every Django admin URL: others are sent to the admin's login, the superuser gets in."""
+    routes = [(route, name) for route, name in all_routes() if route.startswith("admin/")]
+    assert len(routes) > 50
+    clients = {role: client_for(data["people"][role]) for role in ROLES}
+    for route, name in routes:
+        url = url_for(name, route, data)
+        for role in ROLES[:-1]:
+            response = clients[role].get(url)
+            if name == "admin:logout":
+                assert response.status_code in {302, 405}, (url, role)
+                continue
+            assert response.status_code == 302, (url, role)
+            assert response.url.startswith((reverse("admin:login"), reverse("account_login"))), (
+                url,
+                role,
+            )
+        response = clients["superuser"].get(url)
+        assert response.status_code < 500, url
+        assert not response.get("Location", "").startswith(
+            (reverse("admin:login"), reverse("account_login"))
+        ), url
+
+
+def test_admin_login_form_does_not_accept_passwords(client, data):
+    """The second factor cannot be skipped through admin's own login form."""
+    superuser = data["people"]["superuser"]
+    superuser.set_password("kodeord-2026")
+    superuser.save()
+    response = client.post(
+        reverse("admin:login"), {"username": superuser.email, "password": "kodeord-2026"}
+    )
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+    assert "_auth_user_id" not in client.session
+
+
+def snapshot():
+    """What a refused write must leave exactly as it was."""
+    return (
+        list(Institution.objects.order_by("pk").values()),
+        list(User.objects.order_by("pk").values("pk", "email", "role", "is_active")),
+        list(Membership.objects.order_by("pk").values()),
+    )
+
+
+def post_data(name, data):
+    skole = data["institutions"]["school_a"].actor_id
+    return {
+        "institution_create": {"name": "Ny Skole", "actor": skole, "area": "Hobro"},
+        "institution_edit": {"name": "Omdøbt Skole", "actor": skole, "area": "Hobro"},
+        "person_create": {
+            "email": "ny@example.org",
+            "first_name": "Ny",
+            "last_name": "Person",
+            "role": User.Role.COMMITTEE,
+        },
+        "person_edit": {
+            "email": "leder.b@example.org",
+            "first_name": "Bo",
+            "last_name": "Omdøbt",
+            "role": User.Role.CONSULTANT,
+        },
+        "person_deactivate": {},
+    }[name]
+
+
+# POST status per role for every URL that writes; refused ones must change nothing.
+POST = {
+    "institution_create": [302, 403, 403, 403, 403, 302, 302],
+    "institution_edit": [302, 403, 403, 403, 403, 302, 302],
+    "person_create": [302, 403, 403, 403, 403, 302, 302],
+    "person_edit": [302, 403, 403, 403, 403, 302, 302],
+    "person_deactivate": [302, 403, 403, 403, 403, 302, 302],
+}
+READ_ONLY = ["strategy", "strategy_version", "accessibility"]
+
+
+@pytest.mark.parametrize("name", list(POST))
+@pytest.mark.parametrize("role", ROLES)
+def test_post_for_every_role_and_refused_writes_change_nothing(data, name, role):
+    route = next(route for route, full_name in all_routes() if full_name == name)
+    url = url_for(name, route, data)
+    before = snapshot()
+    response = client_for(data["people"][role]).post(url, post_data(name, data))
+    expected = POST[name][ROLES.index(role)]
+    assert response.status_code == expected
+    if role in {"consultant", "superuser"}:
+        assert snapshot() != before
+    else:
+        assert snapshot() == before
+        if role == "anonymous":
+            assert response.url.startswith(reverse("account_login"))
+
+
+@pytest.mark.parametrize("name", READ_ONLY)
+def test_read_only_pages_refuse_post(data, name):
+    route = next(route for route, full_name in all_routes() if full_name == name)
+    url = url_for(name, route, data)
+    assert client_for(data["people"]["consultant"]).post(url).status_code == 405
