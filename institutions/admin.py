@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from actions.services import progress_sync
 
-from .models import Actor, Institution, Membership, User
+from .models import Actor, Institution, Membership, SecurityEvent, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -46,3 +46,23 @@ class InstitutionAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         progress_sync(institution_ids=[obj.pk])
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(admin.ModelAdmin):
+    """Read-only: the audit trail is written by the app, never edited."""
+
+    list_display = ["at", "kind", "actor", "subject", "email", "ip_address", "path"]
+    list_filter = ["kind"]
+    list_select_related = ["actor", "subject"]
+    search_fields = ["email", "actor__email", "subject__email", "path"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

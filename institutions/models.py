@@ -109,3 +109,50 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.institution} ({self.get_role_display()})"
+
+
+class SecurityEvent(models.Model):
+    """Who did what to whose account, and when (stored in UTC)."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", _("Signed in")
+        LOGIN_FAILED = "login_failed", _("Failed sign-in")
+        LOGOUT = "logout", _("Signed out")
+        MFA_ADDED = "mfa_added", _("Two-factor authentication added")
+        MFA_REMOVED = "mfa_removed", _("Two-factor authentication removed")
+        MFA_RESET = "mfa_reset", _("Recovery codes renewed")
+        PERSON_INVITED = "person_invited", _("Person invited")
+        ROLE_CHANGED = "role_changed", _("Role or institutions changed")
+        PERSON_DEACTIVATED = "person_deactivated", _("Person deactivated")
+        PERMISSION_DENIED = "permission_denied", _("Access refused")
+
+    kind = models.CharField(_("event"), max_length=30, choices=Kind)
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("done by"),
+    )
+    subject = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="security_events",
+        verbose_name=_("person concerned"),
+    )
+    email = models.CharField(_("e-mail given"), max_length=320, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    path = models.CharField(_("address"), max_length=500, blank=True)
+    detail = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("security event")
+        verbose_name_plural = _("security events")
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} UTC {self.get_kind_display()}"

@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from actions.services import progress_sync
 
-from .models import Institution, Membership, User
+from .audit import security_event_record
+from .models import Institution, Membership, SecurityEvent, User
 
 
 @transaction.atomic
@@ -37,26 +38,54 @@ def person_invite(
     person.full_clean()
     person.save()
     _memberships_set(user=person, institutions=institutions, role=membership_role)
+    security_event_record(
+        kind=SecurityEvent.Kind.PERSON_INVITED,
+        actor=invited_by,
+        subject=person,
+        detail=_access_of(person),
+    )
     transaction.on_commit(
         lambda: invitation_send(person=person, invited_by=invited_by, base_url=base_url)
     )
     return person
 
 
+def _access_of(person: User) -> dict:
+    return {
+        "role": person.role,
+        "superuser": person.is_superuser,
+        "memberships": sorted(
+            f"{name}: {role}"
+            for name, role in person.memberships.values_list("institution__name", "role")
+        ),
+    }
+
+
 @transaction.atomic
-def person_update(*, person: User, institutions, membership_role: str) -> User:
+def person_update(*, person: User, institutions, membership_role: str, changed_by: User) -> User:
+    """Change a person's details, role and institutions; access changes are audited."""
+    before = _access_of(User.objects.get(pk=person.pk))
     person.full_clean()
     person.save()
     _memberships_set(user=person, institutions=institutions, role=membership_role)
+    after = _access_of(person)
+    if after != before:
+        security_event_record(
+            kind=SecurityEvent.Kind.ROLE_CHANGED,
+            actor=changed_by,
+            subject=person,
+            detail={"before": before, "after": after},
+        )
     return person
 
 
 @transaction.atomic
-def person_deactivate(*, person: User) -> User:
+def person_deactivate(*, person: User, by: User) -> User:
     """Stop a person signing in. Their sessions end at once: an inactive user's session
     no longer authenticates."""
     person.is_active = False
     person.save(update_fields=["is_active"])
+    security_event_record(kind=SecurityEvent.Kind.PERSON_DEACTIVATED, actor=by, subject=person)
     return person
 
 

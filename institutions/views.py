@@ -52,7 +52,7 @@ def person_edit(request, pk=None):
             "membership_role": form.cleaned_data["membership_role"],
         }
         if pk:
-            person_update(**options)
+            person_update(**options, changed_by=request.user)
             messages.success(request, _("%(name)s is saved.") % {"name": form.instance})
         else:
             person_invite(
@@ -77,6 +77,6 @@ def person_deactivate_view(request, pk):
     if person == request.user:
         messages.error(request, _("You cannot deactivate yourself."))
     else:
-        person_deactivate(person=person)
+        person_deactivate(person=person, by=request.user)
         messages.success(request, _("%(name)s can no longer sign in.") % {"name": person})
     return redirect("person_list")

@@ -16,7 +16,8 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from institutions.models import Institution, User
+from institutions.audit import security_event_record
+from institutions.models import Institution, SecurityEvent, User
 
 
 def is_consultant(user: User) -> bool:
@@ -49,6 +50,7 @@ def consultant_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not is_consultant(request.user):
+            security_event_record(kind=SecurityEvent.Kind.PERMISSION_DENIED, request=request)
             raise PermissionDenied(_("Only consultants may do this."))
         if needs_mfa_setup(request):
             return mfa_setup_redirect(request)
@@ -69,4 +71,7 @@ def institution_for(user: User, pk: int) -> Institution:
     try:
         return institutions_for(user).get(pk=pk)
     except Institution.DoesNotExist:
+        security_event_record(
+            kind=SecurityEvent.Kind.PERMISSION_DENIED, actor=user, detail={"institution": pk}
+        )
         raise Http404 from None
