@@ -1,4 +1,15 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialApp
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from .audit import security_event_record
+from .models import SecurityEvent, User
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -6,3 +17,60 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request):
         return False
+
+
+def sso_email(sociallogin) -> str | None:
+    """The e-mail address the provider vouches for, if it is one of the municipality's."""
+    data = sociallogin.account.extra_data
+    provider = sociallogin.account.provider
+    if provider == "google":
+        # Google Workspace names the account's domain in `hd`; private Gmail has none.
+        if not data.get("email_verified") or data.get("hd", "").lower() not in (
+            settings.SSO_ALLOWED_DOMAINS
+        ):
+            return None
+        email = data.get("email", "")
+    elif provider == "microsoft":
+        # The tenant-specific endpoints only admit the municipality's own directory.
+        email = data.get("mail") or data.get("userPrincipalName") or ""
+    else:
+        return None
+    domain = email.rpartition("@")[2].lower()
+    return email if domain in settings.SSO_ALLOWED_DOMAINS else None
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    """Single sign-on for people who already have an account here, from the municipality only."""
+
+    def is_open_for_signup(self, request, sociallogin):
+        return False
+
+    def get_app(self, request, provider, client_id=None):
+        # A provider the municipality has not configured does not exist, rather than fail.
+        try:
+            return super().get_app(request, provider, client_id=client_id)
+        except SocialApp.DoesNotExist:
+            raise Http404 from None
+
+    def pre_social_login(self, request, sociallogin):
+        if sociallogin.is_existing:
+            return  # Known by the provider's stable id from an earlier sign-in.
+        email = sso_email(sociallogin)
+        person = User.objects.filter(email__iexact=email, is_active=True).first() if email else None
+        if person is None:
+            security_event_record(
+                kind=SecurityEvent.Kind.LOGIN_FAILED,
+                request=request,
+                email=email or str(sociallogin.account.extra_data.get("email", "")),
+                detail={"provider": sociallogin.account.provider, "uid": sociallogin.account.uid},
+            )
+            messages.error(
+                request,
+                _(
+                    "Your account from %(provider)s is not known here. Ask a consultant to "
+                    "create you with your work e-mail address."
+                )
+                % {"provider": sociallogin.provider.name},
+            )
+            raise ImmediateHttpResponse(redirect("account_login"))
+        sociallogin.connect(request, person)

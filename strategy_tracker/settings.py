@@ -67,6 +67,9 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.google",
+    "allauth.socialaccount.providers.microsoft",
     "simple_history",
     "template_partials",
     "strategy_tracker",
@@ -136,6 +139,36 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Single sign-on, switched on by configuration alone; only people who already have an account
+# may use it, and only from the municipality's own tenant / domains (see SocialAccountAdapter).
+SOCIALACCOUNT_ADAPTER = "institutions.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SSO_ALLOWED_DOMAINS = [domain.lower() for domain in env_list("SSO_ALLOWED_DOMAINS")]
+SOCIALACCOUNT_PROVIDERS = {}
+if env_str("SSO_MICROSOFT_CLIENT_ID"):
+    SSO_MICROSOFT_TENANT = env_str("SSO_MICROSOFT_TENANT")
+    if SSO_MICROSOFT_TENANT in {"", "common", "organizations", "consumers"}:
+        raise ImproperlyConfigured("SSO_MICROSOFT_TENANT must be the municipality's tenant id.")
+    SOCIALACCOUNT_PROVIDERS["microsoft"] = {
+        "APPS": [
+            {
+                "client_id": env_str("SSO_MICROSOFT_CLIENT_ID"),
+                "secret": env_str("SSO_MICROSOFT_SECRET"),
+                "settings": {"tenant": SSO_MICROSOFT_TENANT},
+            }
+        ]
+    }
+if env_str("SSO_GOOGLE_CLIENT_ID"):
+    SOCIALACCOUNT_PROVIDERS["google"] = {
+        "APPS": [
+            {"client_id": env_str("SSO_GOOGLE_CLIENT_ID"), "secret": env_str("SSO_GOOGLE_SECRET")}
+        ],
+        "SCOPE": ["openid", "email", "profile"],
+        "AUTH_PARAMS": {"hd": SSO_ALLOWED_DOMAINS[0] if SSO_ALLOWED_DOMAINS else ""},
+    }
+if SOCIALACCOUNT_PROVIDERS and not SSO_ALLOWED_DOMAINS:
+    raise ImproperlyConfigured("SSO_ALLOWED_DOMAINS must list the municipality's e-mail domains.")
+
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "Strategitrackeren")
 AUTH_PASSWORD_VALIDATORS = [

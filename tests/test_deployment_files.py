@@ -79,3 +79,15 @@ def test_a_malformed_setting_fails_loudly():
     result = start_django(DEBUG="maybe")
     assert result.returncode != 0
     assert "DEBUG must be true or false" in result.stderr
+
+
+def test_entra_id_needs_the_municipalitys_own_tenant():
+    result = start_django(SSO_MICROSOFT_CLIENT_ID="client", SSO_MICROSOFT_TENANT="common")
+    assert result.returncode != 0
+    assert "SSO_MICROSOFT_TENANT must be the municipality's tenant id" in result.stderr
+
+
+def test_single_sign_on_needs_the_municipalitys_domains():
+    result = start_django(SSO_GOOGLE_CLIENT_ID="client", SSO_ALLOWED_DOMAINS="")
+    assert result.returncode != 0
+    assert "SSO_ALLOWED_DOMAINS must list" in result.stderr
