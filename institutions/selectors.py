@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from .models import User
@@ -17,3 +18,12 @@ def user_role_label(user: User) -> str:
         )
         or user.get_role_display()
     )
+
+
+def person_name(user: User | None) -> str:
+    """How a person appears in history; a deactivated person as the municipality chose."""
+    if user is None:
+        return _("Unknown")
+    if not user.is_active and settings.DEACTIVATED_PERSON_SHOWN_AS == "former":
+        return _("Former user")
+    return user.get_full_name() or user.email

@@ -232,7 +232,13 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "strategi@localhost")
 
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
+# Idle timeout: every request renews the session, so it ends after this long without one.
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT", 60 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+# How a deactivated person is shown in history: their name, or "Tidligere bruger".
+DEACTIVATED_PERSON_SHOWN_AS = env_str("DEACTIVATED_PERSON_SHOWN_AS", "name")
+if DEACTIVATED_PERSON_SHOWN_AS not in {"name", "former"}:
+    raise ImproperlyConfigured("DEACTIVATED_PERSON_SHOWN_AS must be name or former.")
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True

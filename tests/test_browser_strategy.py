@@ -143,3 +143,16 @@ def test_form_errors_have_no_wcag_violations(page, live_server, consultant, inst
     page.get_by_role("button", name="Send invitation").click()
     assert page.locator(".form-error-message").count() >= 1
     assert axe_violations(page) == []
+
+
+def test_password_reset_page_has_no_wcag_violations(page, live_server, db):
+    page.goto(live_server.url + reverse("account_reset_password"))
+    assert page.locator("h1").is_visible()
+    assert axe_violations(page) == []
+
+
+def test_two_factor_page_has_no_wcag_violations(page, live_server, consultant):
+    use_session_of(page, live_server, consultant)
+    page.goto(live_server.url + reverse("mfa_index"))
+    assert page.locator("h1").is_visible()
+    assert axe_violations(page) == []

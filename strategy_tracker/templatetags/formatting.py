@@ -1,6 +1,8 @@
 from django import template
 from django.utils.translation import gettext as _
 
+from institutions.selectors import person_name
+
 register = template.Library()
 
 
@@ -24,3 +26,6 @@ def percent(part: int, whole: int) -> int:
 def with_class(field, css_class: str):
     """Render a bound form field with the design system's CSS class on its widget."""
     return field.as_widget(attrs={"class": css_class})
+
+
+register.filter("person_name", person_name)

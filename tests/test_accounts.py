@@ -1,0 +1,78 @@
+"""Sessions, password reset, how deactivated people appear, and institution scoping."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.http import Http404
+from django.test import Client
+from django.urls import reverse
+
+from institutions.selectors import person_name
+from strategy_tracker.permissions import institution_for, institutions_for
+
+
+def test_session_ends_after_the_idle_timeout_and_each_request_renews_it(
+    client, leader_school_a, settings
+):
+    client.force_login(leader_school_a)
+    client.get(reverse("strategy"))
+    assert client.session.get_expiry_age() == settings.SESSION_COOKIE_AGE == 3600
+    assert settings.SESSION_SAVE_EVERY_REQUEST
+
+
+def test_password_reset_by_e_mail(client, leader_school_a):
+    client.post(reverse("account_reset_password"), {"email": leader_school_a.email})
+    [message] = mail.outbox
+    link = re.search(r"http://testserver(/\S+)", message.body).group(1)
+    page = client.get(link, follow=True)
+    response = client.post(
+        page.redirect_chain[-1][0],
+        {"password1": "helt-ny-kode-2026", "password2": "helt-ny-kode-2026"},
+    )
+    assert response.status_code == 302
+    assert Client().login(email=leader_school_a.email, password="helt-ny-kode-2026")
+
+
+def test_reset_for_an_unknown_address_looks_the_same_and_sends_no_link(client, leader_school_a):
+    known = client.post(reverse("account_reset_password"), {"email": leader_school_a.email})
+    unknown = client.post(reverse("account_reset_password"), {"email": "ingen@example.org"})
+    assert (unknown.status_code, unknown.url) == (known.status_code, known.url)
+    to_unknown = [message for message in mail.outbox if message.to == ["ingen@example.org"]]
+    assert all("/password/reset/key/" not in message.body for message in to_unknown)
+
+
+def test_leader_reaches_own_institution_and_gets_404_for_another(leader_school_a, institutions):
+    assert institution_for(leader_school_a, institutions["school_a"].pk) == institutions["school_a"]
+    with pytest.raises(Http404):
+        institution_for(leader_school_a, institutions["school_b"].pk)
+    assert list(institutions_for(leader_school_a)) == [institutions["school_a"]]
+
+
+def test_leader_of_two_units_acts_for_both(institutions):
+    from institutions.models import Membership
+    from tests.conftest import make_person
+
+    leader = make_person(
+        "to@example.org",
+        "To Enheder",
+        a=(institutions["daycare"], Membership.Role.LEADER),
+        b=(institutions["school_b"], Membership.Role.LEADER),
+    )
+    assert set(institutions_for(leader)) == {institutions["daycare"], institutions["school_b"]}
+
+
+def test_consultant_acts_for_every_institution(consultant, institutions):
+    assert institutions_for(consultant).count() == len(institutions)
+
+
+@pytest.mark.parametrize(
+    ("shown_as", "expected"), [("name", "Lise Leder"), ("former", "Tidligere bruger")]
+)
+def test_deactivated_person_appears_as_the_municipality_chose(
+    leader_school_a, settings, shown_as, expected
+):
+    settings.DEACTIVATED_PERSON_SHOWN_AS = shown_as
+    assert person_name(leader_school_a) == "Lise Leder"
+    leader_school_a.is_active = False
+    assert person_name(leader_school_a) == expected
