@@ -137,6 +137,11 @@ def url_for(name, route, data):
     return reverse(name, kwargs=kwargs)
 
 
+def url_named(name, data):
+    route = next(route for route, full_name in all_routes() if full_name == name)
+    return url_for(name, route, data)
+
+
 @pytest.fixture
 def data(people, strategy, institutions):
     return {"people": people, "strategy": strategy, "institutions": institutions}
@@ -150,8 +155,7 @@ def test_every_url_has_an_entry():
 
 @pytest.mark.parametrize("name", list(GET))
 def test_get_status_for_every_role(data, name):
-    route = next(route for route, full_name in all_routes() if full_name == name)
-    url = url_for(name, route, data)
+    url = url_named(name, data)
     statuses = [client_for(data["people"][role]).get(url).status_code for role in ROLES]
     assert statuses == GET[name]
 
@@ -237,8 +241,7 @@ READ_ONLY = ["strategy", "strategy_version", "accessibility"]
 @pytest.mark.parametrize("name", list(POST))
 @pytest.mark.parametrize("role", ROLES)
 def test_post_for_every_role_and_refused_writes_change_nothing(data, name, role):
-    route = next(route for route, full_name in all_routes() if full_name == name)
-    url = url_for(name, route, data)
+    url = url_named(name, data)
     before = snapshot()
     response = client_for(data["people"][role]).post(url, post_data(name, data))
     expected = POST[name][ROLES.index(role)]
@@ -253,6 +256,5 @@ def test_post_for_every_role_and_refused_writes_change_nothing(data, name, role)
 
 @pytest.mark.parametrize("name", READ_ONLY)
 def test_read_only_pages_refuse_post(data, name):
-    route = next(route for route, full_name in all_routes() if full_name == name)
-    url = url_for(name, route, data)
+    url = url_named(name, data)
     assert client_for(data["people"]["consultant"]).post(url).status_code == 405

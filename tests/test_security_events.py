@@ -45,7 +45,8 @@ def test_turning_on_two_factor_is_recorded(client, db, django_capture_on_commit_
     assert client.get(reverse("institution_list")).status_code == 200
 
 
-def test_role_change_is_recorded_with_before_and_after(client, consultant, institutions):
+def edit_leader_b(client, consultant, institutions, *, last_name, institution, role):
+    """A consultant saves school B's leader with the given name, institution and role."""
     person = make_person(
         "leder.b@example.org", "Bo Leder", b=(institutions["school_b"], Membership.Role.LEADER)
     )
@@ -55,11 +56,23 @@ def test_role_change_is_recorded_with_before_and_after(client, consultant, insti
         {
             "email": person.email,
             "first_name": "Bo",
-            "last_name": "Leder",
+            "last_name": last_name,
             "role": User.Role.STAFF,
-            "institutions": [institutions["school_a"].pk],
-            "membership_role": Membership.Role.RESOURCE_PERSON,
+            "institutions": [institutions[institution].pk],
+            "membership_role": role,
         },
+    )
+    return person
+
+
+def test_role_change_is_recorded_with_before_and_after(client, consultant, institutions):
+    person = edit_leader_b(
+        client,
+        consultant,
+        institutions,
+        last_name="Leder",
+        institution="school_a",
+        role=Membership.Role.RESOURCE_PERSON,
     )
     event = SecurityEvent.objects.get(kind=SecurityEvent.Kind.ROLE_CHANGED)
     assert (event.actor, event.subject) == (consultant, person)
@@ -68,20 +81,13 @@ def test_role_change_is_recorded_with_before_and_after(client, consultant, insti
 
 
 def test_unchanged_access_is_not_recorded(client, consultant, institutions):
-    person = make_person(
-        "leder.b@example.org", "Bo Leder", b=(institutions["school_b"], Membership.Role.LEADER)
-    )
-    client.force_login(consultant)
-    client.post(
-        reverse("person_edit", args=[person.pk]),
-        {
-            "email": person.email,
-            "first_name": "Bo",
-            "last_name": "Omdøbt",
-            "role": User.Role.STAFF,
-            "institutions": [institutions["school_b"].pk],
-            "membership_role": Membership.Role.LEADER,
-        },
+    edit_leader_b(
+        client,
+        consultant,
+        institutions,
+        last_name="Omdøbt",
+        institution="school_b",
+        role=Membership.Role.LEADER,
     )
     assert not SecurityEvent.objects.filter(kind=SecurityEvent.Kind.ROLE_CHANGED).exists()
 
