@@ -3,6 +3,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
+from django.utils import timezone
 
 from institutions.models import Institution
 
@@ -53,3 +54,41 @@ def progress_sync(
     )
     removed, _ = stale.delete()
     return removed
+
+
+class ProgressConflict(Exception):
+    """Someone else changed the row since the person loaded it."""
+
+    def __init__(self, current: Progress):
+        super().__init__(f"Progress {current.pk} is at version {current.version}")
+        self.current = current
+
+
+@transaction.atomic
+def progress_set(
+    *,
+    progress_id: int,
+    status: str,
+    reason: str,
+    note: str,
+    expected_version: int,
+    by,
+) -> Progress:
+    """Set an institution's status on an action. Sending the state already stored changes
+    nothing, so a double tap or a retry is harmless; a change made by someone else since
+    `expected_version` is refused with ProgressConflict rather than overwritten."""
+    progress = Progress.objects.select_for_update().get(pk=progress_id)
+    if reason and status != Progress.Status.NOT_RELEVANT:
+        reason = ""
+    if (progress.status, progress.reason, progress.note) == (status, reason, note):
+        return progress
+    if progress.version != expected_version:
+        raise ProgressConflict(progress)
+    progress.status, progress.reason, progress.note = status, reason, note
+    progress.updated_by = by
+    progress.updated_at = timezone.now()
+    progress.version += 1
+    progress._history_user = by
+    progress.full_clean()
+    progress.save()
+    return progress

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 
 from institutions.audit import security_event_record
@@ -57,6 +57,27 @@ def consultant_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def may_read_everything(user: User) -> bool:
+    return is_consultant(user) or (user.is_active and user.role == User.Role.COMMITTEE)
+
+
+def institution_readable(user: User, pk: int) -> Institution:
+    """An institution's page: consultants and the committee see every institution, staff
+    their own; anyone else gets 404, so existence does not leak."""
+    if may_read_everything(user):
+        return get_object_or_404(Institution, pk=pk)
+    return institution_for(user, pk)
+
+
+def may_edit_progress(request, institution: Institution) -> bool:
+    """Members tick their own institution's actions; consultants may on anyone's behalf,
+    once they have two-factor authentication."""
+    user = request.user
+    if is_consultant(user):
+        return not needs_mfa_setup(request)
+    return user.is_active and institution.memberships.filter(user=user).exists()
 
 
 def institutions_for(user: User) -> QuerySet[Institution]:

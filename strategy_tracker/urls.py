@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import RedirectView, TemplateView
 
+from actions import views as action_views
 from goals import views as goal_views
 from institutions import views as institution_views
 
@@ -29,6 +30,17 @@ urlpatterns = [
         "personer/<int:pk>/deaktiver/",
         institution_views.person_deactivate_view,
         name="person_deactivate",
+    ),
+    path("min-institution/", action_views.my_institution, name="my_institution"),
+    path(
+        "min-institution/<int:pk>/",
+        action_views.institution_progress_view,
+        name="institution_progress",
+    ),
+    path(
+        "min-institution/<int:pk>/handlinger/<int:action_pk>/",
+        action_views.progress_update,
+        name="progress_update",
     ),
     path("konto/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -156,3 +156,54 @@ def test_two_factor_page_has_no_wcag_violations(page, live_server, consultant):
     page.goto(live_server.url + reverse("mfa_index"))
     assert page.locator("h1").is_visible()
     assert axe_violations(page) == []
+
+
+def test_leader_ticks_an_action_on_a_phone(page, live_server, strategy, leader_school_a):
+    from actions.models import Action, Progress
+
+    page.set_viewport_size({"width": 360, "height": 740})
+    sign_in(page, live_server, leader_school_a.email)
+    page.get_by_role("link", name="Min institution").click()
+    assert page.locator("h1").inner_text() == "Skole A"
+    summary = page.locator("#progress-summary")
+    assert "0 af 15 handlinger udført" in summary.inner_text()
+    assert axe_violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    action = Action.objects.get(text="prioritere økonomi til investering i læringsteknologier.")
+    row = page.locator(f"#action-{action.pk}")
+    row.get_by_label("Hvad har vi gjort?").fill("Indkøbt robotter til indskolingen")
+    button = row.get_by_role("button", name="Udført")
+    box = button.bounding_box()
+    assert box["height"] >= 44
+    button.click()
+    # htmx swaps the row and the bars in place; no page load.
+    page.wait_for_function(
+        "document.querySelector('#progress-summary').innerText.includes('1 af 15')"
+    )
+    row = page.locator(f"#action-{action.pk}")
+    assert row.get_by_role("button", name="Udført").get_attribute("aria-pressed") == "true"
+    assert row.get_by_label("Hvad har vi gjort?").input_value() == (
+        "Indkøbt robotter til indskolingen"
+    )
+    assert page.evaluate("document.querySelector('#progress-summary progress').value") == 1
+    progress = Progress.objects.get(action=action, institution__name="Skole A")
+    assert (progress.status, progress.note) == ("done", "Indkøbt robotter til indskolingen")
+    assert axe_violations(page) == []
+
+
+def test_ticking_works_without_javascript(browser, live_server, strategy, leader_school_a):
+    from actions.models import Action, Progress
+
+    context = browser.new_context(java_script_enabled=False, locale="da-DK")
+    page = context.new_page()
+    sign_in(page, live_server, leader_school_a.email)
+    page.goto(live_server.url + reverse("my_institution"))
+    action = Action.objects.get(text="prioritere økonomi til investering i læringsteknologier.")
+    page.locator(f"#action-{action.pk}").get_by_role("button", name="I gang").click()
+    assert "Gemt: I gang." in page.locator("main").inner_text()
+    assert "0 af 15 handlinger udført" in page.locator("#progress-summary").inner_text()
+    assert Progress.objects.get(action=action, institution__name="Skole A").status == (
+        "in_progress"
+    )
+    context.close()

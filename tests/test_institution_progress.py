@@ -1,0 +1,215 @@
+"""'Min institution': leaders tick their institution's actions, safely, on any device."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from actions.models import Action, Progress
+from actions.services import progress_sync
+from institutions.models import Membership
+from tests.conftest import make_person
+
+ACTION_TEXT = "prioritere økonomi til investering i læringsteknologier."
+
+
+@pytest.fixture
+def action(strategy):
+    return Action.objects.get(text=ACTION_TEXT)
+
+
+def tick(client, institution, action, status, *, version=None, reason="", note="", **headers):
+    row = Progress.objects.get(institution=institution, action=action)
+    return client.post(
+        reverse("progress_update", args=[institution.pk, action.pk]),
+        {
+            "status": status,
+            "reason": reason,
+            "note": note,
+            "version": row.version if version is None else version,
+        },
+        headers=headers,
+    )
+
+
+def test_leader_sees_every_action_of_the_school_grouped_by_domain(
+    client, strategy, institutions, leader_school_a
+):
+    client.force_login(leader_school_a)
+    response = client.get(reverse("institution_progress", args=[institutions["school_a"].pk]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    for text in Action.objects.filter(actors__code="skole").values_list("text", flat=True):
+        assert text in page
+    assert "udarbejde en kommunal handleplan" not in page  # Forvaltning only
+    assert "0 af 15 handlinger udført (0 %)" in page
+
+
+def test_my_institution_leads_a_leader_to_their_school(client, institutions, leader_school_a):
+    client.force_login(leader_school_a)
+    response = client.get(reverse("my_institution"))
+    assert response.url == reverse("institution_progress", args=[institutions["school_a"].pk])
+
+
+def test_ticking_updates_status_roll_up_and_history(
+    client, strategy, institutions, leader_school_a, action
+):
+    school = institutions["school_a"]
+    client.force_login(leader_school_a)
+    response = tick(client, school, action, "done", note="Indkøbt micro:bits til 4. årgang")
+    assert response.status_code == 302
+    row = Progress.objects.get(institution=school, action=action)
+    assert (row.status, row.note, row.updated_by, row.version) == (
+        "done",
+        "Indkøbt micro:bits til 4. årgang",
+        leader_school_a,
+        2,
+    )
+    latest = row.history.latest()
+    assert (latest.status, latest.history_user) == ("done", leader_school_a)
+    page = client.get(response.url).content.decode()
+    assert "1 af 15 handlinger udført (7 %)" in page
+    assert "1 af 3 handlinger udført" in page  # Læringsteknologi at this school
+    strategy_page = client.get(reverse("strategy")).content.decode()
+    assert "1 af 3 institutioner udført" in strategy_page
+
+
+def test_the_same_tap_twice_changes_nothing_more(
+    client, strategy, institutions, leader_school_a, action
+):
+    school = institutions["school_a"]
+    client.force_login(leader_school_a)
+    tick(client, school, action, "in_progress", version=1)
+    history = Progress.history.count()
+    # A retry after a dropped connection sends the same state with the old version.
+    response = tick(client, school, action, "in_progress", version=1)
+    assert response.status_code == 302
+    assert Progress.history.count() == history
+    assert Progress.objects.get(institution=school, action=action).version == 2
+
+
+def test_a_change_by_someone_else_is_shown_not_overwritten(
+    client, strategy, institutions, leader_school_a, action
+):
+    school = institutions["school_a"]
+    colleague = make_person(
+        "kollega@example.org", "Kim Kollega", a=(school, Membership.Role.RESOURCE_PERSON)
+    )
+    client.force_login(colleague)
+    tick(client, school, action, "done", version=1, note="Vi er færdige")
+    client.force_login(leader_school_a)
+    response = tick(client, school, action, "in_progress", version=1)
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Kim Kollega" in page and "Udført" in page and "Vi er færdige" in page
+    row = Progress.objects.get(institution=school, action=action)
+    assert (row.status, row.updated_by) == ("done", colleague)
+
+
+def test_not_relevant_needs_a_reason(client, strategy, institutions, leader_school_a, action):
+    school = institutions["school_a"]
+    client.force_login(leader_school_a)
+    response = tick(client, school, action, "not_relevant")
+    assert response.status_code == 400
+    assert "Skriv kort, hvorfor handlingen ikke er relevant her." in response.content.decode()
+    assert Progress.objects.get(institution=school, action=action).status == "not_started"
+    response = tick(client, school, action, "not_relevant", reason="Fælles indkøb med Skole B")
+    assert response.status_code == 302
+    assert Progress.objects.get(institution=school, action=action).reason == (
+        "Fælles indkøb med Skole B"
+    )
+
+
+@pytest.mark.parametrize("status", ["", "finished", "<script>"])
+def test_bad_status_is_refused_in_danish(
+    client, strategy, institutions, leader_school_a, action, status
+):
+    client.force_login(leader_school_a)
+    response = tick(client, institutions["school_a"], action, status)
+    assert response.status_code == 400
+    assert Progress.objects.get(institution=institutions["school_a"], action=action).version == 1
+
+
+def test_leader_of_another_school_gets_404_and_nothing_changes(
+    client, strategy, institutions, leader_school_a, action
+):
+    school_b = institutions["school_b"]
+    client.force_login(leader_school_a)
+    assert client.get(reverse("institution_progress", args=[school_b.pk])).status_code == 404
+    assert tick(client, school_b, action, "done").status_code == 404
+    assert Progress.objects.get(institution=school_b, action=action).status == "not_started"
+
+
+def test_committee_reads_but_cannot_tick(client, strategy, institutions, committee_member, action):
+    school = institutions["school_a"]
+    client.force_login(committee_member)
+    page = client.get(reverse("institution_progress", args=[school.pk])).content.decode()
+    assert "kan ikke ændre" in page
+    assert "progress-form" not in page
+    assert tick(client, school, action, "done").status_code == 403
+    assert Progress.objects.get(institution=school, action=action).status == "not_started"
+
+
+def test_consultant_ticks_on_behalf_and_it_is_recorded(
+    client, strategy, institutions, consultant, action
+):
+    client.force_login(consultant)
+    tick(client, institutions["daycare"], action, "done")
+    row = Progress.objects.get(institution=institutions["daycare"], action=action)
+    assert (row.status, row.updated_by) == ("done", consultant)
+
+
+def test_htmx_tap_gets_the_page_to_pick_the_row_and_bars_from(
+    client, strategy, institutions, leader_school_a, action
+):
+    client.force_login(leader_school_a)
+    response = tick(client, institutions["school_a"], action, "done", HX_Request="true")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f'id="action-{action.pk}"' in page
+    assert 'id="progress-summary"' in page
+
+
+def test_user_text_is_shown_literally(client, strategy, institutions, leader_school_a, action):
+    client.force_login(leader_school_a)
+    tick(client, institutions["school_a"], action, "done", note="<img src=x onerror=alert(1)>")
+    page = client.get(
+        reverse("institution_progress", args=[institutions["school_a"].pk])
+    ).content.decode()
+    assert "<img src=x" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_query_count_is_the_same_with_10_and_100_actions(
+    client, strategy, institutions, leader_school_a, actors
+):
+    school = institutions["school_a"]
+    url = reverse("institution_progress", args=[school.pk])
+    client.force_login(leader_school_a)
+    goal = Action.objects.get(text=ACTION_TEXT).goal
+    few = count_queries(client, url)
+    extra = Action.objects.bulk_create(
+        Action(goal=goal, order=100 + n, text=f"Ekstra handling {n}") for n in range(85)
+    )
+    for new in extra:
+        new.actors.add(actors["skole"])
+    progress_sync(action_ids=[new.pk for new in extra])
+    assert Progress.objects.filter(institution=school).count() == 100
+    assert count_queries(client, url) == few
+
+
+def test_query_count_is_pinned(
+    client, strategy, institutions, leader_school_a, django_assert_max_num_queries
+):
+    client.force_login(leader_school_a)
+    # 11: session and user (2), the institution through the leader's memberships (1), the
+    # strategy (1), every row with its action, goal and domain (1), may-edit (1), the
+    # switcher (1), the role in the header (1), the session saved for the idle timeout (3).
+    with django_assert_max_num_queries(11):
+        client.get(reverse("institution_progress", args=[institutions["school_a"].pk]))
