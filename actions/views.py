@@ -16,7 +16,7 @@ from strategy_tracker.permissions import (
 
 from .forms import ProgressForm
 from .models import Progress
-from .selectors import institution_progress
+from .selectors import institution_progress, progress_changes
 from .services import ProgressConflict, progress_set
 
 
@@ -87,3 +87,32 @@ def progress_update(request, pk, action_pk):
         return _page(request, institution, failed=failed, status=status)
     messages.success(request, _("Saved: %(status)s.") % {"status": row.get_status_display()})
     return redirect(reverse("institution_progress", args=[pk]) + f"#action-{action_pk}")
+
+
+@require_GET
+def progress_history(request, pk, action_pk):
+    """One action's timeline at the institution."""
+    institution = institution_readable(request.user, pk)
+    row = get_object_or_404(
+        Progress.objects.select_related("action"), institution=institution, action_id=action_pk
+    )
+    return render(
+        request,
+        "actions/progress_history.html",
+        {
+            "institution": institution,
+            "row": row,
+            "changes": progress_changes(institution=institution, action_id=action_pk),
+        },
+    )
+
+
+@require_GET
+def institution_changes(request, pk):
+    """The institution's recent changes, newest first."""
+    institution = institution_readable(request.user, pk)
+    return render(
+        request,
+        "actions/institution_changes.html",
+        {"institution": institution, "changes": progress_changes(institution=institution)},
+    )

@@ -42,6 +42,16 @@ urlpatterns = [
         action_views.progress_update,
         name="progress_update",
     ),
+    path(
+        "min-institution/<int:pk>/handlinger/<int:action_pk>/historik/",
+        action_views.progress_history,
+        name="progress_history",
+    ),
+    path(
+        "min-institution/<int:pk>/seneste/",
+        action_views.institution_changes,
+        name="institution_changes",
+    ),
     path("konto/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

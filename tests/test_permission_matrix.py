@@ -75,6 +75,8 @@ GET = {
     # School A's page: the committee reads every institution, leader B gets 404.
     "institution_progress": [302, 200, 200, 404, 200, 200, 200],
     "progress_update": [302, 405, 405, 405, 405, 405, 405],
+    "progress_history": [302, 200, 200, 404, 200, 200, 200],
+    "institution_changes": [302, 200, 200, 404, 200, 200, 200],
     "account_login": [200, 302, 302, 302, 302, 302, 302],
     "account_logout": [302, 200, 200, 200, 200, 200, 200],
     "account_inactive": [200, 200, 200, 200, 200, 200, 200],
@@ -127,6 +129,8 @@ def url_for(name, route, data):
             "institution_edit": school_a,
             "institution_progress": school_a,
             "progress_update": school_a,
+            "progress_history": school_a,
+            "institution_changes": school_a,
         }.get(name, data["people"]["leader_b"].pk)
     if "<int:action_pk>" in route:
         kwargs["action_pk"] = data["action"].pk
