@@ -1,7 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Progress
+from institutions.models import Actor
+
+from .models import ActionPlanItem, Progress
 
 
 class ProgressForm(forms.Form):
@@ -25,3 +27,90 @@ class ProgressForm(forms.Form):
         if cleaned.get("status") == Progress.Status.NOT_RELEVANT and not cleaned.get("reason"):
             self.add_error("reason", _("Say briefly why the action is not relevant here."))
         return cleaned
+
+
+class KronerField(forms.IntegerField):
+    """Whole kroner as Danes write them: "160.000", "160 000" or "160.000 kr."."""
+
+    default_error_messages = {
+        "invalid": _("Write the amount in whole kroner, e.g. 160.000."),
+    }
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().removesuffix("kr.").removesuffix("kr").strip()
+            value = value.replace(".", "").replace(" ", "").replace("\xa0", "")
+        return super().to_python(value)
+
+
+class ActionPlanItemForm(forms.ModelForm):
+    budget = KronerField(
+        label=_("Budget (DKK)"),
+        min_value=0,
+        max_value=2_000_000_000,
+        initial=0,
+        help_text=_("Whole kroner. For a recurring item, the amount per year."),
+    )
+
+    class Meta:
+        model = ActionPlanItem
+        fields = [
+            "action",
+            "text",
+            "domain",
+            "responsible",
+            "deadline",
+            "budget",
+            "funding",
+            "recurrence",
+        ]
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 2, "maxlength": 2000}),
+            "deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+        help_texts = {
+            "action": _("An action from the strategy to focus on, or leave it empty …"),
+            "text": _("… and describe a local initiative of your own."),
+        }
+
+    def __init__(self, *args, actions, domains, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].queryset = actions
+        self.fields["action"].empty_label = _("— a local initiative —")
+        self.fields["domain"].queryset = domains
+        self.fields["text"].max_length = 2000
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("action") and not cleaned.get("text", "").strip():
+            self.add_error(
+                "text", _("Choose an action from the strategy or describe a local initiative.")
+            )
+        return cleaned
+
+
+class PlanApproveForm(forms.Form):
+    approved_on = forms.DateField(
+        label=_("Approved on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class PoolAllocationForm(forms.Form):
+    title = forms.CharField(label=_("What the money is for"), max_length=200)
+    amount = KronerField(label=_("Amount (DKK)"), min_value=1, max_value=2_000_000_000)
+    actors = forms.ModelMultipleChoiceField(
+        label=_("Kinds of institution"),
+        queryset=Actor.objects.exclude(code="forvaltning"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    # A fingerprint of the previewed allocation: confirming a different one is refused.
+    preview = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class MeasurementForm(forms.Form):
+    value = forms.DecimalField(
+        label=_("Value"), max_digits=12, decimal_places=2, min_value=0, localize=True
+    )
+    measured_on = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -126,12 +127,47 @@ class ActionPlan(models.Model):
             models.CheckConstraint(
                 condition=Q(period_end__gte=models.F("period_start")),
                 name="action_plan_period_order",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["strategy", "institution"],
+                condition=Q(institution__isnull=False),
+                name="one_local_plan_per_strategy",
+            ),
+            models.UniqueConstraint(
+                fields=["strategy"],
+                condition=Q(institution__isnull=True),
+                name="one_municipal_plan_per_strategy",
+            ),
         ]
 
     def __str__(self):
         owner = self.institution or _("Municipal action plan")
         return f"{owner} {self.period_start:%Y}–{self.period_end:%Y}"
+
+    def get_absolute_url(self) -> str:
+        return self.url()
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+    @property
+    def years(self) -> range:
+        return range(self.period_start.year, self.period_end.year + 1)
+
+    def url(self, view: str = "plan", **kwargs) -> str:
+        """The local plan's pages live under the institution, the municipal plan's on their own."""
+        if self.institution_id:
+            return reverse(f"local_{view}", kwargs={"pk": self.institution_id, **kwargs})
+        return reverse(f"municipal_{view}", kwargs=kwargs)
+
+    @property
+    def approve_url(self) -> str:
+        return self.url("plan_approve")
+
+
+# The history_change_reason of a change to an item of an approved plan.
+AMENDMENT = "amendment"
 
 
 class ActionPlanItem(models.Model):
@@ -145,9 +181,23 @@ class ActionPlanItem(models.Model):
 
     plan = models.ForeignKey(ActionPlan, on_delete=models.CASCADE, related_name="items")
     action = models.ForeignKey(
-        Action, on_delete=models.CASCADE, null=True, blank=True, related_name="plan_items"
+        Action,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="plan_items",
+        verbose_name=_("action from the strategy"),
     )
     text = models.TextField(_("local initiative"), blank=True)
+    domain = models.ForeignKey(
+        "goals.Domain",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("domain"),
+        help_text=_("For a local initiative; an action from the strategy has its own domain."),
+    )
     responsible = models.CharField(_("responsible"), max_length=200, blank=True)
     deadline = models.DateField(_("deadline"), null=True, blank=True)
     budget = models.PositiveIntegerField(_("budget (DKK)"), default=0)
@@ -173,3 +223,73 @@ class ActionPlanItem(models.Model):
 
     def __str__(self):
         return self.text[:80] if self.text else str(self.action)
+
+    @property
+    def is_recurring(self) -> bool:
+        return self.recurrence == self.Recurrence.RECURRING
+
+    def amounts_by_year(self, years: range) -> dict[int | None, int]:
+        """What the item costs in each year: a recurring budget is per year of the plan's
+        period; a one-off budget falls in its deadline's year (None when it has none)."""
+        if self.is_recurring:
+            return dict.fromkeys(years, self.budget)
+        return {self.deadline.year if self.deadline else None: self.budget}
+
+    @property
+    def edit_url(self) -> str:
+        return self.plan.url("plan_item", item_pk=self.pk)
+
+    @property
+    def delete_url(self) -> str:
+        return self.plan.url("plan_item_delete", item_pk=self.pk)
+
+
+class PoolAllocation(models.Model):
+    """An amount from a central pool shared among institutions by their number of children."""
+
+    strategy = models.ForeignKey(
+        "goals.Strategy", on_delete=models.CASCADE, related_name="pool_allocations"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    amount = models.PositiveIntegerField(_("amount (DKK)"))
+    actors = models.ManyToManyField(
+        "institutions.Actor", related_name="+", verbose_name=_("actors")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("allocated by"),
+    )
+    created_at = models.DateTimeField(_("allocated at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("central pool allocation")
+        verbose_name_plural = _("central pool allocations")
+
+    def __str__(self):
+        return self.title
+
+
+class PoolShare(models.Model):
+    allocation = models.ForeignKey(PoolAllocation, on_delete=models.CASCADE, related_name="shares")
+    institution = models.ForeignKey(
+        "institutions.Institution", on_delete=models.CASCADE, related_name="pool_shares"
+    )
+    children_count = models.PositiveIntegerField(_("number of children"))
+    amount = models.PositiveIntegerField(_("amount (DKK)"))
+
+    class Meta:
+        ordering = ["allocation", "institution__name"]
+        verbose_name = _("share of a central pool")
+        verbose_name_plural = _("shares of a central pool")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["allocation", "institution"], name="one_share_per_institution"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.institution}: {self.amount}"

@@ -1,9 +1,15 @@
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from django.db.models import Sum
+from django.utils.translation import gettext as _
 
 from goals.models import Domain, Strategy
 from institutions.models import Institution
 
-from .models import Progress
+from .models import AMENDMENT, ActionPlan, ActionPlanItem, PoolShare, Progress
 
 
 @dataclass
@@ -89,3 +95,218 @@ def progress_changes(*, institution: Institution, action_id: int | None = None, 
         previous_of[record.history_id] = before.get(record.id)
         before[record.id] = record
     return [ProgressChange(record, previous_of.get(record.history_id)) for record in newest]
+
+
+# --- Handleplaner ---------------------------------------------------------------------------
+
+
+@dataclass
+class EconomicOverview:
+    """A plan's budget summed by domain, by funding source and by year, and the central
+    pool money granted to its institution."""
+
+    by_domain: list[tuple[str, int]]
+    by_funding: list[tuple[str, int]]
+    by_year: list[tuple[int | None, int]]
+    total: int
+    central_planned: int
+    allocated: int
+
+    @property
+    def central_left(self) -> int:
+        return self.allocated - self.central_planned
+
+
+def economic_overview(
+    *, plan: ActionPlan, items: list[ActionPlanItem], domains: list[Domain], allocated: int
+) -> EconomicOverview:
+    by_domain: dict[int | None, int] = defaultdict(int)
+    by_funding: dict[str, int] = defaultdict(int)
+    by_year: dict[int | None, int] = defaultdict(int)
+    for item in items:
+        amounts = item.amounts_by_year(plan.years)
+        amount = sum(amounts.values())
+        domain_id = item.action.goal.domain_id if item.action_id else item.domain_id
+        by_domain[domain_id] += amount
+        by_funding[item.funding] += amount
+        for year, value in amounts.items():
+            by_year[year] += value
+    domain_rows = [(domain.name, by_domain[domain.pk]) for domain in domains]
+    if by_domain.get(None):
+        domain_rows.append((_("No domain"), by_domain[None]))
+    years = sorted(set(plan.years) | {year for year in by_year if year is not None})
+    year_rows = [(year, by_year[year]) for year in years]
+    if by_year.get(None):
+        year_rows.append((None, by_year[None]))
+    return EconomicOverview(
+        by_domain=domain_rows,
+        by_funding=[(label, by_funding[value]) for value, label in ActionPlanItem.Funding.choices],
+        by_year=year_rows,
+        total=sum(by_funding.values()),
+        central_planned=by_funding[ActionPlanItem.Funding.CENTRAL],
+        allocated=allocated,
+    )
+
+
+@dataclass
+class PlanPage:
+    plan: ActionPlan
+    items: list[ActionPlanItem]
+    overview: EconomicOverview
+    shares: list[PoolShare]
+    amendments: list
+
+
+def action_plan_get(*, strategy: Strategy, institution: Institution | None) -> ActionPlan:
+    """The institution's plan (the municipal plan for None), or an unsaved draft for the
+    strategy's period when nobody has added to it yet."""
+    plan = ActionPlan.objects.filter(strategy=strategy, institution=institution).first()
+    if plan is None:
+        start, end = strategy.plan_period()
+        plan = ActionPlan(period_start=start, period_end=end)
+    plan.strategy, plan.institution = strategy, institution
+    return plan
+
+
+def plan_items(*, plan: ActionPlan) -> list[ActionPlanItem]:
+    if plan.pk is None:
+        return []
+    items = plan.items.select_related("action__goal__domain", "domain").order_by(
+        "action__goal__domain__order", "domain__order", "deadline", "pk"
+    )
+    items = list(items)
+    for item in items:
+        item.plan = plan  # the item's links need the plan; this spares a query per item
+    return items
+
+
+def plan_page(*, strategy: Strategy, institution: Institution | None) -> PlanPage:
+    """Everything the handleplan page shows, in a fixed number of queries."""
+    plan = action_plan_get(strategy=strategy, institution=institution)
+    items = plan_items(plan=plan)
+    shares = list(
+        PoolShare.objects.filter(
+            allocation__strategy=strategy, institution=institution
+        ).select_related("allocation")
+        if institution
+        else PoolShare.objects.none()
+    )
+    amendments = []
+    if plan.is_approved:
+        amendments = list(
+            ActionPlanItem.history.filter(plan_id=plan.pk, history_change_reason=AMENDMENT)
+            .select_related("history_user", "action")
+            .order_by("-history_date", "-history_id")[:100]
+        )
+    return PlanPage(
+        plan=plan,
+        items=items,
+        overview=economic_overview(
+            plan=plan,
+            items=items,
+            domains=list(strategy.domains.order_by("order")),
+            allocated=sum(share.amount for share in shares),
+        ),
+        shares=shares,
+        amendments=amendments,
+    )
+
+
+@dataclass
+class PlanBudget:
+    """One institution's local plan in the side-by-side view."""
+
+    institution: Institution
+    plan: ActionPlan | None
+    total: int = 0
+    central: int = 0
+    own: int = 0
+    allocated: int = 0
+
+    @property
+    def central_left(self) -> int:
+        return self.allocated - self.central
+
+
+def plan_budgets(*, strategy: Strategy) -> list[PlanBudget]:
+    """Every active institution's local plan budget next to the others. Three queries."""
+    institutions = Institution.objects.filter(is_active=True).exclude(actor__code="forvaltning")
+    rows = {
+        institution.pk: PlanBudget(institution=institution, plan=None)
+        for institution in institutions.select_related("actor").order_by("actor__order", "name")
+    }
+    plans = {
+        plan.pk: plan
+        for plan in ActionPlan.objects.filter(strategy=strategy, institution_id__in=rows)
+    }
+    for plan in plans.values():
+        rows[plan.institution_id].plan = plan
+    for item in ActionPlanItem.objects.filter(plan_id__in=plans).only(
+        "plan_id", "budget", "funding", "recurrence", "deadline"
+    ):
+        row = rows[plans[item.plan_id].institution_id]
+        amount = sum(item.amounts_by_year(plans[item.plan_id].years).values())
+        row.total += amount
+        if item.funding == ActionPlanItem.Funding.CENTRAL:
+            row.central += amount
+        else:
+            row.own += amount
+    for institution_id, allocated in (
+        PoolShare.objects.filter(allocation__strategy=strategy, institution_id__in=rows)
+        .values_list("institution_id")
+        .annotate(total=Sum("amount"))
+    ):
+        rows[institution_id].allocated = allocated
+    return list(rows.values())
+
+
+def pool_shares_compute(*, amount: int, children: dict[int, int]) -> dict[int, int]:
+    """Share `amount` whole kroner by number of children (institution id → children).
+
+    Each gets its proportional share rounded down; the kroner left over go one each to the
+    largest remainders (ties to the lower id), so the shares add up to exactly `amount`.
+    """
+    total = sum(children.values())
+    if total == 0:
+        return dict.fromkeys(children, 0)
+    shares, remainders = {}, []
+    for institution_id, count in children.items():
+        shares[institution_id], remainder = divmod(amount * count, total)
+        remainders.append((-remainder, institution_id))
+    for _remainder, institution_id in sorted(remainders)[: amount - sum(shares.values())]:
+        shares[institution_id] += 1
+    return shares
+
+
+def pool_candidates(*, actor_ids: Iterable[int]) -> list[Institution]:
+    """The active institutions of the actors that have a number of children to share by."""
+    return list(
+        Institution.objects.filter(
+            actor_id__in=list(actor_ids), is_active=True, children_count__gt=0
+        ).order_by("name")
+    )
+
+
+@dataclass
+class PoolPreview:
+    """What an allocation would give each institution, and a fingerprint of the inputs so a
+    confirmation of a preview that no longer holds can be refused."""
+
+    rows: list[tuple[Institution, int]]
+    fingerprint: str
+
+    @property
+    def total(self) -> int:
+        return sum(amount for _institution, amount in self.rows)
+
+
+def pool_allocation_preview(*, amount: int, actor_ids: list[int]) -> PoolPreview:
+    institutions = pool_candidates(actor_ids=actor_ids)
+    shares = pool_shares_compute(
+        amount=amount, children={i.pk: i.children_count for i in institutions}
+    )
+    inputs = repr([amount, [(i.pk, i.children_count) for i in institutions]])
+    return PoolPreview(
+        rows=[(institution, shares[institution.pk]) for institution in institutions],
+        fingerprint=hashlib.sha256(inputs.encode()).hexdigest()[:16],
+    )

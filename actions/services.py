@@ -1,13 +1,26 @@
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from goals.models import Strategy
 from institutions.models import Institution
 
-from .models import Action, Progress
+from .models import (
+    AMENDMENT,
+    Action,
+    ActionPlan,
+    ActionPlanItem,
+    PoolAllocation,
+    PoolShare,
+    Progress,
+)
+from .selectors import pool_candidates, pool_shares_compute
 
 
 @transaction.atomic
@@ -92,3 +105,93 @@ def progress_set(
     progress.full_clean()
     progress.save()
     return progress
+
+
+# --- Handleplaner ---------------------------------------------------------------------------
+
+
+def action_plan_ensure(*, strategy: Strategy, institution: Institution | None) -> ActionPlan:
+    """The institution's plan (the municipal plan for None) for the strategy's period,
+    created as a draft the first time someone adds to it."""
+    start, end = strategy.plan_period()
+    plan, _created = ActionPlan.objects.get_or_create(
+        strategy=strategy,
+        institution=institution,
+        defaults={"period_start": start, "period_end": end},
+    )
+    return plan
+
+
+def _record_as(item: ActionPlanItem, by) -> None:
+    item._history_user = by
+    if item.plan.is_approved:
+        # Once a plan is approved, every change to it is an amendment the plan page lists.
+        item._change_reason = AMENDMENT
+
+
+@transaction.atomic
+def plan_item_save(*, item: ActionPlanItem, by) -> ActionPlanItem:
+    """Add an item to a plan or change it; on an approved plan the change is an amendment."""
+    if item.action_id:
+        item.text, item.domain_id = "", None
+    _record_as(item, by)
+    item.full_clean()
+    item.save()
+    return item
+
+
+@transaction.atomic
+def plan_item_add(
+    *, strategy: Strategy, institution: Institution | None, item: ActionPlanItem, by
+) -> ActionPlanItem:
+    """Add an item to the institution's plan, creating the plan the first time."""
+    item.plan = action_plan_ensure(strategy=strategy, institution=institution)
+    return plan_item_save(item=item, by=by)
+
+
+@transaction.atomic
+def plan_item_delete(*, item: ActionPlanItem, by) -> None:
+    _record_as(item, by)
+    item.delete()
+
+
+@transaction.atomic
+def action_plan_approve(*, plan: ActionPlan, approved_on: dt.date, by) -> ActionPlan:
+    plan.status = ActionPlan.Status.APPROVED
+    plan.approved_on, plan.approved_by = approved_on, by
+    plan._history_user = by
+    plan.full_clean()
+    plan.save()
+    return plan
+
+
+# --- Central pool -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def pool_allocation_create(
+    *, strategy: Strategy, title: str, amount: int, actor_ids: list[int], by
+) -> PoolAllocation:
+    """Share an amount from the central pool among the actors' institutions, all or nothing."""
+    institutions = pool_candidates(actor_ids=actor_ids)
+    if not institutions:
+        raise ValidationError(
+            _("None of the chosen kinds of institution has children to share by.")
+        )
+    shares = pool_shares_compute(
+        amount=amount, children={i.pk: i.children_count for i in institutions}
+    )
+    allocation = PoolAllocation(strategy=strategy, title=title, amount=amount, created_by=by)
+    allocation.full_clean()
+    allocation.save()
+    allocation.actors.set(actor_ids)
+    PoolShare.objects.bulk_create(
+        PoolShare(
+            allocation=allocation,
+            institution=institution,
+            children_count=institution.children_count,
+            amount=shares[institution.pk],
+        )
+        for institution in institutions
+    )
+    return allocation

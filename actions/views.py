@@ -1,23 +1,52 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Sum
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from goals.selectors import strategy_current
+from goals.models import Indicator
+from goals.selectors import institution_indicators, strategy_current
+from goals.services import measurement_record
 from strategy_tracker.permissions import (
+    consultant_required,
     institution_readable,
     institutions_for,
     is_consultant,
     may_edit_progress,
     may_read_everything,
+    may_see_all_plans,
+    plan_owner,
 )
 
-from .forms import ProgressForm
-from .models import Progress
-from .selectors import institution_progress, progress_changes
-from .services import ProgressConflict, progress_set
+from .forms import (
+    ActionPlanItemForm,
+    MeasurementForm,
+    PlanApproveForm,
+    PoolAllocationForm,
+    ProgressForm,
+)
+from .models import Action, ActionPlan, ActionPlanItem, Progress
+from .selectors import (
+    action_plan_get,
+    institution_progress,
+    plan_budgets,
+    plan_page,
+    pool_allocation_preview,
+    progress_changes,
+)
+from .services import (
+    ProgressConflict,
+    action_plan_approve,
+    plan_item_add,
+    plan_item_delete,
+    plan_item_save,
+    pool_allocation_create,
+    progress_set,
+)
 
 
 @require_GET
@@ -29,10 +58,21 @@ def my_institution(request):
     return redirect("institution_progress", pk=institution.pk)
 
 
-def _page(request, institution, *, failed=None, status=200):
-    """The institution's actions; `failed` is a row whose change was refused, with why."""
+def _page(request, institution, *, failed=None, failed_measurement=None, status=200):
+    """The institution's actions and indicators; `failed` is a row whose change was refused,
+    with why, and `failed_measurement` an indicator's refused form."""
     strategy = strategy_current()
     sections = institution_progress(institution=institution, strategy=strategy) if strategy else []
+    indicators = (
+        institution_indicators(institution=institution, strategy=strategy) if strategy else []
+    )
+    for indicator in indicators:
+        if failed_measurement and indicator.pk == failed_measurement[0]:
+            indicator.form = failed_measurement[1]
+        else:
+            indicator.form = MeasurementForm(
+                initial={"measured_on": timezone.localdate()}, auto_id=f"m{indicator.pk}-%s"
+            )
     for section in sections:
         for row in section.rows:
             if failed and row.pk == failed["row"].pk:
@@ -49,6 +89,7 @@ def _page(request, institution, *, failed=None, status=200):
             "may_edit": may_edit_progress(request, institution),
             "own_institutions": own,
             "statuses": Progress.Status.choices,
+            "indicators": indicators,
         },
         status=status,
     )
@@ -116,3 +157,230 @@ def institution_changes(request, pk):
         "actions/institution_changes.html",
         {"institution": institution, "changes": progress_changes(institution=institution)},
     )
+
+
+# --- Handleplaner ---------------------------------------------------------------------------
+
+
+def _strategy_in_force():
+    strategy = strategy_current()
+    if strategy is None:
+        raise Http404(_("No strategy has been adopted yet."))
+    return strategy
+
+
+def _item_form(plan: ActionPlan, data=None, item: ActionPlanItem | None = None):
+    """The item form, offering the actions of the plan's actor not already in the plan."""
+    actions = Action.objects.filter(goal__domain__strategy=plan.strategy).order_by(
+        "goal__domain__order", "goal__order", "order", "pk"
+    )
+    if plan.institution_id:
+        actions = actions.filter(actors=plan.institution.actor_id)
+    else:
+        actions = actions.filter(actors__code="forvaltning")
+    if plan.pk:
+        taken = plan.items.exclude(pk=item.pk if item else None).exclude(action=None)
+        actions = actions.exclude(pk__in=taken.values("action_id"))
+    return ActionPlanItemForm(
+        data,
+        instance=item or ActionPlanItem(),
+        actions=actions,
+        domains=plan.strategy.domains.order_by("order"),
+    )
+
+
+def _plan_page(request, *, institution, may_edit, form=None, approve_form=None, status=200):
+    strategy = _strategy_in_force()
+    page = plan_page(strategy=strategy, institution=institution)
+    if may_edit and not page.plan.is_approved:
+        approve_form = approve_form or PlanApproveForm(
+            initial={"approved_on": timezone.localdate()}
+        )
+    return render(
+        request,
+        "actions/plan.html",
+        {
+            "institution": institution,
+            "page": page,
+            "plan": page.plan,
+            "overview": page.overview,
+            "may_edit": may_edit,
+            "form": form or (_item_form(page.plan) if may_edit else None),
+            "approve_form": approve_form,
+            "may_see_all_plans": may_see_all_plans(request.user),
+        },
+        status=status,
+    )
+
+
+def plan_view(request, pk=None):
+    """A handleplan with its economic overview; posting the form adds an item."""
+    institution, may_edit = plan_owner(request, pk)
+    if request.method == "POST":
+        if not may_edit:
+            raise PermissionDenied(_("You may not change this action plan."))
+        strategy = _strategy_in_force()
+        plan = action_plan_get(strategy=strategy, institution=institution)
+        form = _item_form(plan, request.POST)
+        if not form.is_valid():
+            return _plan_page(
+                request, institution=institution, may_edit=may_edit, form=form, status=400
+            )
+        item = plan_item_add(
+            strategy=strategy, institution=institution, item=form.instance, by=request.user
+        )
+        messages.success(request, _("The item is added to the action plan."))
+        return redirect(item.plan.get_absolute_url() + "#items")
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    return _plan_page(request, institution=institution, may_edit=may_edit)
+
+
+def _plan_item(request, pk, item_pk) -> ActionPlanItem:
+    """An item of a plan the person may edit; another institution's item is a 404."""
+    institution, may_edit = plan_owner(request, pk)
+    item = get_object_or_404(
+        ActionPlanItem.objects.select_related("plan__strategy", "plan__institution"),
+        pk=item_pk,
+        plan__institution=institution,
+    )
+    if not may_edit:
+        raise PermissionDenied(_("You may not change this action plan."))
+    return item
+
+
+def plan_item_view(request, item_pk, pk=None):
+    item = _plan_item(request, pk, item_pk)
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    form = _item_form(item.plan, request.POST if request.method == "POST" else None, item=item)
+    if request.method == "POST" and form.is_valid():
+        plan_item_save(item=form.instance, by=request.user)
+        messages.success(request, _("The item is saved."))
+        return redirect(item.plan.get_absolute_url() + f"#item-{item.pk}")
+    return render(
+        request,
+        "actions/plan_item_form.html",
+        {"item": item, "plan": item.plan, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+def plan_item_delete_view(request, item_pk, pk=None):
+    item = _plan_item(request, pk, item_pk)
+    plan_item_delete(item=item, by=request.user)
+    messages.success(request, _("The item is removed from the action plan."))
+    return redirect(item.plan.get_absolute_url() + "#items")
+
+
+@require_POST
+def plan_approve_view(request, pk=None):
+    institution, may_edit = plan_owner(request, pk)
+    if not may_edit:
+        raise PermissionDenied(_("You may not change this action plan."))
+    strategy = _strategy_in_force()
+    plan = action_plan_get(strategy=strategy, institution=institution)
+    form = PlanApproveForm(request.POST)
+    if plan.pk is None or not form.is_valid():
+        if plan.pk is None:
+            form.add_error(None, _("Add at least one item before you approve the plan."))
+        return _plan_page(
+            request, institution=institution, may_edit=may_edit, approve_form=form, status=400
+        )
+    if plan.is_approved:
+        messages.info(request, _("The action plan is already approved."))
+    else:
+        action_plan_approve(
+            plan=plan, approved_on=form.cleaned_data["approved_on"], by=request.user
+        )
+        messages.success(
+            request, _("The action plan is approved. Later changes are recorded as amendments.")
+        )
+    return redirect(plan.get_absolute_url())
+
+
+@require_GET
+def plan_budgets_view(request):
+    """Every local plan's budget side by side, for consultants and the committee."""
+    if not may_see_all_plans(request.user):
+        raise PermissionDenied(_("Only consultants and the committee see every plan."))
+    rows = plan_budgets(strategy=_strategy_in_force())
+    totals = {
+        key: sum(getattr(row, key) for row in rows)
+        for key in ("total", "central", "own", "allocated")
+    }
+    return render(request, "actions/plan_budgets.html", {"rows": rows, "totals": totals})
+
+
+# --- Central pool -------------------------------------------------------------------------
+
+
+@consultant_required
+def pool_allocation_view(request):
+    """Share an amount by number of children: preview first, then confirm that preview."""
+    strategy = _strategy_in_force()
+    form = PoolAllocationForm(request.POST or None)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        actor_ids = [actor.pk for actor in form.cleaned_data["actors"]]
+        preview = pool_allocation_preview(amount=form.cleaned_data["amount"], actor_ids=actor_ids)
+        confirmed = "confirm" in request.POST
+        if not preview.rows:
+            form.add_error(
+                "actors", _("None of the chosen kinds of institution has children to share by.")
+            )
+            preview = None
+        elif confirmed and form.cleaned_data["preview"] == preview.fingerprint:
+            pool_allocation_create(
+                strategy=strategy,
+                title=form.cleaned_data["title"],
+                amount=form.cleaned_data["amount"],
+                actor_ids=actor_ids,
+                by=request.user,
+            )
+            messages.success(request, _("The amount is allocated."))
+            return redirect("pool_allocation")
+        else:
+            if confirmed:
+                messages.warning(
+                    request,
+                    _("The institutions changed since the preview. Check the new allocation."),
+                )
+            form.data = form.data.copy()
+            form.data["preview"] = preview.fingerprint
+    allocations = strategy.pool_allocations.select_related("created_by").annotate(
+        institutions=Count("shares"), shared=Sum("shares__amount")
+    )
+    return render(
+        request,
+        "actions/pool_allocation.html",
+        {"form": form, "preview": preview, "allocations": allocations},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- Indicators ---------------------------------------------------------------------------
+
+
+@require_POST
+def measurement_add(request, pk, indicator_pk):
+    institution = institution_readable(request.user, pk)
+    if not may_edit_progress(request, institution):
+        raise PermissionDenied(_("You may not report for this institution."))
+    strategy = _strategy_in_force()
+    indicator = get_object_or_404(
+        Indicator, pk=indicator_pk, goal__domain__strategy=strategy, actors=institution.actor_id
+    )
+    form = MeasurementForm(request.POST, auto_id=f"m{indicator.pk}-%s")
+    if not form.is_valid():
+        return _page(request, institution, failed_measurement=(indicator.pk, form), status=400)
+    measurement_record(
+        indicator=indicator,
+        institution=institution,
+        value=form.cleaned_data["value"],
+        measured_on=form.cleaned_data["measured_on"],
+        by=request.user,
+    )
+    messages.success(request, _("The value is saved."))
+    return redirect(reverse("institution_progress", args=[pk]) + f"#indicator-{indicator.pk}")

@@ -1,4 +1,8 @@
+import datetime as dt
+
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -49,6 +53,14 @@ class Strategy(models.Model):
 
     def __str__(self):
         return self.title
+
+    def plan_period(self) -> tuple[dt.date, dt.date]:
+        """The period action plans cover: the strategy's own, or from this year for the
+        revision interval when the strategy has none recorded."""
+        if self.period_start and self.period_end:
+            return self.period_start, self.period_end
+        start = self.period_start or dt.date(timezone.localdate().year, 1, 1)
+        return start, dt.date(start.year + self.revision_interval_years - 1, 12, 31)
 
 
 class Aim(models.Model):
@@ -160,9 +172,19 @@ class Measurement(models.Model):
     )
     value = models.DecimalField(_("value"), max_digits=12, decimal_places=2)
     measured_on = models.DateField(_("measured on"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
 
     class Meta:
-        ordering = ["indicator", "-measured_on"]
+        ordering = ["indicator", "-measured_on", "-pk"]
+        indexes = [models.Index(fields=["institution", "indicator", "-measured_on"])]
         verbose_name = _("measurement")
         verbose_name_plural = _("measurements")
 

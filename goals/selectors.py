@@ -1,13 +1,13 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.utils.translation import gettext as _
 
 from actions.models import Action, Progress
-from institutions.models import Actor
+from institutions.models import Actor, Institution
 
-from .models import Domain, Goal, Strategy
+from .models import Domain, Goal, Indicator, Measurement, Strategy
 
 
 @dataclass
@@ -91,3 +91,20 @@ def strategy_document(*, strategy: Strategy) -> list[DomainSection]:
             )
         )
     return sections
+
+
+def institution_indicators(*, institution: Institution, strategy: Strategy) -> list[Indicator]:
+    """The indicators the institution's kind reports, each with the institution's latest
+    value (`last_value`, `last_measured_on`). One query."""
+    latest = Measurement.objects.filter(indicator=OuterRef("pk"), institution=institution).order_by(
+        "-measured_on", "-pk"
+    )
+    return list(
+        Indicator.objects.filter(goal__domain__strategy=strategy, actors=institution.actor_id)
+        .select_related("goal__domain")
+        .annotate(
+            last_value=Subquery(latest.values("value")[:1]),
+            last_measured_on=Subquery(latest.values("measured_on")[:1]),
+        )
+        .order_by("goal__domain__order", "goal__order", "name")
+    )

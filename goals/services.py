@@ -1,12 +1,15 @@
+import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from actions.models import Action
 from actions.services import progress_sync
-from institutions.models import Actor
+from institutions.models import Actor, Institution
 
-from .models import Aim, Domain, Goal, Principle, Strategy
+from .models import Aim, Domain, Goal, Indicator, Measurement, Principle, Strategy
 
 STRATEGY_TEXT_FIELDS = [
     "title",
@@ -81,3 +84,21 @@ def strategy_create_from_document(
         )
     )
     return strategy
+
+
+@transaction.atomic
+def measurement_record(
+    *, indicator: Indicator, institution: Institution, value: Decimal, measured_on: dt.date, by
+) -> Measurement:
+    """An institution reports an indicator's value as of a date."""
+    measurement = Measurement(
+        indicator=indicator,
+        institution=institution,
+        value=value,
+        measured_on=measured_on,
+        recorded_by=by,
+        recorded_at=timezone.now(),
+    )
+    measurement.full_clean()
+    measurement.save()
+    return measurement

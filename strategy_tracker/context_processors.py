@@ -8,7 +8,17 @@ from .permissions import is_consultant
 
 def site(request):
     """Names shown in every page's header and footer, and the signed-in person's role."""
-    context = {"site_name": settings.SITE_NAME, "municipality_name": settings.MUNICIPALITY_NAME}
+    context = {
+        "site_name": settings.SITE_NAME,
+        "municipality_name": settings.MUNICIPALITY_NAME,
+        # The menu item "Kommunal handleplan" is current on these pages.
+        "municipal_plan_pages": [
+            "municipal_plan",
+            "municipal_plan_item",
+            "plan_budgets",
+            "pool_allocation",
+        ],
+    }
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         # Lazy, so a page that does not show the header costs no query.

@@ -1,4 +1,5 @@
-"""Demo data: invented institutions, people and two years of progress history."""
+"""Demo data: invented institutions, people, two years of progress history, an indicator,
+handleplaner and a central pool allocation."""
 
 import datetime as dt
 import random
@@ -7,9 +8,10 @@ from typing import Any
 
 from django.db import transaction
 
-from actions.models import Progress
-from actions.services import progress_sync
-from goals.models import Strategy
+from actions.models import Action, ActionPlanItem, Progress
+from actions.services import plan_item_add, pool_allocation_create, progress_sync
+from goals.models import Indicator, Strategy
+from goals.services import measurement_record
 from institutions.models import Actor, Institution, Membership, User
 
 NOTES = {
@@ -102,6 +104,9 @@ def demo_create(*, document: dict[str, Any], strategy: Strategy, now: dt.datetim
     changes = _progress_history_create(
         strategy=strategy, members=members, consultant=consultant, now=now
     )
+    _plans_create(
+        document=document, strategy=strategy, by_name=by_name, members=members, by=consultant
+    )
     return DemoSummary(institutions=len(institutions), users=len(users), progress_changes=changes)
 
 
@@ -141,6 +146,60 @@ def _progress_history_create(*, strategy, members, consultant, now) -> int:
             progress.save()
             changes += 1
     return changes
+
+
+def _plans_create(*, document, strategy, by_name, members, by) -> None:
+    """The demo's indicator with reported values, handleplaner and a central pool allocation."""
+    actors = {actor.code: actor for actor in Actor.objects.all()}
+    domains = {domain.name: domain for domain in strategy.domains.all()}
+    for item in document["indicators"]:
+        indicator = Indicator.objects.create(
+            goal=domains[item["domain"]].goals.order_by("order").first(),
+            name=item["name"],
+            unit=item["unit"],
+            baseline=item["baseline"],
+            target=item["target"],
+            deadline=dt.date.fromisoformat(item["deadline"]),
+        )
+        indicator.actors.set([actors[code] for code in item["actors"]])
+        for name, values in item["values"].items():
+            for day, value in values:
+                measurement_record(
+                    indicator=indicator,
+                    institution=by_name[name],
+                    value=value,
+                    measured_on=dt.date.fromisoformat(day),
+                    by=members[by_name[name].pk],
+                )
+    pool = document["pool_allocation"]
+    pool_allocation_create(
+        strategy=strategy,
+        title=pool["title"],
+        amount=pool["amount"],
+        actor_ids=[actors[code].pk for code in pool["actors"]],
+        by=by,
+    )
+    actions = {
+        action.text: action for action in Action.objects.filter(goal__domain__strategy=strategy)
+    }
+    for plan in document["action_plans"]:
+        institution = by_name[plan["institution"]] if plan["institution"] else None
+        for item in plan["items"]:
+            plan_item_add(
+                strategy=strategy,
+                institution=institution,
+                item=ActionPlanItem(
+                    action=actions.get(item.get("action")),
+                    text=item.get("text", ""),
+                    domain=domains.get(item.get("domain")),
+                    responsible=item["responsible"],
+                    deadline=dt.date.fromisoformat(item["deadline"]),
+                    budget=item["budget"],
+                    funding=item["funding"],
+                    recurrence=item["recurrence"],
+                ),
+                by=members[institution.pk] if institution else by,
+            )
 
 
 def demo_exists(*, document: dict[str, Any]) -> bool:

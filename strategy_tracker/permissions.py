@@ -96,3 +96,19 @@ def institution_for(user: User, pk: int) -> Institution:
             kind=SecurityEvent.Kind.PERMISSION_DENIED, actor=user, detail={"institution": pk}
         )
         raise Http404 from None
+
+
+def plan_owner(request, pk: int | None) -> tuple[Institution | None, bool]:
+    """Whose handleplan this is (None for the municipal plan) and whether the person may edit
+    it: members and consultants edit a local plan, only consultants the municipal plan.
+    Everyone signed in reads the municipal plan; a local plan answers like its institution."""
+    if pk is None:
+        user = request.user
+        return None, is_consultant(user) and not needs_mfa_setup(request)
+    institution = institution_readable(request.user, pk)
+    return institution, may_edit_progress(request, institution)
+
+
+def may_see_all_plans(user: User) -> bool:
+    """Every institution's budget side by side: consultants and the committee."""
+    return may_read_everything(user)

@@ -52,6 +52,41 @@ urlpatterns = [
         action_views.institution_changes,
         name="institution_changes",
     ),
+    path(
+        "min-institution/<int:pk>/indikatorer/<int:indicator_pk>/",
+        action_views.measurement_add,
+        name="measurement_add",
+    ),
+    path("min-institution/<int:pk>/handleplan/", action_views.plan_view, name="local_plan"),
+    path(
+        "min-institution/<int:pk>/handleplan/godkend/",
+        action_views.plan_approve_view,
+        name="local_plan_approve",
+    ),
+    path(
+        "min-institution/<int:pk>/handleplan/punkter/<int:item_pk>/",
+        action_views.plan_item_view,
+        name="local_plan_item",
+    ),
+    path(
+        "min-institution/<int:pk>/handleplan/punkter/<int:item_pk>/slet/",
+        action_views.plan_item_delete_view,
+        name="local_plan_item_delete",
+    ),
+    path("handleplan/", action_views.plan_view, name="municipal_plan"),
+    path("handleplan/godkend/", action_views.plan_approve_view, name="municipal_plan_approve"),
+    path(
+        "handleplan/punkter/<int:item_pk>/",
+        action_views.plan_item_view,
+        name="municipal_plan_item",
+    ),
+    path(
+        "handleplan/punkter/<int:item_pk>/slet/",
+        action_views.plan_item_delete_view,
+        name="municipal_plan_item_delete",
+    ),
+    path("handleplan/budgetter/", action_views.plan_budgets_view, name="plan_budgets"),
+    path("handleplan/central-pulje/", action_views.pool_allocation_view, name="pool_allocation"),
     path("konto/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,6 +1,8 @@
 import json
 import os
+import re
 import shutil
+from html import unescape
 
 import pytest
 from django.conf import settings
@@ -48,6 +50,39 @@ def _redis_missing() -> str | None:
 
 def chromium_path() -> str | None:
     return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+
+
+# --- Browser: one Chromium for the session, a fresh context per test --------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test
+    # body are still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path(),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="da-DK")
+    page = context.new_page()
+    yield page
+    context.close()
 
 
 def _browser_missing() -> str | None:
@@ -163,3 +198,14 @@ def leader_school_a(institutions):
 @pytest.fixture
 def committee_member(db):
     return make_person("udvalg@example.org", "Ulla Udvalg", User.Role.COMMITTEE)
+
+
+def visible_text(html: str | bytes) -> str:
+    """What a reader sees of a page's main content: tags dropped, entities decoded and white
+    space collapsed, so tests read like the page rather than like its markup."""
+    if isinstance(html, bytes):
+        html = html.decode()
+    if "<main" in html:
+        html = html[html.index("<main") : html.index("</main>")]
+    text = re.sub(r"<[^>]+>", " ", html)
+    return re.sub(r"\s+", " ", unescape(text)).strip()

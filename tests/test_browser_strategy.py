@@ -1,67 +1,11 @@
 """A real Chromium reads the strategy page: sign-in, keyboard, phone width and axe-core."""
 
-import os
-
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 
-from tests.conftest import PASSWORD, chromium_path
-
-AXE_SCRIPT = settings.BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+from tests.browser import axe_violations, sign_in, use_session_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test
-    # body are still synchronous and safe.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium_path(),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(locale="da-DK")
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-def sign_in(page, live_server, email):
-    page.goto(live_server.url + reverse("strategy"))
-    page.get_by_label("E-mail", exact=True).fill(email)
-    page.get_by_label("Adgangskode", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log ind").click()
-    page.wait_for_url(f"**{reverse('strategy')}")
-
-
-def axe_violations(page) -> list[dict]:
-    page.add_script_tag(path=str(AXE_SCRIPT))
-    result = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
-    )
-    return [
-        {"id": violation["id"], "nodes": [node["target"] for node in violation["nodes"]]}
-        for violation in result["violations"]
-    ]
 
 
 def test_leader_signs_in_and_reads_the_strategy(page, live_server, strategy, leader_school_a):
@@ -108,21 +52,6 @@ def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_the_content(
     assert skip.inner_text() == "Gå til sidens indhold"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main-content"
-
-
-def use_session_of(page, live_server, user):
-    """Sign the browser in as `user` by handing it a session made by the test client."""
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,9 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from actions.models import Action, Progress
+from actions.models import Action, ActionPlan, ActionPlanItem, PoolShare, Progress
+from actions.services import plan_item_add
+from goals.models import Indicator, Measurement
 from institutions.models import Institution, Membership, User
 from tests.conftest import make_person, with_totp
 
@@ -115,6 +117,19 @@ GET = {
     "/konto/social/login/error/": [302, 301, 301, 301, 301, 301, 301],
     "/konto/social/signup/": [302, 301, 301, 301, 301, 301, 301],
     "/konto/social/connections/": [302, 301, 301, 301, 301, 301, 301],
+    # School A's local plan: read like the institution, edited by its members and consultants.
+    "local_plan": [302, 200, 200, 404, 200, 200, 200],
+    "local_plan_approve": [302, 405, 405, 405, 405, 405, 405],
+    "local_plan_item": [302, 403, 200, 404, 200, 200, 200],
+    "local_plan_item_delete": [302, 405, 405, 405, 405, 405, 405],
+    # The municipal plan: everyone reads it, consultants edit it.
+    "municipal_plan": [302, 200, 200, 200, 200, 200, 200],
+    "municipal_plan_approve": [302, 405, 405, 405, 405, 405, 405],
+    "municipal_plan_item": [302, 403, 403, 403, 403, 200, 200],
+    "municipal_plan_item_delete": [302, 405, 405, 405, 405, 405, 405],
+    "plan_budgets": [302, 200, 403, 403, 403, 200, 200],
+    "pool_allocation": [302, 403, 403, 403, 403, 200, 200],
+    "measurement_add": [302, 405, 405, 405, 405, 405, 405],
 }
 
 
@@ -131,9 +146,18 @@ def url_for(name, route, data):
             "progress_update": school_a,
             "progress_history": school_a,
             "institution_changes": school_a,
+            "local_plan": school_a,
+            "local_plan_approve": school_a,
+            "local_plan_item": school_a,
+            "local_plan_item_delete": school_a,
+            "measurement_add": school_a,
         }.get(name, data["people"]["leader_b"].pk)
     if "<int:action_pk>" in route:
         kwargs["action_pk"] = data["action"].pk
+    if "<int:item_pk>" in route:
+        kwargs["item_pk"] = data["items"]["local" if name.startswith("local") else "municipal"].pk
+    if "<int:indicator_pk>" in route:
+        kwargs["indicator_pk"] = data["indicator"].pk
     if "uidb36" in route:
         kwargs = {"uidb36": "1", "key": "x"}
     elif "(?P<key>" in route:
@@ -159,7 +183,32 @@ def url_named(name, data):
 @pytest.fixture
 def data(people, strategy, institutions):
     action = Action.objects.get(text="prioritere økonomi til investering i læringsteknologier.")
-    return {"people": people, "strategy": strategy, "institutions": institutions, "action": action}
+    Institution.objects.filter(actor__code="skole").update(children_count=300)
+    consultant = people["consultant"]
+    items = {
+        "local": plan_item_add(
+            strategy=strategy,
+            institution=institutions["school_a"],
+            item=ActionPlanItem(action=action, budget=20_000),
+            by=people["leader_a"],
+        ),
+        "municipal": plan_item_add(
+            strategy=strategy,
+            institution=None,
+            item=ActionPlanItem(text="Fælles platform", budget=100_000),
+            by=consultant,
+        ),
+    }
+    indicator = Indicator.objects.create(goal=action.goal, name="Enheder pr. børnegruppe")
+    indicator.actors.add(institutions["school_a"].actor)
+    return {
+        "people": people,
+        "strategy": strategy,
+        "institutions": institutions,
+        "action": action,
+        "items": items,
+        "indicator": indicator,
+    }
 
 
 def test_every_url_has_an_entry():
@@ -219,6 +268,10 @@ def snapshot():
         list(User.objects.order_by("pk").values("pk", "email", "role", "is_active")),
         list(Membership.objects.order_by("pk").values()),
         list(Progress.objects.order_by("pk").values()),
+        list(ActionPlan.objects.order_by("pk").values()),
+        list(ActionPlanItem.objects.order_by("pk").values()),
+        list(PoolShare.objects.order_by("pk").values()),
+        list(Measurement.objects.order_by("pk").values()),
     )
 
 
@@ -241,7 +294,23 @@ def post_data(name, data):
         },
         "person_deactivate": {},
         "progress_update": {"status": "done", "version": "1", "reason": "", "note": ""},
+        "local_plan": NEW_ITEM,
+        "local_plan_approve": {"approved_on": "2026-11-22"},
+        "local_plan_item": CHANGED_ITEM,
+        "local_plan_item_delete": {},
+        "municipal_plan": NEW_ITEM,
+        "municipal_plan_approve": {"approved_on": "2026-11-22"},
+        "municipal_plan_item": CHANGED_ITEM,
+        "municipal_plan_item_delete": {},
+        # The first step only shows the allocation; nothing is written before confirming.
+        "pool_allocation": {"title": "Udviklingspulje", "amount": "315.000", "actors": [skole]},
+        "measurement_add": {"value": "3,5", "measured_on": "2026-11-01"},
     }[name]
+
+
+NEW_ITEM = {"text": "Lokalt initiativ", "budget": "10.000", "funding": "institution"}
+NEW_ITEM |= {"recurrence": "one_off"}
+CHANGED_ITEM = {**NEW_ITEM, "text": "Ændret initiativ", "funding": "central"}
 
 
 # POST status per role for every URL that writes; refused ones must change nothing.
@@ -252,6 +321,16 @@ POST = {
     "person_edit": [302, 403, 403, 403, 403, 302, 302],
     "person_deactivate": [302, 403, 403, 403, 403, 302, 302],
     "progress_update": [302, 403, 302, 404, 302, 302, 302],
+    "local_plan": [302, 403, 302, 404, 302, 302, 302],
+    "local_plan_approve": [302, 403, 302, 404, 302, 302, 302],
+    "local_plan_item": [302, 403, 302, 404, 302, 302, 302],
+    "local_plan_item_delete": [302, 403, 302, 404, 302, 302, 302],
+    "municipal_plan": [302, 403, 403, 403, 403, 302, 302],
+    "municipal_plan_approve": [302, 403, 403, 403, 403, 302, 302],
+    "municipal_plan_item": [302, 403, 403, 403, 403, 302, 302],
+    "municipal_plan_item_delete": [302, 403, 403, 403, 403, 302, 302],
+    "pool_allocation": [302, 403, 403, 403, 403, 200, 200],
+    "measurement_add": [302, 403, 302, 404, 302, 302, 302],
 }
 READ_ONLY = [
     "strategy",
@@ -259,6 +338,7 @@ READ_ONLY = [
     "accessibility",
     "my_institution",
     "institution_progress",
+    "plan_budgets",
 ]
 
 

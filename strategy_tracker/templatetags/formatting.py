@@ -1,4 +1,7 @@
+from decimal import Decimal
+
 from django import template
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from institutions.selectors import person_name
@@ -15,6 +18,23 @@ def kroner(amount: int | None) -> str:
 
 
 @register.filter
+def kroner_abs(amount: int | None) -> str:
+    """An amount without its sign, for sentences that already say "more" or "less"."""
+    return kroner(abs(amount) if amount is not None else None)
+
+
+@register.filter
+def number(value: Decimal | None) -> str:
+    """A measured value the Danish way, without trailing zeros: 3.50 → "3,5", 4.00 → "4"."""
+    if value is None:
+        return ""
+    text = f"{value:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return number_format(Decimal(text))
+
+
+@register.filter
 def percent(part: int, whole: int) -> int:
     """Whole-number percentage of part in whole; 0 when there is nothing to count."""
     if not whole:
@@ -26,6 +46,12 @@ def percent(part: int, whole: int) -> int:
 def with_class(field, css_class: str):
     """Render a bound form field with the design system's CSS class on its widget."""
     return field.as_widget(attrs={"class": css_class})
+
+
+@register.filter
+def history_kind(record) -> str:
+    """What a history record did to its object: added, changed or removed."""
+    return {"+": _("Added"), "-": _("Removed")}.get(record.history_type, _("Changed"))
 
 
 register.filter("person_name", person_name)
