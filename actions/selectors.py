@@ -107,7 +107,7 @@ class EconomicOverview:
 
     by_domain: list[tuple[str, int]]
     by_funding: list[tuple[str, int]]
-    by_year: list[tuple[int | None, int]]
+    by_year: list[tuple[str, int]]
     total: int
     central_planned: int
     allocated: int
@@ -135,9 +135,9 @@ def economic_overview(
     if by_domain.get(None):
         domain_rows.append((_("No domain"), by_domain[None]))
     years = sorted(set(plan.years) | {year for year in by_year if year is not None})
-    year_rows = [(year, by_year[year]) for year in years]
+    year_rows = [(str(year), by_year[year]) for year in years]
     if by_year.get(None):
-        year_rows.append((None, by_year[None]))
+        year_rows.append((_("No deadline"), by_year[None]))
     return EconomicOverview(
         by_domain=domain_rows,
         by_funding=[(label, by_funding[value]) for value, label in ActionPlanItem.Funding.choices],
