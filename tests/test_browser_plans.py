@@ -61,3 +61,32 @@ def test_allocation_preview_has_no_wcag_violations(
     assert axe_violations(page) == []
     page.get_by_role("button", name="Bekræft fordelingen").click()
     assert "Beløbet er fordelt." in page.locator("main").inner_text()
+
+
+def test_timeline_pages_have_no_wcag_violations_on_a_phone(
+    page, live_server, strategy, institutions, leader_school_a
+):
+    from actions.models import Action, Progress
+    from actions.services import progress_set
+
+    school = institutions["school_a"]
+    action = Action.objects.get(text=FOCUS)
+    row = Progress.objects.get(institution=school, action=action)
+    progress_set(
+        progress_id=row.pk,
+        status="done",
+        reason="",
+        note="Robotter indkøbt",
+        expected_version=row.version,
+        by=leader_school_a,
+    )
+    page.set_viewport_size({"width": 360, "height": 740})
+    use_session_of(page, live_server, leader_school_a)
+    for url in [
+        reverse("progress_history", args=[school.pk, action.pk]),
+        reverse("institution_changes", args=[school.pk]),
+    ]:
+        page.goto(live_server.url + url)
+        assert "Robotter indkøbt" in page.locator("main").inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        assert axe_violations(page) == []
