@@ -41,18 +41,22 @@ def strategy_current() -> Strategy | None:
     return Strategy.objects.filter(status=Strategy.Status.ADOPTED).order_by("-pk").first()
 
 
-def actions_with_progress(*, strategy: Strategy):
+def actions_tallied(*, strategy: Strategy, actor_id: int | None = None):
     """Actions of a strategy annotated with `done` and `counted` (relevant rows at active
-    institutions), so "x af N" needs no query per action."""
-    active = Q(progress__institution__is_active=True)
+    institutions, of one actor when given), so "x af N" needs no query per action."""
+    rows = Q(progress__institution__is_active=True)
+    if actor_id is not None:
+        rows &= Q(progress__institution__actor_id=actor_id)
+    return Action.objects.filter(goal__domain__strategy=strategy).annotate(
+        done=Count("progress", filter=rows & Q(progress__status=Progress.Status.DONE)),
+        counted=Count("progress", filter=rows & ~Q(progress__status=Progress.Status.NOT_RELEVANT)),
+    )
+
+
+def actions_with_progress(*, strategy: Strategy):
+    """The strategy's actions with their tallies and actors, in the strategy's order."""
     return (
-        Action.objects.filter(goal__domain__strategy=strategy)
-        .annotate(
-            done=Count("progress", filter=active & Q(progress__status=Progress.Status.DONE)),
-            counted=Count(
-                "progress", filter=active & ~Q(progress__status=Progress.Status.NOT_RELEVANT)
-            ),
-        )
+        actions_tallied(strategy=strategy)
         .prefetch_related(Prefetch("actors", queryset=Actor.objects.order_by("order", "name")))
         .order_by("order", "pk")
     )

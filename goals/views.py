@@ -1,5 +1,7 @@
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
+
+from strategy_tracker.permissions import landing_page
 
 from .models import Strategy
 from .selectors import strategy_current, strategy_document
@@ -24,3 +26,9 @@ def strategy_detail(request, pk=None):
             "counted": sum(section.counted for section in sections),
         },
     )
+
+
+@require_GET
+def home(request):
+    """Each role's starting point: the committee's dashboard, a leader's institution."""
+    return redirect(landing_page(request.user))

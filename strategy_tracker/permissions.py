@@ -112,3 +112,15 @@ def plan_owner(request, pk: int | None) -> tuple[Institution | None, bool]:
 def may_see_all_plans(user: User) -> bool:
     """Every institution's budget side by side: consultants and the committee."""
     return may_read_everything(user)
+
+
+def landing_page(user: User) -> str:
+    """Where a person starts: the committee on the dashboard, leaders and resource persons
+    on their institution, consultants on the strategy they edit."""
+    if is_consultant(user):
+        return "strategy"
+    if user.role == User.Role.COMMITTEE:
+        return "dashboard"
+    if institutions_for(user).exists():
+        return "my_institution"
+    return "strategy"

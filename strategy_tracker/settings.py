@@ -128,7 +128,7 @@ AUTHENTICATION_BACKENDS = [
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "strategy"
+LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 # People are invited by consultants; nobody signs up on their own (see AccountAdapter).
 ACCOUNT_ADAPTER = "institutions.adapters.AccountAdapter"

@@ -1,14 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.views.generic import RedirectView, TemplateView
+from django.views.generic import TemplateView
 
 from actions import views as action_views
 from goals import views as goal_views
 from institutions import views as institution_views
+from reports import views as report_views
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="strategy"), name="home"),
+    path("", goal_views.home, name="home"),
     path("strategi/", goal_views.strategy_detail, name="strategy"),
     path("strategi/<int:pk>/", goal_views.strategy_detail, name="strategy_version"),
     path(
@@ -87,6 +88,13 @@ urlpatterns = [
     ),
     path("handleplan/budgetter/", action_views.plan_budgets_view, name="plan_budgets"),
     path("handleplan/central-pulje/", action_views.pool_allocation_view, name="pool_allocation"),
+    path("oversigt/", report_views.dashboard, name="dashboard"),
+    path("oversigt/domaener/<int:pk>/", report_views.dashboard_domain, name="dashboard_domain"),
+    path(
+        "oversigt/eksport/<slug:table>/<slug:fmt>/",
+        report_views.dashboard_export,
+        name="dashboard_export",
+    ),
     path("konto/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -130,6 +130,10 @@ GET = {
     "plan_budgets": [302, 200, 403, 403, 403, 200, 200],
     "pool_allocation": [302, 403, 403, 403, 403, 200, 200],
     "measurement_add": [302, 405, 405, 405, 405, 405, 405],
+    # The dashboard is for everyone signed in (leaders see it without links to others).
+    "dashboard": [302, 200, 200, 200, 200, 200, 200],
+    "dashboard_domain": [302, 200, 200, 200, 200, 200, 200],
+    "dashboard_export": [302, 200, 200, 200, 200, 200, 200],
 }
 
 
@@ -151,11 +155,14 @@ def url_for(name, route, data):
             "local_plan_item": school_a,
             "local_plan_item_delete": school_a,
             "measurement_add": school_a,
+            "dashboard_domain": data["action"].goal.domain_id,
         }.get(name, data["people"]["leader_b"].pk)
     if "<int:action_pk>" in route:
         kwargs["action_pk"] = data["action"].pk
     if "<int:item_pk>" in route:
         kwargs["item_pk"] = data["items"]["local" if name.startswith("local") else "municipal"].pk
+    if "<slug:table>" in route:
+        kwargs |= {"table": "institutioner", "fmt": "csv"}
     if "<int:indicator_pk>" in route:
         kwargs["indicator_pk"] = data["indicator"].pk
     if "uidb36" in route:
@@ -339,6 +346,9 @@ READ_ONLY = [
     "my_institution",
     "institution_progress",
     "plan_budgets",
+    "dashboard",
+    "dashboard_domain",
+    "dashboard_export",
 ]
 
 

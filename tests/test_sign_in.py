@@ -11,7 +11,9 @@ def test_person_signs_in_with_e_mail_and_password(client, strategy, leader_schoo
         reverse("account_login"), {"login": leader_school_a.email, "password": PASSWORD}
     )
     assert response.status_code == 302
-    assert response.url == reverse("strategy")
+    assert response.url == reverse("home")
+    # A leader starts on their institution.
+    assert client.get(reverse("home")).url == reverse("my_institution")
     assert client.get(reverse("strategy")).status_code == 200
 
 

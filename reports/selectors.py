@@ -1,0 +1,345 @@
+"""The progress dashboard's numbers, computed with aggregate queries so the number of queries
+does not grow with institutions or actions. The status and revision reports use them too."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import (
+    Avg,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+)
+from django.db.models.functions import Cast, NullIf
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from actions.models import Action, Progress
+from goals.models import Domain, Indicator, Measurement, Strategy
+from goals.selectors import actions_tallied
+from institutions.models import Actor, Institution
+
+DONE = Q(status=Progress.Status.DONE)
+RELEVANT = ~Q(status=Progress.Status.NOT_RELEVANT)
+
+
+@dataclass
+class Tally:
+    """ "x af N": done out of the rows that count ("ikke relevant" leaves the denominator)."""
+
+    done: int = 0
+    counted: int = 0
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.counted) if self.counted else 0
+
+    def __add__(self, other: "Tally") -> "Tally":
+        return Tally(self.done + other.done, self.counted + other.counted)
+
+
+def strategy_progress(*, strategy: Strategy) -> QuerySet[Progress]:
+    """The rows that count: the strategy's actions at active institutions."""
+    return Progress.objects.filter(
+        action__goal__domain__strategy=strategy, institution__is_active=True
+    )
+
+
+# --- Domain by actor -----------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    actor: Actor
+    tally: Tally
+
+
+@dataclass
+class DomainRow:
+    domain: Domain
+    cells: list[Cell]
+    total: Tally
+
+
+@dataclass
+class Matrix:
+    actors: list[Actor]
+    rows: list[DomainRow]
+    column_totals: list[Tally]
+    total: Tally
+
+
+def progress_matrix(*, strategy: Strategy) -> Matrix:
+    """Progress per domain and actor (the institution's kind). Three queries."""
+    tallies = {
+        (row["action__goal__domain_id"], row["institution__actor_id"]): Tally(
+            row["done"], row["counted"]
+        )
+        for row in strategy_progress(strategy=strategy)
+        .values("action__goal__domain_id", "institution__actor_id")
+        .annotate(done=Count("pk", filter=DONE), counted=Count("pk", filter=RELEVANT))
+        .order_by()
+    }
+    actors = list(Actor.objects.order_by("order", "name"))
+    rows = []
+    for domain in strategy.domains.order_by("order"):
+        cells = [Cell(actor, tallies.get((domain.pk, actor.pk), Tally())) for actor in actors]
+        total = sum((cell.tally for cell in cells), Tally())
+        rows.append(DomainRow(domain=domain, cells=cells, total=total))
+    column_totals = [sum((row.cells[n].tally for row in rows), Tally()) for n in range(len(actors))]
+    return Matrix(
+        actors=actors,
+        rows=rows,
+        column_totals=column_totals,
+        total=sum(column_totals, Tally()),
+    )
+
+
+# --- Per institution ----------------------------------------------------------------------
+
+INSTITUTION_SORTS = {
+    "name": ["name"],
+    "-name": ["-name"],
+    "percent": [F("share").asc(nulls_first=True), "name"],
+    "-percent": [F("share").desc(nulls_last=True), "name"],
+    "actor": ["actor__order", "name"],
+    "area": ["area", "name"],
+}
+
+
+def institutions_with_progress(
+    *,
+    strategy: Strategy,
+    actor_id: int | None = None,
+    area: str = "",
+    search: str = "",
+    sort: str = "name",
+    domain_id: int | None = None,
+) -> QuerySet[Institution]:
+    """Active institutions annotated with `done`, `counted` and `share`, filtered and sorted."""
+    rows = Q(progress__action__goal__domain__strategy=strategy)
+    if domain_id is not None:
+        rows &= Q(progress__action__goal__domain_id=domain_id)
+    institutions = (
+        Institution.objects.filter(is_active=True)
+        .exclude(actor__code="forvaltning")
+        .select_related("actor")
+        .annotate(
+            done=Count("progress", filter=rows & Q(progress__status=Progress.Status.DONE)),
+            counted=Count(
+                "progress", filter=rows & ~Q(progress__status=Progress.Status.NOT_RELEVANT)
+            ),
+        )
+        .annotate(
+            share=ExpressionWrapper(
+                Cast(F("done"), FloatField()) / NullIf(F("counted"), 0),
+                output_field=FloatField(),
+            )
+        )
+    )
+    if actor_id:
+        institutions = institutions.filter(actor_id=actor_id)
+    if area:
+        institutions = institutions.filter(area=area)
+    if search:
+        institutions = institutions.filter(name__icontains=search)
+    return institutions.order_by(*INSTITUTION_SORTS.get(sort, INSTITUTION_SORTS["name"]))
+
+
+def institution_areas() -> list[str]:
+    return list(
+        Institution.objects.filter(is_active=True)
+        .exclude(area="")
+        .values_list("area", flat=True)
+        .distinct()
+        .order_by("area")
+    )
+
+
+# --- Actions ------------------------------------------------------------------------------
+
+
+def domain_actions(*, strategy: Strategy, domain: Domain, actor: Actor | None = None):
+    """A domain's actions (those naming `actor`, when given) with their tallies there."""
+    actions = actions_tallied(strategy=strategy, actor_id=actor.pk if actor else None)
+    actions = actions.filter(goal__domain=domain).select_related("goal__domain")
+    if actor is not None:
+        actions = actions.filter(
+            pk__in=Action.actors.through.objects.filter(actor=actor).values("action_id")
+        )
+    return actions.order_by("goal__order", "order", "pk")
+
+
+def overdue_actions(*, strategy: Strategy, today: dt.date):
+    """Actions whose deadline has passed while some institution has not done them."""
+    return (
+        actions_tallied(strategy=strategy)
+        .select_related("goal__domain")
+        .filter(deadline__lt=today)
+        .filter(done__lt=F("counted"))
+        .order_by("deadline", "goal__domain__order", "order", "pk")
+    )
+
+
+# --- Indicators ---------------------------------------------------------------------------
+
+
+@dataclass
+class IndicatorStatus:
+    indicator: Indicator
+    reporting: int
+    average: float | None
+
+    @property
+    def reached(self) -> bool | None:
+        target = self.indicator.target
+        if target is None or self.average is None:
+            return None
+        return self.average >= float(target)
+
+
+def indicator_statuses(*, strategy: Strategy) -> list[IndicatorStatus]:
+    """Each indicator with the average of every active institution's latest value. Two queries."""
+    newer = Measurement.objects.filter(
+        indicator=OuterRef("indicator"),
+        institution=OuterRef("institution"),
+        measured_on__gt=OuterRef("measured_on"),
+    )
+    latest = (
+        Measurement.objects.filter(
+            indicator__goal__domain__strategy=strategy, institution__is_active=True
+        )
+        .exclude(Exists(newer))
+        .values("indicator")
+        .annotate(average=Avg("value"), reporting=Count("institution", distinct=True))
+        .order_by()
+    )
+    by_indicator = {row["indicator"]: row for row in latest}
+    return [
+        IndicatorStatus(
+            indicator=indicator,
+            reporting=by_indicator.get(indicator.pk, {}).get("reporting", 0),
+            average=(
+                float(by_indicator[indicator.pk]["average"])
+                if indicator.pk in by_indicator
+                else None
+            ),
+        )
+        for indicator in Indicator.objects.filter(goal__domain__strategy=strategy)
+        .select_related("goal__domain")
+        .order_by("goal__domain__order", "goal__order", "name")
+    ]
+
+
+# --- Over time ----------------------------------------------------------------------------
+
+
+@dataclass
+class Series:
+    """One domain's share of done actions at each moment."""
+
+    label: str
+    points: list[Tally] = field(default_factory=list)
+
+
+def series_table(series: list[Series], labels: list[str]) -> list[tuple[str, list[Tally]]]:
+    """The chart's numbers row by row (one per moment), for its "show as table"."""
+    return [(label, [one.points[n] for one in series]) for n, label in enumerate(labels)]
+
+
+def quarter_ends(start: dt.date, end: dt.date) -> list[dt.date]:
+    """The last day of every quarter from `start` up to `end`, and `end` itself."""
+    days = []
+    year, quarter = start.year, (start.month - 1) // 3
+    while True:
+        month = 3 * quarter + 3
+        last = dt.date(year, month, 31 if month in (3, 12) else 30)
+        if last >= end:
+            break
+        days.append(last)
+        year, quarter = (year + 1, 0) if quarter == 3 else (year, quarter + 1)
+    return [*days, end]
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.max))
+
+
+def progress_over_time(*, strategy: Strategy, days: list[dt.date]) -> list[Series]:
+    """Each domain's done share at the end of each day, replayed from the history of today's
+    rows; a row with no change recorded before a day was not started then. Three queries."""
+    domain_of = dict(
+        strategy_progress(strategy=strategy).values_list("pk", "action__goal__domain_id")
+    )
+    domains = list(strategy.domains.order_by("order"))
+    running = {domain.pk: Tally(0, 0) for domain in domains}
+    for domain_id in domain_of.values():
+        running[domain_id].counted += 1
+    status_of: dict[int, str] = {}
+    series = {domain.pk: Series(label=domain.name) for domain in domains}
+    moments = [end_of_day(day) for day in days]
+
+    def snapshot():
+        for domain_id, tally in running.items():
+            series[domain_id].points.append(Tally(tally.done, tally.counted))
+
+    records = (
+        Progress.history.filter(
+            id__in=strategy_progress(strategy=strategy).values("pk"),
+            history_date__lte=moments[-1],
+        )
+        .exclude(history_type="-")
+        .order_by("history_date", "history_id")
+        .values_list("id", "status", "history_date")
+    )
+    position = 0
+    for row_id, status, when in records.iterator(chunk_size=5000):
+        while position < len(moments) and when > moments[position]:
+            snapshot()
+            position += 1
+        tally = running[domain_of[row_id]]
+        before = status_of.get(row_id, Progress.Status.NOT_STARTED)
+        tally.done += (status == Progress.Status.DONE) - (before == Progress.Status.DONE)
+        tally.counted += (before == Progress.Status.NOT_RELEVANT) - (
+            status == Progress.Status.NOT_RELEVANT
+        )
+        status_of[row_id] = status
+    while position < len(moments):
+        snapshot()
+        position += 1
+    return [series[domain.pk] for domain in domains]
+
+
+def overall_series(series: list[Series]) -> Series:
+    """All domains together, moment by moment."""
+    points = [sum(column, Tally()) for column in zip(*(s.points for s in series), strict=True)]
+    return Series(label=_("All domains"), points=points)
+
+
+# --- Since a date -------------------------------------------------------------------------
+
+
+def _changes_since(*, strategy: Strategy, since: dt.date):
+    return Progress.history.filter(
+        action__goal__domain__strategy=strategy,
+        institution__is_active=True,
+        history_date__gte=end_of_day(since - dt.timedelta(days=1)),
+    ).exclude(history_type__in=["+", "-"])
+
+
+def changes_since(*, strategy: Strategy, since: dt.date, limit: int = 25):
+    """The newest status changes since the start of `since`, with who, where and what."""
+    return (
+        _changes_since(strategy=strategy, since=since)
+        .select_related("history_user", "action", "institution")
+        .order_by("-history_date", "-history_id")[:limit]
+    )
+
+
+def change_count_since(*, strategy: Strategy, since: dt.date) -> int:
+    return _changes_since(strategy=strategy, since=since).count()

@@ -1,0 +1,76 @@
+"""Charts as inline SVG drawn from numbers computed in Python, so the page and the PDF show
+the same chart. Colour is never the only carrier: each line has its own dash pattern and a
+label, and every chart comes with its numbers as a table."""
+
+from django import template
+
+register = template.Library()
+
+WIDTH, HEIGHT = 640, 300
+LEFT, RIGHT, TOP, BOTTOM = 44, 150, 12, 36
+SERIES_STYLES = 6
+
+
+@register.inclusion_tag("includes/charts/bar.html")
+def bar(done: int, counted: int):
+    """A small horizontal bar for "x af N"; the text beside it carries the numbers."""
+    return {"width": round(100 * done / counted) if counted else 0}
+
+
+@register.inclusion_tag("includes/charts/line_chart.html")
+def line_chart(series, labels, title, description, chart_id):
+    """Percent done over time: one line per series, y from 0 to 100 %."""
+    plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    step = plot_width / max(len(labels) - 1, 1)
+
+    def x(index):
+        return round(LEFT + index * step, 1)
+
+    def y(percent):
+        return round(TOP + (1 - percent / 100) * plot_height, 1)
+
+    lines = []
+    for number, one in enumerate(series):
+        points = [(x(index), y(tally.percent)) for index, tally in enumerate(one.points)]
+        lines.append(
+            {
+                "label": one.label,
+                "style": number % SERIES_STYLES + 1,
+                "points": " ".join(f"{px},{py}" for px, py in points),
+                "end": points[-1] if points else (LEFT, TOP + plot_height),
+                "last": one.points[-1].percent if one.points else 0,
+            }
+        )
+    _spread_labels(lines)
+    every = max(1, round(len(labels) / 8))
+    return {
+        "chart_id": chart_id,
+        "title": title,
+        "description": description,
+        "width": WIDTH,
+        "height": HEIGHT,
+        "lines": lines,
+        "grid": [{"y": y(percent), "label": percent} for percent in (0, 25, 50, 75, 100)],
+        "ticks": [
+            {"x": x(index), "label": label}
+            for index, label in enumerate(labels)
+            if index % every == 0
+        ],
+        "left": LEFT,
+        "right": WIDTH - RIGHT,
+        "bottom": TOP + plot_height,
+        "label_x": WIDTH - RIGHT + 8,
+    }
+
+
+def _spread_labels(lines, gap=14):
+    """Place each line's end label beside it without overlapping the others, in order."""
+    placed = sorted(lines, key=lambda line: line["end"][1])
+    floor = TOP
+    for line in placed:
+        line["label_y"] = max(line["end"][1], floor)
+        floor = line["label_y"] + gap
+    ceiling = HEIGHT - 8
+    for line in reversed(placed):
+        line["label_y"] = min(line["label_y"], ceiling)
+        ceiling = line["label_y"] - gap
