@@ -8,10 +8,13 @@ MO := locale/da/LC_MESSAGES/django.mo
 
 setup: system-packages $(VENV)/.installed node_modules/.installed $(MO)
 
-# gettext compiles the Danish catalogue; install it from Debian's packages where it is missing.
+# gettext compiles the Danish catalogue and Pango lays out WeasyPrint's PDFs; install them from
+# Debian's packages where they are missing.
 system-packages:
 	@command -v msgfmt >/dev/null || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; }
+	@ldconfig -p | grep -q libpangoft2-1.0.so.0 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; }
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -8,7 +8,15 @@ register = template.Library()
 
 WIDTH, HEIGHT = 640, 300
 LEFT, RIGHT, TOP, BOTTOM = 44, 150, 12, 36
-SERIES_STYLES = 6
+# Stroke colour, dash pattern and width per series: colour is never the only difference.
+SERIES_STYLES = [
+    ("#0059b3", "", 2.5),
+    ("#b35900", "8 4", 2.5),
+    ("#00804d", "2 3", 2.5),
+    ("#8a1a8a", "10 3 2 3", 2.5),
+    ("#a3001b", "14 6", 2.5),
+    ("#1a1a1a", "", 4),
+]
 
 
 @register.inclusion_tag("includes/charts/bar.html")
@@ -32,10 +40,13 @@ def line_chart(series, labels, title, description, chart_id):
     lines = []
     for number, one in enumerate(series):
         points = [(x(index), y(tally.percent)) for index, tally in enumerate(one.points)]
+        colour, dashes, stroke_width = SERIES_STYLES[number % len(SERIES_STYLES)]
         lines.append(
             {
                 "label": one.label,
-                "style": number % SERIES_STYLES + 1,
+                "colour": colour,
+                "dashes": dashes,
+                "stroke_width": stroke_width,
                 "points": " ".join(f"{px},{py}" for px, py in points),
                 "end": points[-1] if points else (LEFT, TOP + plot_height),
                 "last": one.points[-1].percent if one.points else 0,
