@@ -18,6 +18,7 @@ from strategy_tracker.permissions import (
     is_consultant,
     may_edit_progress,
     may_read_everything,
+    may_request_report,
     may_see_all_plans,
     plan_owner,
 )
@@ -208,6 +209,7 @@ def _plan_page(request, *, institution, may_edit, form=None, approve_form=None, 
             "form": form or (_item_form(page.plan) if may_edit else None),
             "approve_form": approve_form,
             "may_see_all_plans": may_see_all_plans(request.user),
+            "may_make_pdf": may_request_report(request.user, "action_plan", institution),
         },
         status=status,
     )

@@ -48,3 +48,27 @@ class DashboardForm(forms.Form):
         if since and since < dt.date(2000, 1, 1):
             raise forms.ValidationError(_("Choose a date after 2000."))
         return since or today - dt.timedelta(days=30)
+
+
+class StatusReportForm(forms.Form):
+    since = forms.DateField(
+        label=_("Changes since"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("E.g. the date of the last committee meeting."),
+    )
+
+    def clean_since(self):
+        since = self.cleaned_data["since"]
+        if since > timezone.localdate():
+            raise forms.ValidationError(_("Choose a date that is not in the future."))
+        return since
+
+
+class RevisionReportForm(forms.Form):
+    recommendations = forms.CharField(
+        label=_("Recommendations for the revision"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Plain text; blank lines separate paragraphs."),
+    )

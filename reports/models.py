@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,6 +11,7 @@ class Report(models.Model):
         REVISION = "revision", _("Revision report")
         ACTION_PLAN = "action_plan", _("Action plan")
         STATUS = "status", _("Status report")
+        ACTION_PLAN_BATCH = "action_plan_batch", _("Local action plans for every institution")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -18,6 +20,25 @@ class Report(models.Model):
         FAILED = "failed", _("Failed")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    strategy = models.ForeignKey(
+        "goals.Strategy", on_delete=models.PROTECT, related_name="reports", null=True
+    )
+    institution = models.ForeignKey(
+        "institutions.Institution",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reports",
+        help_text=_("Whose action plan; empty for the municipal plan and the other kinds."),
+    )
+    batch = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="parts",
+        verbose_name=_("part of"),
+    )
     parameters = models.JSONField(_("parameters"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
@@ -32,7 +53,10 @@ class Report(models.Model):
         verbose_name=_("requested by"),
     )
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Set when the queue could not be reached; the row stays queued and is sent again later.
+    enqueue_failed_at = models.DateTimeField(_("queue unavailable at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-requested_at"]
@@ -42,3 +66,17 @@ class Report(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.requested_at:%Y-%m-%d %H:%M})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("report_detail", args=[self.pk])
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def title(self) -> str:
+        if self.kind == self.Kind.ACTION_PLAN:
+            owner = self.institution.name if self.institution else _("Municipal action plan")
+            return f"{self.get_kind_display()}: {owner}"
+        return self.get_kind_display()

@@ -17,6 +17,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, NullIf
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from actions.models import Action, Progress
@@ -319,6 +320,37 @@ def overall_series(series: list[Series]) -> Series:
     """All domains together, moment by moment."""
     points = [sum(column, Tally()) for column in zip(*(s.points for s in series), strict=True)]
     return Series(label=_("All domains"), points=points)
+
+
+def moment_label(day: dt.date) -> str:
+    """ "K3 2025" for the end of a quarter; the date itself for a day inside one."""
+    after = day + dt.timedelta(days=1)
+    if after.day == 1 and after.month in (1, 4, 7, 10):
+        return _("Q%(quarter)s %(year)s") % {"quarter": (day.month - 1) // 3 + 1, "year": day.year}
+    return date_format(day, "j. b Y")
+
+
+@dataclass
+class OverTime:
+    series: list
+    labels: list[str]
+    rows: list
+
+
+def over_time(*, strategy: Strategy, until: dt.date) -> OverTime:
+    """Each domain's and the whole strategy's done share at every quarter end so far."""
+    start, end = strategy.plan_period()
+    days = quarter_ends(start, min(end, until)) if start <= until else [until]
+    series = progress_over_time(strategy=strategy, days=days)
+    series = [*series, overall_series(series)]
+    labels = [moment_label(day) for day in days]
+    return OverTime(series=series, labels=labels, rows=series_table(series, labels))
+
+
+def then_and_now(*, strategy: Strategy, since: dt.date, today: dt.date):
+    """(domain, share then, share now) for every domain and all together."""
+    series = progress_over_time(strategy=strategy, days=[since, today])
+    return [(one.label, one.points[0], one.points[-1]) for one in [*series, overall_series(series)]]
 
 
 # --- Since a date -------------------------------------------------------------------------

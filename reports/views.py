@@ -1,19 +1,31 @@
 import datetime as dt
 
 import tablib
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from goals.selectors import strategy_current
 from institutions.models import Actor
-from strategy_tracker.permissions import may_read_everything
+from strategy_tracker.permissions import (
+    consultant_required,
+    institution_readable,
+    is_consultant,
+    may_read_everything,
+    may_request_report,
+    report_readable,
+    reports_visible,
+)
 
-from .forms import DashboardForm
+from .forms import DashboardForm, RevisionReportForm, StatusReportForm
+from .models import Report
 from .selectors import (
     change_count_since,
     changes_since,
@@ -21,13 +33,12 @@ from .selectors import (
     indicator_statuses,
     institution_areas,
     institutions_with_progress,
-    overall_series,
+    over_time,
     overdue_actions,
     progress_matrix,
-    progress_over_time,
-    quarter_ends,
-    series_table,
+    then_and_now,
 )
+from .services import report_batch_request, report_request, report_retry
 
 
 def _dashboard_choices(request) -> tuple[DashboardForm, dict]:
@@ -55,15 +66,6 @@ def _strategy():
     return strategy
 
 
-def _moment_label(day: dt.date) -> str:
-    """ "K3 2025" for the end of a quarter; the date itself for a day inside one (today)."""
-    if (day + dt.timedelta(days=1)).month in (1, 4, 7, 10) and (
-        day + dt.timedelta(days=1)
-    ).day == 1:
-        return _("Q%(quarter)s %(year)s") % {"quarter": (day.month - 1) // 3 + 1, "year": day.year}
-    return date_format(day, "j. b Y")
-
-
 @require_GET
 def dashboard(request):
     """How far each domain, actor and institution has come, for everyone signed in."""
@@ -72,11 +74,7 @@ def dashboard(request):
     today = timezone.localdate()
     since = choices.get("since") or today - dt.timedelta(days=30)
 
-    start, end = strategy.plan_period()
-    days = quarter_ends(start, min(end, today)) if start <= today else [today]
-    series = progress_over_time(strategy=strategy, days=days)
-    then_now = progress_over_time(strategy=strategy, days=[since, today])
-    labels = [_moment_label(day) for day in days]
+    timeline = over_time(strategy=strategy, until=today)
     institutions = _filtered_institutions(strategy, choices)
     return render(
         request,
@@ -86,13 +84,10 @@ def dashboard(request):
             "form": form,
             "since": since,
             "matrix": progress_matrix(strategy=strategy),
-            "series": [*series, overall_series(series)],
-            "labels": labels,
-            "series_rows": series_table([*series, overall_series(series)], labels),
-            "then_now": [
-                (one.label, one.points[0], one.points[-1])
-                for one in [*then_now, overall_series(then_now)]
-            ],
+            "series": timeline.series,
+            "labels": timeline.labels,
+            "series_rows": timeline.rows,
+            "then_now": then_and_now(strategy=strategy, since=since, today=today),
             "change_count": change_count_since(strategy=strategy, since=since),
             "changes": changes_since(strategy=strategy, since=since),
             "overdue": overdue_actions(strategy=strategy, today=today),
@@ -217,3 +212,123 @@ def dashboard_export(request, table, fmt):
         )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+# --- Reports ------------------------------------------------------------------------------
+
+REQUEST_FORMS = {
+    Report.Kind.STATUS: StatusReportForm,
+    Report.Kind.REVISION: RevisionReportForm,
+}
+
+
+def _request_forms(user) -> dict:
+    """The forms for the report kinds this person may request."""
+    since = timezone.localdate() - dt.timedelta(days=30)
+    forms = {}
+    if may_request_report(user, Report.Kind.STATUS):
+        forms["status"] = StatusReportForm(initial={"since": since}, prefix="status")
+    if may_request_report(user, Report.Kind.REVISION):
+        forms["revision"] = RevisionReportForm(prefix="revision")
+    return forms
+
+
+def _report_list(request, *, forms=None, status=200):
+    reports = reports_visible(request.user).select_related("requested_by", "institution")
+    return render(
+        request,
+        "reports/report_list.html",
+        {
+            "reports": reports[:100],
+            "forms": forms or _request_forms(request.user),
+            "may_request_batch": is_consultant(request.user),
+        },
+        status=status,
+    )
+
+
+@require_GET
+def report_list(request):
+    """Earlier reports with who asked for them, and the forms to ask for new ones."""
+    return _report_list(request)
+
+
+@require_POST
+def report_request_view(request, kind):
+    """Record a report request; the person lands on its status page."""
+    strategy = _strategy()
+    institution = None
+    if kind == Report.Kind.ACTION_PLAN:
+        # A handleplan: the institution's, or the municipal plan when none is given.
+        if pk := request.POST.get("institution"):
+            institution = institution_readable(request.user, int(pk) if pk.isdigit() else 0)
+        parameters = {}
+    elif kind in REQUEST_FORMS:
+        form = REQUEST_FORMS[kind](request.POST, prefix=kind)
+        if not form.is_valid():
+            return _report_list(
+                request, forms=_request_forms(request.user) | {kind: form}, status=400
+            )
+        parameters = {key: str(value) for key, value in form.cleaned_data.items()}
+    else:
+        raise Http404
+    if not may_request_report(request.user, kind, institution):
+        raise PermissionDenied(_("You may not request this report."))
+    report = report_request(
+        kind=kind,
+        strategy=strategy,
+        institution=institution,
+        parameters=parameters,
+        by=request.user,
+    )
+    return redirect(report)
+
+
+@consultant_required
+@require_POST
+def report_batch_view(request):
+    """Every institution's local action plan, one task each, and a ZIP of them all."""
+    batch = report_batch_request(strategy=_strategy(), by=request.user)
+    return redirect(batch)
+
+
+@require_GET
+def report_detail(request, pk):
+    """The report's status, refreshed in place by htmx until it is finished."""
+    report = report_readable(request.user, pk)
+    parts = None
+    if report.kind == Report.Kind.ACTION_PLAN_BATCH:
+        parts = report.parts.aggregate(
+            total=Count("pk"),
+            done=Count("pk", filter=Q(status=Report.Status.DONE)),
+            failed=Count("pk", filter=Q(status=Report.Status.FAILED)),
+        )
+    template = (
+        "reports/includes/report_status.html"
+        if request.headers.get("HX-Request") == "true"
+        else "reports/report_detail.html"
+    )
+    return render(request, template, {"report": report, "parts": parts})
+
+
+@require_GET
+def report_download(request, pk):
+    report = report_readable(request.user, pk)
+    if report.status != Report.Status.DONE or not report.file:
+        raise Http404(_("The report is not ready yet."))
+    extension = report.file.name.rsplit(".", 1)[-1]
+    return FileResponse(
+        report.file.open("rb"),
+        as_attachment=True,
+        filename=f"{slugify(report.title)}-{timezone.localdate(report.requested_at)}.{extension}",
+    )
+
+
+@require_POST
+def report_retry_view(request, pk):
+    report = report_readable(request.user, pk)
+    if not may_request_report(request.user, report.kind, report.institution):
+        raise PermissionDenied(_("You may not request this report."))
+    report_retry(report=report)
+    messages.info(request, _("The report is queued again."))
+    return redirect(report)

@@ -204,6 +204,21 @@ STORAGES = {
     },
 }
 
+S3_BUCKET = env_str("S3_BUCKET")
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env_str("S3_ENDPOINT_URL") or None,
+            "region_name": env_str("S3_REGION") or None,
+            "access_key": env_str("S3_ACCESS_KEY_ID"),
+            "secret_key": env_str("S3_SECRET_ACCESS_KEY"),
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
@@ -219,6 +234,25 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# A report task is stopped after this long (soft: a clean error; hard: the process is killed).
+REPORT_TIME_LIMIT = env_int("REPORT_TIME_LIMIT", 600)
+REPORT_SOFT_TIME_LIMIT = REPORT_TIME_LIMIT - max(10, REPORT_TIME_LIMIT // 10)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # An unacknowledged task goes back to the queue after this; above the hard time limit so
+    # a running report is not handed to a second worker, yet a killed worker's report returns.
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", REPORT_TIME_LIMIT + 60),
+    # Look for such tasks every ten seconds rather than every hundred.
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
+    "socket_connect_timeout": 3,
+    "socket_timeout": 10,
+}
+if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= REPORT_TIME_LIMIT:
+    raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must be above REPORT_TIME_LIMIT.")
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "reports-requeue": {"task": "reports.tasks.reports_requeue", "schedule": 300.0},
+}
 
 EMAIL_HOST = env_str("EMAIL_HOST")
 EMAIL_BACKEND = (
@@ -255,4 +289,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # WeasyPrint reports every layout step at INFO.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }

@@ -95,6 +95,16 @@ urlpatterns = [
         report_views.dashboard_export,
         name="dashboard_export",
     ),
+    path("rapporter/", report_views.report_list, name="report_list"),
+    path(
+        "rapporter/bestil/<slug:kind>/",
+        report_views.report_request_view,
+        name="report_request",
+    ),
+    path("rapporter/handleplaner/", report_views.report_batch_view, name="report_batch"),
+    path("rapporter/<int:pk>/", report_views.report_detail, name="report_detail"),
+    path("rapporter/<int:pk>/hent/", report_views.report_download, name="report_download"),
+    path("rapporter/<int:pk>/igen/", report_views.report_retry_view, name="report_retry"),
     path("konto/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

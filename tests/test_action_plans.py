@@ -322,8 +322,9 @@ def test_plan_query_count_is_the_same_with_10_and_100_items(
         for n in range(90)
     )
     assert count_queries(client, url) == few
-    # 15: session and user (2), the institution through the memberships (1), may-edit (1), the
+    # 16: session and user (2), the institution through the memberships (1), may-edit (1), the
     # strategy (1), the plan (1), its items (1), pool shares (1), domains (1), the form's
-    # actions and domains (2), the role in the header (1), the session saved (3).
-    with django_assert_max_num_queries(15):
+    # actions and domains (2), may-make-a-PDF (1), the role in the header (1), the session
+    # saved (3).
+    with django_assert_max_num_queries(16):
         client.get(url)

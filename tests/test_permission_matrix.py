@@ -4,6 +4,8 @@ change nothing. Adding a URL without an entry here fails `test_every_url_has_an_
 import re
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -11,6 +13,7 @@ from actions.models import Action, ActionPlan, ActionPlanItem, PoolShare, Progre
 from actions.services import plan_item_add
 from goals.models import Indicator, Measurement
 from institutions.models import Institution, Membership, User
+from reports.models import Report
 from tests.conftest import make_person, with_totp
 
 ROLES = ["anonymous", "committee", "leader_a", "leader_b", "resource_a", "consultant", "superuser"]
@@ -134,6 +137,13 @@ GET = {
     "dashboard": [302, 200, 200, 200, 200, 200, 200],
     "dashboard_domain": [302, 200, 200, 200, 200, 200, 200],
     "dashboard_export": [302, 200, 200, 200, 200, 200, 200],
+    # A status report: the committee and consultants see it, leaders get 404.
+    "report_list": [302, 200, 200, 200, 200, 200, 200],
+    "report_request": [302, 405, 405, 405, 405, 405, 405],
+    "report_batch": [302, 403, 403, 403, 403, 405, 405],
+    "report_detail": [302, 200, 404, 404, 404, 200, 200],
+    "report_download": [302, 200, 404, 404, 404, 200, 200],
+    "report_retry": [302, 405, 405, 405, 405, 405, 405],
 }
 
 
@@ -156,11 +166,16 @@ def url_for(name, route, data):
             "local_plan_item_delete": school_a,
             "measurement_add": school_a,
             "dashboard_domain": data["action"].goal.domain_id,
+            "report_detail": data["reports"]["done"].pk,
+            "report_download": data["reports"]["done"].pk,
+            "report_retry": data["reports"]["failed"].pk,
         }.get(name, data["people"]["leader_b"].pk)
     if "<int:action_pk>" in route:
         kwargs["action_pk"] = data["action"].pk
     if "<int:item_pk>" in route:
         kwargs["item_pk"] = data["items"]["local" if name.startswith("local") else "municipal"].pk
+    if "<slug:kind>" in route:
+        kwargs["kind"] = "status"
     if "<slug:table>" in route:
         kwargs |= {"table": "institutioner", "fmt": "csv"}
     if "<int:indicator_pk>" in route:
@@ -188,7 +203,8 @@ def url_named(name, data):
 
 
 @pytest.fixture
-def data(people, strategy, institutions):
+def data(people, strategy, institutions, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     action = Action.objects.get(text="prioritere økonomi til investering i læringsteknologier.")
     Institution.objects.filter(actor__code="skole").update(children_count=300)
     consultant = people["consultant"]
@@ -208,6 +224,17 @@ def data(people, strategy, institutions):
     }
     indicator = Indicator.objects.create(goal=action.goal, name="Enheder pr. børnegruppe")
     indicator.actors.add(institutions["school_a"].actor)
+    reports = {
+        "done": Report.objects.create(
+            kind="status",
+            strategy=strategy,
+            status="done",
+            file=default_storage.save("reports/status.pdf", ContentFile(b"%PDF-1.7")),
+        ),
+        "failed": Report.objects.create(
+            kind="status", strategy=strategy, status="failed", attempts=3, error="x"
+        ),
+    }
     return {
         "people": people,
         "strategy": strategy,
@@ -215,6 +242,7 @@ def data(people, strategy, institutions):
         "action": action,
         "items": items,
         "indicator": indicator,
+        "reports": reports,
     }
 
 
@@ -279,6 +307,7 @@ def snapshot():
         list(ActionPlanItem.objects.order_by("pk").values()),
         list(PoolShare.objects.order_by("pk").values()),
         list(Measurement.objects.order_by("pk").values()),
+        list(Report.objects.order_by("pk").values("pk", "kind", "status", "attempts")),
     )
 
 
@@ -312,6 +341,9 @@ def post_data(name, data):
         # The first step only shows the allocation; nothing is written before confirming.
         "pool_allocation": {"title": "Udviklingspulje", "amount": "315.000", "actors": [skole]},
         "measurement_add": {"value": "3,5", "measured_on": "2026-11-01"},
+        "report_request": {"status-since": "2026-01-01"},
+        "report_batch": {},
+        "report_retry": {},
     }[name]
 
 
@@ -338,6 +370,9 @@ POST = {
     "municipal_plan_item_delete": [302, 403, 403, 403, 403, 302, 302],
     "pool_allocation": [302, 403, 403, 403, 403, 200, 200],
     "measurement_add": [302, 403, 302, 404, 302, 302, 302],
+    "report_request": [302, 302, 403, 403, 403, 302, 302],
+    "report_batch": [302, 403, 403, 403, 403, 302, 302],
+    "report_retry": [302, 302, 404, 404, 404, 302, 302],
 }
 READ_ONLY = [
     "strategy",
@@ -349,6 +384,9 @@ READ_ONLY = [
     "dashboard",
     "dashboard_domain",
     "dashboard_export",
+    "report_list",
+    "report_detail",
+    "report_download",
 ]
 
 

@@ -1,0 +1,188 @@
+"""Requesting and producing reports. The Report row is the source of truth: a task only
+takes its primary key, and running it again for a finished report changes nothing."""
+
+import datetime as dt
+import io
+import logging
+import zipfile
+from functools import partial
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.text import slugify
+
+from goals.models import Strategy
+from institutions.models import Institution
+
+from .documents import report_html
+from .models import Report
+from .pdf import html_to_pdf
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+
+
+def report_enqueue(report_id: int) -> bool:
+    """Hand the report to a worker. When the queue cannot be reached the row stays queued,
+    marked, and `reports_requeue` sends it when the queue is back: the request is not lost."""
+    from .tasks import report_build
+
+    try:
+        report_build.apply_async(args=[report_id], retry=False)
+    except Exception:
+        logger.exception("Could not enqueue report %s", report_id)
+        Report.objects.filter(pk=report_id).update(enqueue_failed_at=timezone.now())
+        return False
+    Report.objects.filter(pk=report_id, enqueue_failed_at__isnull=False).update(
+        enqueue_failed_at=None
+    )
+    return True
+
+
+@transaction.atomic
+def report_request(
+    *,
+    kind: str,
+    strategy: Strategy,
+    by,
+    institution: Institution | None = None,
+    parameters: dict | None = None,
+) -> Report:
+    """Record the request and enqueue its task once the row is committed."""
+    report = Report(
+        kind=kind,
+        strategy=strategy,
+        institution=institution,
+        parameters=parameters or {},
+        requested_by=by,
+    )
+    report.full_clean()
+    report.save()
+    transaction.on_commit(partial(report_enqueue, report.pk))
+    return report
+
+
+@transaction.atomic
+def report_batch_request(*, strategy: Strategy, by) -> Report:
+    """One local action plan per active institution, and a ZIP of all when they are done."""
+    batch = Report(kind=Report.Kind.ACTION_PLAN_BATCH, strategy=strategy, requested_by=by)
+    batch.full_clean()
+    batch.save()
+    institutions = Institution.objects.filter(is_active=True).exclude(actor__code="forvaltning")
+    parts = Report.objects.bulk_create(
+        Report(
+            kind=Report.Kind.ACTION_PLAN,
+            strategy=strategy,
+            institution=institution,
+            batch=batch,
+            requested_by=by,
+        )
+        for institution in institutions.order_by("name")
+    )
+    for part in parts:
+        transaction.on_commit(partial(report_enqueue, part.pk))
+    return batch
+
+
+def report_retry(*, report: Report) -> Report:
+    """Send a failed report to the queue again, with fresh attempts."""
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        if report.status != Report.Status.FAILED:
+            return report
+        report.status, report.attempts, report.error = Report.Status.QUEUED, 0, ""
+        report.save(update_fields=["status", "attempts", "error"])
+        transaction.on_commit(partial(report_enqueue, report.pk))
+    return report
+
+
+def _claim(report_id: int) -> Report | None:
+    """Mark the report running for one more attempt; None when there is nothing to do."""
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report_id)
+        if report.status in (Report.Status.DONE, Report.Status.FAILED):
+            return None
+        report.status = Report.Status.RUNNING
+        report.attempts += 1
+        report.started_at = timezone.now()
+        report.save(update_fields=["status", "attempts", "started_at"])
+        return report
+
+
+def _file_name(report: Report, extension: str) -> str:
+    """One name per report: a retry after a killed worker replaces its own half-made file
+    and never touches another report's."""
+    day = timezone.localdate(report.requested_at)
+    title = slugify(report.title)[:60] or "rapport"
+    return f"reports/{day:%Y/%m}/{report.pk}-{title}.{extension}"
+
+
+def _store(name: str, content: bytes) -> str:
+    if default_storage.exists(name):
+        default_storage.delete(name)
+    return default_storage.save(name, ContentFile(content))
+
+
+def report_build(*, report_id: int, today: dt.date | None = None) -> Report | None:
+    """Render the report's PDF (or a batch's ZIP) and record the result. Errors are raised
+    for the task to retry; the last attempt records the error instead."""
+    report = _claim(report_id)
+    if report is None:
+        return None
+    try:
+        if report.kind == Report.Kind.ACTION_PLAN_BATCH:
+            name, page_count = _store(_file_name(report, "zip"), _batch_zip(report)), None
+        else:
+            # Workers have no request to pick the language from; reports are in Danish.
+            with translation.override(settings.LANGUAGE_CODE):
+                html = report_html(report=report, today=today or timezone.localdate())
+            pdf = html_to_pdf(html)
+            name, page_count = _store(_file_name(report, "pdf"), pdf.content), pdf.page_count
+    except Exception as error:
+        if report.attempts >= MAX_ATTEMPTS:
+            report_fail(report_id=report.pk, error=error)
+            return report
+        Report.objects.filter(pk=report.pk).update(status=Report.Status.QUEUED)
+        raise
+    Report.objects.filter(pk=report.pk).update(
+        status=Report.Status.DONE,
+        file=name,
+        page_count=page_count,
+        error="",
+        finished_at=timezone.now(),
+    )
+    if report.batch_id:
+        batch_check(batch_id=report.batch_id)
+    return Report.objects.get(pk=report.pk)
+
+
+def report_fail(*, report_id: int, error: BaseException | str) -> None:
+    Report.objects.filter(pk=report_id).exclude(status=Report.Status.DONE).update(
+        status=Report.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+    )
+
+
+def batch_check(*, batch_id: int) -> None:
+    """When the last part of a batch is done, enqueue the ZIP (once)."""
+    with transaction.atomic():
+        batch = Report.objects.select_for_update().get(pk=batch_id)
+        unfinished = batch.parts.exclude(status__in=[Report.Status.DONE, Report.Status.FAILED])
+        if batch.status != Report.Status.QUEUED or unfinished.exists():
+            return
+        if batch.started_at is None:
+            batch.started_at = timezone.now()
+            batch.save(update_fields=["started_at"])
+            transaction.on_commit(partial(report_enqueue, batch.pk))
+
+
+def _batch_zip(batch: Report) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for part in batch.parts.filter(status=Report.Status.DONE).select_related("institution"):
+            with default_storage.open(part.file.name) as file:
+                archive.writestr(f"{slugify(part.institution.name)}.pdf", file.read())
+    return buffer.getvalue()

@@ -1,0 +1,366 @@
+"""PDF reports: made by a real Celery worker on Redis, read back with pypdf; tasks that are
+idempotent, give up after three attempts, survive a killed worker and fetch nothing."""
+
+import io
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from pypdf import PdfReader
+
+from actions.models import Action, ActionPlanItem, Progress
+from actions.services import plan_item_add
+from goals.models import Goal
+from reports.models import Report
+from reports.pdf import html_to_pdf
+from reports.services import report_build, report_request
+from strategy_tracker.celery import app as celery_app
+from tests.conftest import make_institutions
+
+FOCUS = "prioritere økonomi til investering i læringsteknologier."
+GOAL = "I skolen skal børn og unge have adgang til en personlig enhed."
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def some_progress(strategy, institutions, leader_school_a):
+    """School A has done the focus action and said why another is not relevant."""
+    school = institutions["school_a"]
+    focus = Action.objects.get(text=FOCUS)
+    Progress.objects.filter(institution=school, action=focus).update(
+        status="done", note="Robotter indkøbt"
+    )
+    other = Progress.objects.filter(institution=school).exclude(action=focus).first()
+    other.status, other.reason = "not_relevant", "Varetages af naboskolen"
+    other.save()
+    return school
+
+
+def pdf_text(content: bytes) -> str:
+    reader = PdfReader(io.BytesIO(content))
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+
+
+def wait_for(report, statuses=("done", "failed"), timeout=90):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        report.refresh_from_db()
+        if report.status in statuses:
+            return report
+        time.sleep(0.2)
+    raise AssertionError(f"report {report.pk} still {report.status} after {timeout} s")
+
+
+def download(client, report) -> bytes:
+    response = client.get(reverse("report_download", args=[report.pk]))
+    assert response.status_code == 200
+    return b"".join(response.streaming_content)
+
+
+# --- Through a real worker ----------------------------------------------------------------
+
+
+@pytest.fixture
+def worker(transactional_db):
+    """A Celery worker in this process, consuming from the Redis on the machine."""
+    assert not celery_app.conf.task_always_eager
+    celery_app.control.purge()  # messages left by earlier tests that had no worker
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+        yield
+
+
+@pytest.mark.redis
+def test_each_report_kind_through_a_real_worker(
+    client, media, worker, some_progress, committee_member, leader_school_a
+):
+    school = some_progress
+    plan_item_add(
+        strategy=school.progress.first().action.goal.domain.strategy,
+        institution=school,
+        item=ActionPlanItem(action=Action.objects.get(text=FOCUS), budget=160_000),
+        by=leader_school_a,
+    )
+    plan_item_add(
+        strategy=school.progress.first().action.goal.domain.strategy,
+        institution=school,
+        item=ActionPlanItem(
+            text="Kodeklub", budget=12_500, funding="central", recurrence="recurring"
+        ),
+        by=leader_school_a,
+    )
+    client.force_login(committee_member)
+    response = client.post(
+        reverse("report_request", args=["status"]), {"status-since": "2026-01-01"}
+    )
+    status_report = Report.objects.get(kind="status")
+    assert response.url == reverse("report_detail", args=[status_report.pk])
+    client.post(
+        reverse("report_request", args=["revision"]),
+        {"revision-recommendations": "Fasthold de fem domæner.\n\nStyrk læremidlerne."},
+    )
+    revision = Report.objects.get(kind="revision")
+
+    leader = client.__class__()
+    leader.force_login(leader_school_a)
+    leader.post(reverse("report_request", args=["action_plan"]), {"institution": school.pk})
+    plan = Report.objects.get(kind="action_plan")
+
+    for report in (status_report, revision):
+        assert wait_for(report).status == "done", report.error
+    assert wait_for(plan).status == "done", plan.error
+
+    status_text = pdf_text(download(client, status_report))
+    assert "Statusrapport" in status_text and "Mariagerfjord Kommune" in status_text
+    assert "Siden 1. januar 2026" in status_text
+    assert f"Status pr. {date_format(timezone.localdate(), 'j. F Y')}" in status_text
+    assert "Side 2 af" in status_text
+
+    revision_text = pdf_text(download(client, revision))
+    assert "Revisionsrapport" in revision_text
+    assert GOAL in revision_text
+    assert FOCUS in revision_text
+    assert "Varetages af naboskolen" in revision_text  # why it was not done
+    assert "Fasthold de fem domæner." in revision_text
+    assert "Børne- og familieudvalget" in revision_text
+
+    plan_text = pdf_text(download(leader, plan))
+    assert "Lokal handleplan" in plan_text or "Handleplan" in plan_text
+    assert "Skole A" in plan_text
+    # 160.000 once + 12.500 in each of the plan's years.
+    years = len(school.action_plans.get().years)
+    assert f"{160_000 + 12_500 * years:,} kr.".replace(",", ".") in plan_text
+    assert "160.000 kr." in plan_text and "12.500 kr. pr. år" in plan_text
+
+    reader = PdfReader(io.BytesIO(download(client, revision)))
+    catalog = reader.trailer["/Root"]
+    assert catalog["/MarkInfo"]["/Marked"]
+    assert "/StructTreeRoot" in catalog
+    assert catalog["/Lang"] == "da"
+    assert b"pdfuaid" in reader.xmp_metadata.stream.get_data()
+    assert revision.page_count == len(reader.pages) > 10
+
+
+@pytest.mark.redis
+def test_the_batch_makes_one_plan_per_institution_and_a_zip(
+    client, media, worker, strategy, institutions, consultant
+):
+    client.force_login(consultant)
+    response = client.post(reverse("report_batch"))
+    batch = Report.objects.get(kind="action_plan_batch")
+    assert response.url == reverse("report_detail", args=[batch.pk])
+    assert batch.parts.count() == 3  # the two schools and the daycare institution
+    page = client.get(reverse("report_detail", args=[batch.pk])).content.decode()
+    assert "af 3 færdige" in page
+    assert wait_for(batch).status == "done", batch.error
+    archive = zipfile.ZipFile(io.BytesIO(download(client, batch)))
+    assert sorted(archive.namelist()) == ["dagtilbud-a.pdf", "skole-a.pdf", "skole-b.pdf"]
+    assert "Skole B" in pdf_text(archive.read("skole-b.pdf"))
+
+
+# --- The task's rules, without a worker -----------------------------------------------------
+
+
+def test_a_done_report_is_not_made_again(media, strategy, institutions, committee_member):
+    report = Report.objects.create(
+        kind="status", strategy=strategy, parameters={"since": "2026-01-01"}
+    )
+    report_build(report_id=report.pk)
+    report.refresh_from_db()
+    made = (report.status, report.file.name, report.attempts, report.finished_at)
+    assert report_build(report_id=report.pk) is None
+    report.refresh_from_db()
+    assert (report.status, report.file.name, report.attempts, report.finished_at) == made
+    assert len(list(Path(media).rglob("*.pdf"))) == 1
+
+
+def test_a_report_gives_up_after_three_attempts_with_the_error_recorded(
+    client, media, strategy, committee_member
+):
+    report = Report.objects.create(
+        kind="status", strategy=strategy, parameters={}, requested_by=committee_member
+    )
+    for _attempt in range(2):
+        with pytest.raises(KeyError):
+            report_build(report_id=report.pk)
+        report.refresh_from_db()
+        assert report.status == "queued"
+    report_build(report_id=report.pk)
+    report.refresh_from_db()
+    assert (report.status, report.attempts) == ("failed", 3)
+    assert "since" in report.error
+    client.force_login(committee_member)
+    page = client.get(reverse("report_detail", args=[report.pk])).content.decode()
+    assert "Rapporten kunne ikke laves." in page and "Prøv igen" in page
+
+
+def test_leaders_see_only_their_own_institutions_reports(
+    client, media, strategy, institutions, leader_school_a
+):
+    own = Report.objects.create(
+        kind="action_plan", strategy=strategy, institution=institutions["school_a"]
+    )
+    other = Report.objects.create(
+        kind="action_plan", strategy=strategy, institution=institutions["school_b"]
+    )
+    status = Report.objects.create(kind="status", strategy=strategy)
+    client.force_login(leader_school_a)
+    assert client.get(reverse("report_detail", args=[own.pk])).status_code == 200
+    for report in (other, status):
+        assert client.get(reverse("report_detail", args=[report.pk])).status_code == 404
+        assert client.get(reverse("report_download", args=[report.pk])).status_code == 404
+    response = client.post(
+        reverse("report_request", args=["action_plan"]),
+        {"institution": institutions["school_b"].pk},
+    )
+    assert response.status_code == 404
+    assert client.post(reverse("report_request", args=["status"])).status_code in (400, 403)
+    assert Report.objects.count() == 3
+
+
+def test_a_bad_request_is_refused_in_danish(client, strategy, committee_member):
+    client.force_login(committee_member)
+    response = client.post(
+        reverse("report_request", args=["status"]), {"status-since": "2999-01-01"}
+    )
+    assert response.status_code == 400
+    assert "Vælg en dato, der ikke ligger i fremtiden." in response.content.decode()
+    assert client.post(reverse("report_request", args=["hemmelig"])).status_code == 404
+    assert not Report.objects.exists()
+
+
+# --- Rendering fetches nothing ------------------------------------------------------------
+
+
+@pytest.fixture
+def listener():
+    """A local socket that records every connection made to it."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    server.settimeout(0.2)
+    connections = []
+    stop = threading.Event()
+
+    def accept():
+        while not stop.is_set():
+            try:
+                connection, _address = server.accept()
+            except TimeoutError:
+                continue
+            connections.append(connection)
+            connection.close()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], connections
+    stop.set()
+    thread.join()
+    server.close()
+
+
+def test_hostile_text_is_printed_literally_and_nothing_is_fetched(
+    media, strategy, institutions, listener
+):
+    port, connections = listener
+    payload = f'<img src="http://127.0.0.1:{port}/"> file:///etc/passwd <script>alert(1)</script>'
+    goal = Goal.objects.get(text__startswith=GOAL)
+    goal.text = f"{goal.text} {payload}"
+    goal.save()
+    report = Report.objects.create(kind="revision", strategy=strategy, parameters={})
+    report_build(report_id=report.pk)
+    report.refresh_from_db()
+    assert report.status == "done", report.error
+    text = pdf_text(report.file.read())
+    assert f'<img src="http://127.0.0.1:{port}/">' in text
+    assert "file:///etc/passwd" in text and "<script>alert(1)</script>" in text
+    assert "root:x:0:0" not in text
+    assert connections == []
+
+
+def test_the_fetcher_refuses_network_and_files_even_in_raw_html(listener):
+    port, connections = listener
+    html = f"""<!DOCTYPE html><html lang="da"><head><title>t</title>
+    <link rel="stylesheet" href="http://127.0.0.1:{port}/style.css">
+    <link rel="stylesheet" href="file:///etc/passwd"></head>
+    <body><p>Tekst</p><img src="http://127.0.0.1:{port}/billede.png" alt="">
+    <img src="file:///etc/hostname" alt=""><img src="/static/../../../../etc/passwd" alt="">
+    </body></html>"""
+    pdf = html_to_pdf(html)
+    assert connections == []
+    assert any(f"127.0.0.1:{port}" in url for url in pdf.refused)
+    assert any(url.startswith("file:") for url in pdf.refused)
+    assert "Tekst" in pdf_text(pdf.content)
+
+
+# --- A killed worker ----------------------------------------------------------------------
+
+
+def _worker_process(env):
+    return subprocess.Popen(  # noqa: S603
+        [
+            *(sys.executable, "-m", "celery", "-A", "strategy_tracker", "worker"),
+            *("--pool=solo", "--without-gossip", "--without-mingle", "--loglevel=WARNING"),
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+def test_a_report_survives_its_worker_being_killed(
+    media, transactional_db, strategy, actors, committee_member
+):
+    make_institutions(actors, schools=40, daycare=80)  # enough pages to kill it mid-render
+    database = settings.DATABASES["default"]
+    env = os.environ | {
+        "DATABASE_URL": (
+            f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
+            f"{database['PORT'] or 5432}/{database['NAME']}"
+        ),
+        "MEDIA_ROOT": str(media),
+        # A short limit so the killed worker's task comes back within the test.
+        "REPORT_TIME_LIMIT": "20",
+        "CELERY_VISIBILITY_TIMEOUT": "25",
+    }
+    celery_app.control.purge()
+    first = _worker_process(env)
+    try:
+        report = report_request(
+            kind="revision", strategy=strategy, parameters={}, by=committee_member
+        )
+        wait_for(report, statuses=("running", "done"), timeout=60)
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        report.refresh_from_db()
+        assert report.status == "running"  # killed mid-render
+    finally:
+        if first.poll() is None:
+            first.kill()
+    second = _worker_process(env)
+    try:
+        assert wait_for(report, timeout=120).status == "done", report.error
+    finally:
+        second.terminate()
+        second.wait(timeout=30)
+    assert report.attempts == 2
+    assert len(list(Path(media).rglob("*.pdf"))) == 1
