@@ -293,3 +293,30 @@ class PoolShare(models.Model):
 
     def __str__(self):
         return f"{self.institution}: {self.amount}"
+
+
+class Reminder(models.Model):
+    """A reminder e-mail sent to one person for one period; the row makes sure it is once."""
+
+    class Kind(models.TextChoices):
+        INSTITUTION = "institution", _("Overdue or quiet institution")
+        REVISION_DUE = "revision_due", _("Revision due")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+    )
+    period = models.CharField(_("period"), max_length=20)
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "user", "period"], name="one_reminder_per_period"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.user} · {self.period}"

@@ -252,7 +252,11 @@ if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= REPORT_TIME_LIMIT:
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "reports-requeue": {"task": "reports.tasks.reports_requeue", "schedule": 300.0},
+    "reminders": {"task": "actions.tasks.reminders_send_task", "schedule": 6 * 60 * 60.0},
 }
+# Where links in e-mails point; leaders are reminded after this many months without an update.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+REMINDER_QUIET_MONTHS = env_int("REMINDER_QUIET_MONTHS", 3)
 
 EMAIL_HOST = env_str("EMAIL_HOST")
 EMAIL_BACKEND = (
