@@ -331,12 +331,8 @@ def test_a_report_survives_its_worker_being_killed(
     media, transactional_db, strategy, actors, committee_member
 ):
     make_institutions(actors, schools=40, daycare=80)  # enough pages to kill it mid-render
-    database = settings.DATABASES["default"]
     env = os.environ | {
-        "DATABASE_URL": (
-            f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
-            f"{database['PORT'] or 5432}/{database['NAME']}"
-        ),
+        "DATABASE_URL": _test_database_url(),
         "MEDIA_ROOT": str(media),
         # A short limit so the killed worker's task comes back within the test.
         "REPORT_TIME_LIMIT": "20",
@@ -364,3 +360,56 @@ def test_a_report_survives_its_worker_being_killed(
         second.wait(timeout=30)
     assert report.attempts == 2
     assert len(list(Path(media).rglob("*.pdf"))) == 1
+
+
+# --- The queue is down --------------------------------------------------------------------
+
+
+def _test_database_url() -> str:
+    database = settings.DATABASES["default"]
+    host, port = database["HOST"] or "127.0.0.1", database["PORT"] or 5432
+    return f"postgres://{database['USER']}@{host}:{port}/{database['NAME']}"
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+def test_a_request_made_while_the_queue_is_down_is_kept_and_made_later(
+    client, media, transactional_db, strategy, committee_member
+):
+    # Another process whose broker does not answer (nothing listens on port 1) asks for a
+    # report, as a web process would while Redis is down.
+    script = (
+        "from goals.selectors import strategy_current; from institutions.models import User; "
+        "from reports.services import report_request; "
+        "report_request(kind='status', strategy=strategy_current(), "
+        "parameters={'since': '2026-01-01'}, by=User.objects.get(email='udvalg@example.org'))"
+    )
+    env = os.environ | {
+        "DATABASE_URL": _test_database_url(),
+        "REDIS_URL": "redis://127.0.0.1:1/0",
+        "MEDIA_ROOT": str(media),
+    }
+    started = time.monotonic()
+    subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=settings.BASE_DIR,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    assert time.monotonic() - started < 60  # it gave up on the queue instead of hanging
+    report = Report.objects.get()
+    assert (report.status, report.enqueue_failed_at is not None) == ("queued", True)
+    client.force_login(committee_member)
+    page = client.get(reverse("report_detail", args=[report.pk])).content.decode()
+    assert "Køen kan ikke nås lige nu. Din bestilling er gemt" in page
+
+    # The queue is back: the beat task sends what was kept, and a worker makes it.
+    celery_app.control.purge()
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+        from reports.tasks import reports_requeue
+
+        assert reports_requeue() == 1
+        assert wait_for(report).status == "done", report.error
+    assert report.enqueue_failed_at is None
