@@ -29,6 +29,7 @@ class Action(models.Model):
         _("deadline label"), max_length=100, blank=True, help_text=_("E.g. “Autumn 2026”.")
     )
     budget = models.PositiveIntegerField(_("budget (DKK)"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history = HistoricalRecords(m2m_fields=[actors])
 
     class Meta:

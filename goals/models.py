@@ -44,6 +44,7 @@ class Strategy(models.Model):
         related_name="next_versions",
         verbose_name=_("previous version"),
     )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -69,6 +70,8 @@ class Aim(models.Model):
     strategy = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="aims")
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     text = models.TextField(_("text"))
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["strategy", "order", "pk"]
@@ -85,6 +88,8 @@ class Principle(models.Model):
     strategy = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="principles")
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     text = models.TextField(_("text"))
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["strategy", "order", "pk"]
@@ -100,6 +105,7 @@ class Domain(models.Model):
     name = models.CharField(_("name"), max_length=100)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     introduction = models.TextField(_("introduction"), blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -126,6 +132,7 @@ class Goal(models.Model):
     principles = models.ManyToManyField(
         Principle, blank=True, related_name="goals", verbose_name=_("guiding principles")
     )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history = HistoricalRecords(m2m_fields=[principles])
 
     class Meta:
@@ -151,6 +158,8 @@ class Indicator(models.Model):
     actors = models.ManyToManyField(
         "institutions.Actor", blank=True, related_name="indicators", verbose_name=_("reported by")
     )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    history = HistoricalRecords(m2m_fields=[actors])
 
     class Meta:
         ordering = ["goal", "name"]

@@ -35,6 +35,10 @@ class DomainSection:
     done: int
     counted: int
 
+    @property
+    def anchor(self) -> str:
+        return f"domain-{self.domain.pk}"
+
 
 def strategy_current() -> Strategy | None:
     """The adopted strategy in force: the newest adopted version."""
@@ -64,7 +68,7 @@ def actions_with_progress(*, strategy: Strategy):
 
 def strategy_document(*, strategy: Strategy) -> list[DomainSection]:
     """The strategy's domains with goals and actions grouped by actors, with progress."""
-    domains = list(strategy.domains.prefetch_related("goals__principles"))
+    domains = list(strategy.domains.prefetch_related("goals__principles", "goals__indicators"))
     actions = list(actions_with_progress(strategy=strategy).select_related("goal"))
 
     children = defaultdict(list)
@@ -112,3 +116,66 @@ def institution_indicators(*, institution: Institution, strategy: Strategy) -> l
         )
         .order_by("goal__domain__order", "goal__order", "name")
     )
+
+
+# --- Editing: what a deletion takes with it, and each item's history -------------------------
+
+
+def delete_consequences(instance) -> dict[str, int]:
+    """What goes with an item: its goals, actions and the institutions' recorded status."""
+    if isinstance(instance, Domain):
+        actions = Action.objects.filter(goal__domain=instance)
+        goals = instance.goals.count()
+    elif isinstance(instance, Goal):
+        actions, goals = Action.objects.filter(goal=instance), 0
+    elif isinstance(instance, Action):
+        actions, goals = Action.objects.filter(Q(pk=instance.pk) | Q(parent=instance)), 0
+    else:
+        return {"goals": 0, "actions": 0, "institutions": 0}
+    recorded = Progress.objects.filter(action__in=actions).exclude(
+        status=Progress.Status.NOT_STARTED, note=""
+    )
+    return {
+        "goals": goals,
+        "actions": actions.count(),
+        "institutions": recorded.values("institution").distinct().count(),
+    }
+
+
+@dataclass
+class FieldChange:
+    label: str
+    old: object
+    new: object
+    is_text: bool
+
+
+@dataclass
+class HistoryEntry:
+    record: object
+    changes: list[FieldChange]
+
+    @property
+    def restorable(self) -> bool:
+        return self.record.history_type != "-"
+
+
+def item_history(*, instance, texts: tuple[str, ...], fields: list[str]) -> list[HistoryEntry]:
+    """Every saved version of the item, newest first, with what changed from the one before."""
+    records = list(
+        instance.history.select_related("history_user").order_by("history_date", "history_id")
+    )
+    model = type(instance)
+    entries, previous = [], None
+    for record in records:
+        changes = []
+        for name in fields:
+            new = getattr(record, name)
+            old = getattr(previous, name) if previous else None
+            if previous is None or old != new:
+                changes.append(
+                    FieldChange(model._meta.get_field(name).verbose_name, old, new, name in texts)
+                )
+        entries.append(HistoryEntry(record=record, changes=changes))
+        previous = record
+    return list(reversed(entries))

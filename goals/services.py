@@ -3,7 +3,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from actions.models import Action
 from actions.services import progress_sync
@@ -102,3 +105,105 @@ def measurement_record(
     measurement.full_clean()
     measurement.save()
     return measurement
+
+
+# --- Editing in the browser ---------------------------------------------------------------
+
+
+class EditConflict(Exception):
+    """Someone saved the item after the person opened it; `current` is what they saved."""
+
+    def __init__(self, current):
+        super().__init__(f"{type(current).__name__} {current.pk} is at version {current.version}")
+        self.current = current
+
+
+def _claim_version(instance, expected_version: int) -> None:
+    """Move the stored version on by one, only if it is still the one the person started
+    from: a single conditional UPDATE, so two saves cannot both win."""
+    model = type(instance)
+    claimed = model.objects.filter(pk=instance.pk, version=expected_version).update(
+        version=F("version") + 1
+    )
+    if not claimed:
+        raise EditConflict(model.objects.get(pk=instance.pk))
+    instance.version = expected_version + 1
+
+
+def _next_order(instance, siblings: tuple[str, ...]) -> int:
+    if not siblings:
+        return 0
+    group = type(instance).objects.filter(**{f: getattr(instance, f) for f in siblings})
+    return (group.aggregate(last=Max("order"))["last"] or 0) + 1
+
+
+@transaction.atomic
+def item_save(*, form, siblings: tuple[str, ...], expected_version: int | None, by):
+    """Save an edit form: a new item goes last among its siblings; a changed one only if
+    nobody saved it since `expected_version`. History records the person."""
+    instance = form.instance
+    created = instance.pk is None
+    if created:
+        if hasattr(instance, "order"):
+            instance.order = _next_order(instance, siblings)
+    else:
+        _claim_version(instance, expected_version)
+    instance._history_user = by
+    instance = form.save()
+    if isinstance(instance, Action):
+        progress_sync(action_ids=[instance.pk])
+    return instance
+
+
+@transaction.atomic
+def item_move(*, instance, siblings: tuple[str, ...], step: int) -> None:
+    """Move an item one place up (-1) or down (+1) among its siblings."""
+    model = type(instance)
+    group = list(
+        model.objects.select_for_update()
+        .filter(**{f: getattr(instance, f) for f in siblings})
+        .order_by("order", "pk")
+    )
+    position = next(n for n, item in enumerate(group) if item.pk == instance.pk)
+    other = position + step
+    if not 0 <= other < len(group):
+        return
+    group[position], group[other] = group[other], group[position]
+    for order, item in enumerate(group):
+        if item.order != order:
+            model.objects.filter(pk=item.pk).update(order=order)
+
+
+@transaction.atomic
+def item_delete(*, instance, by) -> None:
+    """Delete an item and what it contains; their history stays."""
+    instance._history_user = by
+    instance.delete()
+
+
+@transaction.atomic
+def item_restore(*, instance, record, fields: list[str], expected_version: int, by):
+    """Put an earlier version's values back, as a new change of its own."""
+    _claim_version(instance, expected_version)
+    for name in fields:
+        setattr(instance, name, getattr(record, name))
+    instance._history_user = by
+    instance._change_reason = _("Restored the version of %(when)s") % {
+        "when": date_format(timezone.localtime(record.history_date), "j. F Y H:i")
+    }
+    instance.full_clean()
+    instance.save()
+    return instance
+
+
+@transaction.atomic
+def strategy_create(*, form, by) -> Strategy:
+    """A new, empty strategy. The first one is in force at once; later versions start as
+    drafts."""
+    strategy = form.instance
+    if Strategy.objects.filter(status=Strategy.Status.ADOPTED).exists():
+        strategy.status = Strategy.Status.DRAFT
+    else:
+        strategy.status = Strategy.Status.ADOPTED
+    strategy._history_user = by
+    return form.save()

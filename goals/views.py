@@ -1,10 +1,26 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
-from strategy_tracker.permissions import landing_page
+from strategy_tracker.permissions import consultant_required, landing_page, may_edit_strategy
 
+from .editing import CONTAINERS, editable
+from .forms import StrategyCreateForm
 from .models import Strategy
-from .selectors import strategy_current, strategy_document
+from .selectors import delete_consequences, item_history, strategy_current, strategy_document
+from .services import (
+    EditConflict,
+    item_delete,
+    item_move,
+    item_restore,
+    item_save,
+    strategy_create,
+)
 
 
 @require_GET
@@ -12,7 +28,8 @@ def strategy_detail(request, pk=None):
     """The whole strategy as a readable document, with each action's progress."""
     strategy = strategy_current() if pk is None else get_object_or_404(Strategy, pk=pk)
     if strategy is None:
-        return render(request, "goals/no_strategy.html", status=404)
+        form = StrategyCreateForm() if may_edit_strategy(request) else None
+        return render(request, "goals/no_strategy.html", {"form": form}, status=404)
     sections = strategy_document(strategy=strategy)
     return render(
         request,
@@ -24,6 +41,7 @@ def strategy_detail(request, pk=None):
             "sections": sections,
             "done": sum(section.done for section in sections),
             "counted": sum(section.counted for section in sections),
+            "may_edit": may_edit_strategy(request),
         },
     )
 
@@ -32,3 +50,195 @@ def strategy_detail(request, pk=None):
 def home(request):
     """Each role's starting point: the committee's dashboard, a leader's institution."""
     return redirect(landing_page(request.user))
+
+
+# --- Editing, for consultants -------------------------------------------------------------
+
+
+def _editable_fields(kind) -> list[str]:
+    form_fields = kind.form._meta.fields
+    return [name for name in form_fields if not kind.model._meta.get_field(name).many_to_many]
+
+
+def _edit_page(request, kind, form, *, instance, conflict=None, status=200):
+    return render(
+        request,
+        "goals/item_edit.html",
+        {
+            "kind": kind,
+            "form": form,
+            "item": instance,
+            "conflict": conflict,
+            "texts": [
+                (form[name].label, form[name].value(), getattr(conflict, name))
+                for name in kind.texts
+            ]
+            if conflict
+            else [],
+            "back_url": kind.page_url(instance) if instance.pk else _strategy_url(kind, instance),
+        },
+        status=status,
+    )
+
+
+def _strategy_url(kind, instance) -> str:
+    return reverse("strategy_version", args=[kind.strategy_of(instance).pk])
+
+
+def _saved(request, kind, instance):
+    """Say it is saved, and warn (not refuse) when a deadline falls outside the period."""
+    messages.success(request, _("Saved."))
+    strategy = kind.strategy_of(instance)
+    deadline = getattr(instance, "deadline", None)
+    period = (strategy.period_start, strategy.period_end)
+    if deadline and all(period) and not period[0] <= deadline <= period[1]:
+        messages.warning(
+            request,
+            _("The deadline %(deadline)s is outside the strategy's period.")
+            % {"deadline": date_format(deadline, "j. F Y")},
+        )
+    return redirect(kind.page_url(instance))
+
+
+@consultant_required
+def item_edit(request, slug, pk):
+    """Edit one item; a save that someone else beat is shown side by side, not lost."""
+    kind = editable(slug)
+    instance = get_object_or_404(kind.model, pk=pk)
+    form = kind.form_for(
+        strategy=kind.strategy_of(instance),
+        instance=instance,
+        data=request.POST if request.method == "POST" else None,
+    )
+    if request.method == "POST":
+        if not form.is_valid():
+            return _edit_page(request, kind, form, instance=instance, status=400)
+        try:
+            instance = item_save(
+                form=form,
+                siblings=kind.siblings,
+                expected_version=form.cleaned_data["version"],
+                by=request.user,
+            )
+        except EditConflict as conflict:
+            # Their text stays in the form; the version moves on, so saving again is a choice.
+            data = request.POST.copy()
+            data["version"] = conflict.current.version
+            form = kind.form_for(
+                strategy=kind.strategy_of(conflict.current), instance=conflict.current, data=data
+            )
+            return _edit_page(
+                request,
+                kind,
+                form,
+                instance=conflict.current,
+                conflict=conflict.current,
+                status=409,
+            )
+        return _saved(request, kind, instance)
+    return _edit_page(request, kind, form, instance=instance)
+
+
+@consultant_required
+def item_create(request, slug, parent_pk):
+    kind = editable(slug)
+    if kind.parent is None:
+        raise Http404
+    container = get_object_or_404(CONTAINERS[kind.parent], pk=parent_pk)
+    instance = kind.model(**{kind.parent: container})
+    strategy = container if isinstance(container, Strategy) else kind.strategy_of(instance)
+    data = request.POST.copy() if request.method == "POST" else None
+    if data is not None:
+        data["version"] = 1
+    form = kind.form_for(strategy=strategy, instance=instance, data=data)
+    if request.method == "POST":
+        if not form.is_valid():
+            return _edit_page(request, kind, form, instance=instance, status=400)
+        instance = item_save(
+            form=form, siblings=kind.siblings, expected_version=None, by=request.user
+        )
+        return _saved(request, kind, instance)
+    return _edit_page(request, kind, form, instance=instance)
+
+
+@consultant_required
+@require_POST
+def item_move_view(request, slug, pk):
+    kind = editable(slug)
+    instance = get_object_or_404(kind.model, pk=pk)
+    if not kind.siblings or request.POST.get("retning") not in ("op", "ned"):
+        return HttpResponseBadRequest(_("Choose up or down."))
+    item_move(
+        instance=instance, siblings=kind.siblings, step=-1 if request.POST["retning"] == "op" else 1
+    )
+    return redirect(kind.page_url(instance))
+
+
+@consultant_required
+def item_delete_view(request, slug, pk):
+    """Ask first, saying what goes with it; then delete (history is kept)."""
+    kind = editable(slug)
+    instance = get_object_or_404(kind.model, pk=pk)
+    if kind.parent is None:
+        raise Http404
+    back = _strategy_url(kind, instance)
+    if request.method == "POST":
+        item_delete(instance=instance, by=request.user)
+        messages.success(request, _("Deleted. Its history is kept."))
+        return redirect(back)
+    return render(
+        request,
+        "goals/item_delete.html",
+        {
+            "kind": kind,
+            "item": instance,
+            "consequences": delete_consequences(instance),
+            "back_url": kind.page_url(instance),
+        },
+    )
+
+
+@consultant_required
+def item_history_view(request, slug, pk):
+    """Who changed what and when, old → new, with each version restorable."""
+    kind = editable(slug)
+    instance = get_object_or_404(kind.model, pk=pk)
+    fields = _editable_fields(kind)
+    if request.method == "POST":
+        record = get_object_or_404(instance.history, history_id=request.POST.get("history_id") or 0)
+        try:
+            item_restore(
+                instance=instance,
+                record=record,
+                fields=fields,
+                expected_version=int(request.POST.get("version") or 0),
+                by=request.user,
+            )
+        except EditConflict:
+            messages.error(request, _("Someone changed it meanwhile. Look again before restoring."))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The earlier version is restored."))
+        return redirect(request.path)
+    return render(
+        request,
+        "goals/item_history.html",
+        {
+            "kind": kind,
+            "item": instance,
+            "entries": item_history(instance=instance, texts=kind.texts, fields=fields),
+            "back_url": kind.page_url(instance),
+        },
+    )
+
+
+@consultant_required
+@require_POST
+def strategy_create_view(request):
+    """The municipality's first strategy, empty, to be filled in on the strategy page."""
+    form = StrategyCreateForm(request.POST)
+    if not form.is_valid():
+        return render(request, "goals/no_strategy.html", {"form": form}, status=400)
+    strategy = strategy_create(form=form, by=request.user)
+    return redirect("strategy_version", pk=strategy.pk)

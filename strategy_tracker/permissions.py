@@ -156,3 +156,8 @@ def may_request_report(user: User, kind: str, institution: Institution | None = 
     if kind == Report.Kind.ACTION_PLAN and institution is not None:
         return user.is_active and institutions_for(user).filter(pk=institution.pk).exists()
     return False
+
+
+def may_edit_strategy(request) -> bool:
+    """Consultants edit the strategy, once they have two-factor authentication."""
+    return is_consultant(request.user) and not needs_mfa_setup(request)

@@ -12,6 +12,28 @@ urlpatterns = [
     path("", goal_views.home, name="home"),
     path("strategi/", goal_views.strategy_detail, name="strategy"),
     path("strategi/<int:pk>/", goal_views.strategy_detail, name="strategy_version"),
+    path("strategi/ny/", goal_views.strategy_create_view, name="strategy_create"),
+    path("strategi/rediger/<slug:slug>/<int:pk>/", goal_views.item_edit, name="item_edit"),
+    path(
+        "strategi/rediger/<slug:slug>/ny/<int:parent_pk>/",
+        goal_views.item_create,
+        name="item_create",
+    ),
+    path(
+        "strategi/rediger/<slug:slug>/<int:pk>/flyt/",
+        goal_views.item_move_view,
+        name="item_move",
+    ),
+    path(
+        "strategi/rediger/<slug:slug>/<int:pk>/slet/",
+        goal_views.item_delete_view,
+        name="item_delete",
+    ),
+    path(
+        "strategi/rediger/<slug:slug>/<int:pk>/historik/",
+        goal_views.item_history_view,
+        name="item_history",
+    ),
     path(
         "tilgaengelighed/",
         login_not_required(

@@ -11,7 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from actions.models import Action, ActionPlan, ActionPlanItem, PoolShare, Progress
 from actions.services import plan_item_add
-from goals.models import Indicator, Measurement
+from goals.models import Goal, Indicator, Measurement, Strategy
 from institutions.models import Institution, Membership, User
 from reports.models import Report
 from tests.conftest import make_person, with_totp
@@ -144,6 +144,13 @@ GET = {
     "report_detail": [302, 200, 404, 404, 404, 200, 200],
     "report_download": [302, 200, 404, 404, 404, 200, 200],
     "report_retry": [302, 405, 405, 405, 405, 405, 405],
+    # Editing the strategy is for consultants.
+    "strategy_create": [302, 403, 403, 403, 403, 405, 405],
+    "item_edit": [302, 403, 403, 403, 403, 200, 200],
+    "item_create": [302, 403, 403, 403, 403, 200, 200],
+    "item_move": [302, 403, 403, 403, 403, 405, 405],
+    "item_delete": [302, 403, 403, 403, 403, 200, 200],
+    "item_history": [302, 403, 403, 403, 403, 200, 200],
 }
 
 
@@ -169,11 +176,19 @@ def url_for(name, route, data):
             "report_detail": data["reports"]["done"].pk,
             "report_download": data["reports"]["done"].pk,
             "report_retry": data["reports"]["failed"].pk,
+            "item_edit": data["action"].pk,
+            "item_move": data["action"].pk,
+            "item_delete": data["action"].pk,
+            "item_history": data["action"].pk,
         }.get(name, data["people"]["leader_b"].pk)
     if "<int:action_pk>" in route:
         kwargs["action_pk"] = data["action"].pk
     if "<int:item_pk>" in route:
         kwargs["item_pk"] = data["items"]["local" if name.startswith("local") else "municipal"].pk
+    if "<slug:slug>" in route:
+        kwargs["slug"] = "maal" if name == "item_create" else "handling"
+    if "<int:parent_pk>" in route:
+        kwargs["parent_pk"] = data["action"].goal.domain_id
     if "<slug:kind>" in route:
         kwargs["kind"] = "status"
     if "<slug:table>" in route:
@@ -308,6 +323,9 @@ def snapshot():
         list(PoolShare.objects.order_by("pk").values()),
         list(Measurement.objects.order_by("pk").values()),
         list(Report.objects.order_by("pk").values("pk", "kind", "status", "attempts")),
+        list(Action.objects.order_by("pk").values("pk", "text", "order", "version")),
+        list(Goal.objects.order_by("pk").values("pk", "text", "order", "version")),
+        list(Strategy.objects.order_by("pk").values("pk", "title", "status", "version")),
     )
 
 
@@ -344,6 +362,20 @@ def post_data(name, data):
         "report_request": {"status-since": "2026-01-01"},
         "report_batch": {},
         "report_retry": {},
+        "item_edit": {
+            "text": "Ny tekst",
+            "goal": data["action"].goal_id,
+            "actors": [skole],
+            "version": 1,
+        },
+        "item_create": {"text": "Nyt mål", "scope": "municipal"},
+        "strategy_create": {"title": "Næste strategi", "municipality": "Mariagerfjord Kommune"},
+        "item_move": {"retning": "ned"},
+        "item_delete": {},
+        "item_history": {
+            "history_id": data["action"].history.earliest().history_id,
+            "version": 1,
+        },
     }[name]
 
 
@@ -373,6 +405,12 @@ POST = {
     "report_request": [302, 302, 403, 403, 403, 302, 302],
     "report_batch": [302, 403, 403, 403, 403, 302, 302],
     "report_retry": [302, 302, 404, 404, 404, 302, 302],
+    "strategy_create": [302, 403, 403, 403, 403, 302, 302],
+    "item_edit": [302, 403, 403, 403, 403, 302, 302],
+    "item_create": [302, 403, 403, 403, 403, 302, 302],
+    "item_move": [302, 403, 403, 403, 403, 302, 302],
+    "item_delete": [302, 403, 403, 403, 403, 302, 302],
+    "item_history": [302, 403, 403, 403, 403, 302, 302],
 }
 READ_ONLY = [
     "strategy",

@@ -105,10 +105,39 @@ def test_query_count_is_pinned(
     client, strategy, institutions, consultant, django_assert_max_num_queries
 ):
     client.force_login(consultant)
-    # 13: session and user (2), the strategy document (8), and the session saved again for
-    # the idle timeout (3: savepoint, update, release).
-    with django_assert_max_num_queries(13):
+    # 15: session and user (2), the strategy document (9), whether the consultant has two-factor
+    # authentication to edit (1), and the session saved again for the idle timeout (3:
+    # savepoint, update, release).
+    with django_assert_max_num_queries(15):
         client.get(reverse("strategy"))
+
+
+def test_query_count_is_the_same_with_5_and_50_actions_per_domain(
+    client, strategy, institutions, consultant
+):
+    from actions.models import Action
+    from institutions.models import Actor
+
+    client.force_login(consultant)
+
+    def fill_to(per_domain):
+        school = Actor.objects.get(code="skole")
+        for domain in strategy.domains.all():
+            goal = domain.goals.first()
+            missing = per_domain - Action.objects.filter(goal__domain=domain).count()
+            for n in range(max(missing, 0)):
+                action = Action.objects.create(goal=goal, text=f"Ekstra handling {n}", order=99)
+                action.actors.add(school)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("strategy")).status_code == 200
+        return len(queries)
+
+    fill_to(5)
+    few = count()
+    fill_to(50)
+    assert count() == few
 
 
 def test_not_found_page_is_danish(client, consultant):

@@ -1,7 +1,10 @@
 from decimal import Decimal
+from difflib import SequenceMatcher
 
 from django import template
 from django.utils.formats import number_format
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from institutions.selectors import person_name
@@ -52,6 +55,23 @@ def with_class(field, css_class: str):
 def history_kind(record) -> str:
     """What a history record did to its object: added, changed or removed."""
     return {"+": _("Added"), "-": _("Removed")}.get(record.history_type, _("Changed"))
+
+
+@register.simple_tag
+def word_diff(old, new) -> str:
+    """The words removed (<del>) and added (<ins>) between two texts, escaped."""
+    old_words, new_words = str(old or "").split(), str(new or "").split()
+    parts = []
+    matcher = SequenceMatcher(a=old_words, b=new_words, autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op == "equal":
+            parts.append(escape(" ".join(old_words[a1:a2])))
+            continue
+        if a2 > a1:
+            parts.append(format_html("<del>{}</del>", " ".join(old_words[a1:a2])))
+        if b2 > b1:
+            parts.append(format_html("<ins>{}</ins>", " ".join(new_words[b1:b2])))
+    return mark_safe(" ".join(parts))  # noqa: S308 - every part is escaped above
 
 
 register.filter("person_name", person_name)

@@ -1,0 +1,142 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from actions.forms import KronerField
+from actions.models import Action
+from institutions.models import Actor
+
+from .models import Aim, Domain, Goal, Indicator, Principle, Strategy
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class VersionedForm(forms.ModelForm):
+    """Carries the version the person started from, so a save can tell if someone else
+    saved in between."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField):
+                field.strip = True
+
+
+class StrategyForm(VersionedForm):
+    class Meta:
+        model = Strategy
+        fields = [
+            "title",
+            "subtitle",
+            "municipality",
+            "introduction",
+            "purpose",
+            "vision",
+            "aims_introduction",
+            "foundation",
+            "framework",
+            "principles_introduction",
+            "follow_up",
+            "goals_introduction",
+            "approved_by",
+            "approved_on",
+            "decision_reference",
+            "period_start",
+            "period_end",
+            "revision_interval_years",
+        ]
+        widgets = {"approved_on": DATE, "period_start": DATE, "period_end": DATE}
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("period_start"), cleaned.get("period_end")
+        if start and end and end < start:
+            self.add_error("period_end", _("The period must end after it starts."))
+        return cleaned
+
+
+class AimForm(VersionedForm):
+    class Meta:
+        model = Aim
+        fields = ["text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 2})}
+
+
+class StrategyCreateForm(forms.ModelForm):
+    class Meta:
+        model = Strategy
+        fields = ["title", "municipality", "period_start", "period_end"]
+        widgets = {"period_start": DATE, "period_end": DATE}
+
+
+class PrincipleForm(VersionedForm):
+    class Meta:
+        model = Principle
+        fields = ["text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 3})}
+
+
+class DomainForm(VersionedForm):
+    class Meta:
+        model = Domain
+        fields = ["name", "introduction"]
+
+
+class GoalForm(VersionedForm):
+    class Meta:
+        model = Goal
+        fields = ["text", "scope", "principles"]
+        widgets = {"principles": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, strategy: Strategy, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["principles"].queryset = strategy.principles.order_by("order")
+
+
+class ActionForm(VersionedForm):
+    budget = KronerField(label=_("Budget (DKK)"), min_value=0, required=False)
+
+    class Meta:
+        model = Action
+        fields = [
+            "text",
+            "goal",
+            "actors",
+            "parent",
+            "responsible",
+            "deadline",
+            "deadline_label",
+            "budget",
+        ]
+        widgets = {"actors": forms.CheckboxSelectMultiple, "deadline": DATE}
+        error_messages = {"actors": {"required": _("Choose who carries out the action.")}}
+
+    def __init__(self, *args, strategy: Strategy, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["goal"].queryset = Goal.objects.filter(domain__strategy=strategy).order_by(
+            "domain__order", "order"
+        )
+        self.fields["goal"].label_from_instance = lambda goal: f"{goal.domain.name}: {goal}"
+        self.fields["goal"].queryset = self.fields["goal"].queryset.select_related("domain")
+        parents = Action.objects.filter(goal__domain__strategy=strategy, parent=None)
+        if self.instance.pk:
+            parents = parents.exclude(pk=self.instance.pk)
+        self.fields["parent"].queryset = parents.order_by("goal__domain__order", "order")
+        self.fields["actors"].queryset = Actor.objects.order_by("order")
+
+    def clean(self):
+        cleaned = super().clean()
+        parent, goal = cleaned.get("parent"), cleaned.get("goal")
+        if parent and goal and parent.goal_id != goal.pk:
+            self.add_error("parent", _("A sub-item must belong to the same goal as its parent."))
+        return cleaned
+
+
+class IndicatorForm(VersionedForm):
+    class Meta:
+        model = Indicator
+        fields = ["name", "unit", "baseline", "target", "deadline", "actors"]
+        widgets = {"actors": forms.CheckboxSelectMultiple, "deadline": DATE}
+        localized_fields = ["baseline", "target"]
