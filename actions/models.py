@@ -30,6 +30,8 @@ class Action(models.Model):
     )
     budget = models.PositiveIntegerField(_("budget (DKK)"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    # Archived actions leave every page, count and report, but keep their progress and history.
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True, editable=False)
     history = HistoricalRecords(m2m_fields=[actors])
 
     class Meta:

@@ -31,7 +31,7 @@ def institutions_needing_reminder(*, strategy: Strategy, today: dt.date) -> list
     """Active institutions with actions past their deadline and not done, or no update to
     their progress for REMINDER_QUIET_MONTHS months."""
     quiet_since = today - relativedelta(months=settings.REMINDER_QUIET_MONTHS)
-    rows = Q(progress__action__goal__domain__strategy=strategy)
+    rows = Q(progress__action__goal__domain__strategy=strategy, progress__action__archived_at=None)
     institutions = (
         Institution.objects.filter(is_active=True)
         .exclude(actor__code="forvaltning")

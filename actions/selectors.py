@@ -32,7 +32,9 @@ def institution_progress(*, institution: Institution, strategy: Strategy) -> lis
     """Every action that applies to the institution, grouped by domain; sub-items follow
     their parent. One query."""
     rows = Progress.objects.filter(
-        institution=institution, action__goal__domain__strategy=strategy
+        institution=institution,
+        action__goal__domain__strategy=strategy,
+        action__archived_at=None,
     ).select_related("action__goal__domain", "action__parent", "updated_by")
 
     def position(row):

@@ -172,9 +172,9 @@ def _strategy_in_force():
 
 def _item_form(plan: ActionPlan, data=None, item: ActionPlanItem | None = None):
     """The item form, offering the actions of the plan's actor not already in the plan."""
-    actions = Action.objects.filter(goal__domain__strategy=plan.strategy).order_by(
-        "goal__domain__order", "goal__order", "order", "pk"
-    )
+    actions = Action.objects.filter(
+        goal__domain__strategy=plan.strategy, archived_at=None
+    ).order_by("goal__domain__order", "goal__order", "order", "pk")
     if plan.institution_id:
         actions = actions.filter(actors=plan.institution.actor_id)
     else:

@@ -120,7 +120,9 @@ class ActionForm(VersionedForm):
         )
         self.fields["goal"].label_from_instance = lambda goal: f"{goal.domain.name}: {goal}"
         self.fields["goal"].queryset = self.fields["goal"].queryset.select_related("domain")
-        parents = Action.objects.filter(goal__domain__strategy=strategy, parent=None)
+        parents = Action.objects.filter(
+            goal__domain__strategy=strategy, parent=None, archived_at=None
+        )
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents.order_by("goal__domain__order", "order")

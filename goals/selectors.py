@@ -51,7 +51,7 @@ def actions_tallied(*, strategy: Strategy, actor_id: int | None = None):
     rows = Q(progress__institution__is_active=True)
     if actor_id is not None:
         rows &= Q(progress__institution__actor_id=actor_id)
-    return Action.objects.filter(goal__domain__strategy=strategy).annotate(
+    return Action.objects.filter(goal__domain__strategy=strategy, archived_at=None).annotate(
         done=Count("progress", filter=rows & Q(progress__status=Progress.Status.DONE)),
         counted=Count("progress", filter=rows & ~Q(progress__status=Progress.Status.NOT_RELEVANT)),
     )

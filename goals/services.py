@@ -3,7 +3,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -179,6 +179,19 @@ def item_delete(*, instance, by) -> None:
     """Delete an item and what it contains; their history stays."""
     instance._history_user = by
     instance.delete()
+
+
+@transaction.atomic
+def action_archive(*, action: Action, by) -> Action:
+    """Take an action (and its sub-items) out of use, keeping its progress and history."""
+    now = timezone.now()
+    for item in Action.objects.filter(Q(pk=action.pk) | Q(parent=action), archived_at=None):
+        item.archived_at = now
+        item.version += 1
+        item._history_user = by
+        item._change_reason = _("Archived")
+        item.save()
+    return action
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from actions.models import Action
 from strategy_tracker.permissions import consultant_required, landing_page, may_edit_strategy
 
 from .editing import CONTAINERS, editable
@@ -15,6 +16,7 @@ from .models import Strategy
 from .selectors import delete_consequences, item_history, strategy_current, strategy_document
 from .services import (
     EditConflict,
+    action_archive,
     item_delete,
     item_move,
     item_restore,
@@ -183,8 +185,12 @@ def item_delete_view(request, slug, pk):
         raise Http404
     back = _strategy_url(kind, instance)
     if request.method == "POST":
-        item_delete(instance=instance, by=request.user)
-        messages.success(request, _("Deleted. Its history is kept."))
+        if "archive" in request.POST and isinstance(instance, Action):
+            action_archive(action=instance, by=request.user)
+            messages.success(request, _("Archived. Its progress and history are kept."))
+        else:
+            item_delete(instance=instance, by=request.user)
+            messages.success(request, _("Deleted. Its history is kept."))
         return redirect(back)
     return render(
         request,
@@ -193,6 +199,7 @@ def item_delete_view(request, slug, pk):
             "kind": kind,
             "item": instance,
             "consequences": delete_consequences(instance),
+            "may_archive": isinstance(instance, Action),
             "back_url": kind.page_url(instance),
         },
     )

@@ -5,7 +5,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.template.loader import render_to_string
 
 from actions.models import ActionPlanItem, Progress
@@ -75,7 +75,9 @@ def budgets_by_domain(*, strategy: Strategy) -> list[DomainBudget]:
     """Per domain: the budget the strategy's actions name, and what the handleplaner set
     aside for them over their periods (local initiatives by the domain they chose)."""
     planned = dict(
-        strategy.domains.annotate(total=Sum("goals__actions__budget")).values_list("pk", "total")
+        strategy.domains.annotate(
+            total=Sum("goals__actions__budget", filter=Q(goals__actions__archived_at=None))
+        ).values_list("pk", "total")
     )
     in_plans: dict[int | None, int] = defaultdict(int)
     items = ActionPlanItem.objects.filter(plan__strategy=strategy).select_related(

@@ -47,7 +47,9 @@ class Tally:
 def strategy_progress(*, strategy: Strategy) -> QuerySet[Progress]:
     """The rows that count: the strategy's actions at active institutions."""
     return Progress.objects.filter(
-        action__goal__domain__strategy=strategy, institution__is_active=True
+        action__goal__domain__strategy=strategy,
+        action__archived_at=None,
+        institution__is_active=True,
     )
 
 
@@ -123,7 +125,7 @@ def institutions_with_progress(
     domain_id: int | None = None,
 ) -> QuerySet[Institution]:
     """Active institutions annotated with `done`, `counted` and `share`, filtered and sorted."""
-    rows = Q(progress__action__goal__domain__strategy=strategy)
+    rows = Q(progress__action__goal__domain__strategy=strategy, progress__action__archived_at=None)
     if domain_id is not None:
         rows &= Q(progress__action__goal__domain_id=domain_id)
     institutions = (
@@ -359,6 +361,7 @@ def then_and_now(*, strategy: Strategy, since: dt.date, today: dt.date):
 def _changes_since(*, strategy: Strategy, since: dt.date):
     return Progress.history.filter(
         action__goal__domain__strategy=strategy,
+        action__archived_at=None,
         institution__is_active=True,
         history_date__gte=end_of_day(since - dt.timedelta(days=1)),
     ).exclude(history_type__in=["+", "-"])

@@ -318,3 +318,25 @@ def test_a_consultant_builds_a_strategy_from_nothing_in_the_browser(
         assert text in page
     assert goal.principles.get() == principle
     assert Progress.objects.filter(action__goal=goal, institution=institutions["administration"])
+
+
+def test_an_action_with_progress_is_archived_rather_than_deleted(
+    client, strategy, institutions, consultant, leader_school_a, action
+):
+    school = institutions["school_a"]
+    Progress.objects.filter(action=action, institution=school).update(status="done")
+    client.force_login(consultant)
+    url = reverse("item_delete", args=["handling", action.pk])
+    page = visible_text(client.get(url).content)
+    assert "Vi anbefaler at arkivere den" in page
+    assert client.post(url, {"archive": "1"}).status_code == 302
+    action.refresh_from_db()
+    assert action.archived_at is not None
+    assert Progress.objects.filter(action=action, institution=school, status="done").exists()
+    assert FOCUS not in visible_text(client.get(reverse("strategy")).content)
+    matrix = client.get(reverse("dashboard")).context["matrix"]
+    assert matrix.total.done == 0  # the archived action's progress no longer counts
+    client.force_login(leader_school_a)
+    mine = visible_text(client.get(reverse("institution_progress", args=[school.pk])).content)
+    assert FOCUS not in mine
+    assert "0 af 14 handlinger udført" in mine
