@@ -3,6 +3,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import tablib
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
@@ -312,3 +313,20 @@ def pool_allocation_preview(*, amount: int, actor_ids: list[int]) -> PoolPreview
         rows=[(institution, shares[institution.pk]) for institution in institutions],
         fingerprint=hashlib.sha256(inputs.encode()).hexdigest()[:16],
     )
+
+
+def progress_export(*, institution: Institution, strategy: Strategy):
+    """One institution's progress as rows with the import's Danish headings."""
+    data = tablib.Dataset(headers=["Handling", "Status", "Note", "Begrundelse", "Domæne"])
+    for section in institution_progress(institution=institution, strategy=strategy):
+        for row in section.rows:
+            data.append(
+                [
+                    row.action.text,
+                    row.get_status_display(),
+                    row.note,
+                    row.reason,
+                    section.domain.name,
+                ]
+            )
+    return data

@@ -43,3 +43,23 @@ class PersonForm(forms.ModelForm):
         if institutions and not cleaned.get("membership_role"):
             self.add_error("membership_role", _("Choose the person's role at the institutions."))
         return cleaned
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What the file holds"))
+    institution = forms.ModelChoiceField(
+        label=_("Institution (for progress)"),
+        queryset=Institution.objects.order_by("name"),
+        required=False,
+    )
+    file = forms.FileField(label=_("File (XLSX or CSV)"))
+
+    def __init__(self, *args, kinds, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(kind.slug, kind.label) for kind in kinds.values()]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") == "status" and not cleaned.get("institution"):
+            self.add_error("institution", _("Choose the institution the progress belongs to."))
+        return cleaned

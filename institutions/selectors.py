@@ -1,7 +1,8 @@
+import tablib
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from .models import User
+from .models import Institution, Membership, User
 
 
 def user_role_label(user: User) -> str:
@@ -27,3 +28,22 @@ def person_name(user: User | None) -> str:
     if not user.is_active and settings.DEACTIVATED_PERSON_SHOWN_AS == "former":
         return _("Former user")
     return user.get_full_name() or user.email
+
+
+def institution_export():
+    """Every institution as rows with the import's Danish headings, so it imports back."""
+    data = tablib.Dataset(headers=["Navn", "Type", "Område", "Antal børn", "Leder (e-mail)"])
+    leaders = {}
+    for membership in Membership.objects.filter(role=Membership.Role.LEADER).select_related("user"):
+        leaders.setdefault(membership.institution_id, membership.user.email)
+    for institution in Institution.objects.select_related("actor").order_by("actor__order", "name"):
+        data.append(
+            [
+                institution.name,
+                institution.actor.name,
+                institution.area,
+                institution.children_count if institution.children_count is not None else "",
+                leaders.get(institution.pk, ""),
+            ]
+        )
+    return data

@@ -1,13 +1,22 @@
+import tablib
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from strategy_tracker.permissions import consultant_required
+from actions.selectors import progress_export
+from goals.selectors import strategy_current
+from strategy_tracker.permissions import consultant_required, institution_for, is_consultant
+from strategy_tracker.spreadsheets import SpreadsheetError, export_response_content, read_upload
 
-from .forms import InstitutionForm, PersonForm
+from . import imports
+from .forms import ImportForm, InstitutionForm, PersonForm
 from .models import Institution, Membership, User
+from .selectors import institution_export
 from .services import institution_save, person_deactivate, person_invite, person_update
 
 
@@ -80,3 +89,121 @@ def person_deactivate_view(request, pk):
         person_deactivate(person=person, by=request.user)
         messages.success(request, _("%(name)s can no longer sign in.") % {"name": person})
     return redirect("person_list")
+
+
+# --- Spreadsheets -------------------------------------------------------------------------
+
+
+def _import_options(kind_slug, institution, user) -> dict:
+    if kind_slug != "status":
+        return {}
+    strategy = strategy_current()
+    if strategy is None:
+        raise Http404(_("No strategy has been adopted yet."))
+    return {"institution": institution, "strategy": strategy, "by": user}
+
+
+@consultant_required
+def spreadsheet_import(request):
+    """Upload a spreadsheet and see, row by row, what importing it would do."""
+    form = ImportForm(request.POST or None, request.FILES or None, kinds=imports.KINDS)
+    context = {"form": form, "kinds": imports.KINDS.values()}
+    if request.method == "POST" and form.is_valid():
+        kind = imports.KINDS[form.cleaned_data["kind"]]
+        institution = form.cleaned_data["institution"]
+        try:
+            data = read_upload(form.cleaned_data["file"])
+            preview = imports.import_preview(
+                kind=kind,
+                data=tablib.Dataset(*data, headers=data.headers),
+                **_import_options(kind.slug, institution, request.user),
+            )
+        except SpreadsheetError as error:
+            form.add_error("file", str(error))
+        else:
+            context |= {
+                "preview": preview,
+                "token": imports.stash(
+                    data=data,
+                    kind=kind,
+                    user_id=request.user.pk,
+                    institution_id=institution.pk if institution else None,
+                ),
+            }
+            return render(request, "institutions/import_preview.html", context)
+    return render(request, "institutions/import.html", context, status=400 if form.errors else 200)
+
+
+def _stashed(request, token):
+    payload = imports.unstash(token=token, user_id=request.user.pk)
+    if payload is None:
+        raise Http404(_("The upload has expired. Upload the file again."))
+    kind = imports.KINDS[payload["kind"]]
+    institution = (
+        get_object_or_404(Institution, pk=payload["institution"])
+        if payload["institution"]
+        else None
+    )
+    return payload, kind, _import_options(kind.slug, institution, request.user)
+
+
+@consultant_required
+@require_POST
+def spreadsheet_import_confirm(request, token):
+    """Import every row of the previewed file, or none."""
+    payload, kind, options = _stashed(request, token)
+    try:
+        count = imports.import_confirm(kind=kind, data=payload["data"], **options)
+    except SpreadsheetError as error:
+        messages.error(request, str(error))
+        return redirect("spreadsheet_import")
+    imports.discard(token)
+    messages.success(request, _("%(count)s rows imported.") % {"count": count})
+    return redirect("spreadsheet_import")
+
+
+@consultant_required
+@require_GET
+def spreadsheet_failed_rows(request, token):
+    """The rows with errors as a CSV, each with its message, to fix and upload again."""
+    payload, kind, options = _stashed(request, token)
+    data = imports.failed_rows(kind=kind, data=payload["data"], **options)
+    return _spreadsheet_response(data, "csv", f"fejl-{kind.slug}")
+
+
+@consultant_required
+@require_GET
+def spreadsheet_template(request, slug):
+    kind = imports.KINDS.get(slug) or _not_found()
+    return _spreadsheet_response(imports.template(kind), "xlsx", f"skabelon-{kind.slug}")
+
+
+@require_GET
+def spreadsheet_export(request, slug, fmt):
+    """Institutions (consultants), or one institution's progress (its members too)."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    if slug == "institutioner":
+        if not is_consultant(request.user):
+            raise PermissionDenied(_("Only consultants may do this."))
+        data = institution_export()
+    elif slug == "status":
+        pk = request.GET.get("institution", "")
+        institution = institution_for(request.user, int(pk) if pk.isdigit() else 0)
+        strategy = strategy_current() or _not_found()
+        data = progress_export(institution=institution, strategy=strategy)
+    else:
+        raise Http404
+    return _spreadsheet_response(data, fmt, slug)
+
+
+def _not_found():
+    raise Http404
+
+
+def _spreadsheet_response(data, fmt, name):
+    content, content_type = export_response_content(data, fmt)
+    response = HttpResponse(content, content_type=content_type)
+    filename = f"{name}-{timezone.localdate():%Y-%m-%d}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

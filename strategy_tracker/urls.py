@@ -54,6 +54,27 @@ urlpatterns = [
         institution_views.person_deactivate_view,
         name="person_deactivate",
     ),
+    path("regneark/import/", institution_views.spreadsheet_import, name="spreadsheet_import"),
+    path(
+        "regneark/import/<str:token>/bekraeft/",
+        institution_views.spreadsheet_import_confirm,
+        name="spreadsheet_import_confirm",
+    ),
+    path(
+        "regneark/import/<str:token>/fejl/",
+        institution_views.spreadsheet_failed_rows,
+        name="spreadsheet_failed_rows",
+    ),
+    path(
+        "regneark/skabelon/<slug:slug>/",
+        institution_views.spreadsheet_template,
+        name="spreadsheet_template",
+    ),
+    path(
+        "regneark/eksport/<slug:slug>/<slug:fmt>/",
+        institution_views.spreadsheet_export,
+        name="spreadsheet_export",
+    ),
     path("min-institution/", action_views.my_institution, name="my_institution"),
     path(
         "min-institution/<int:pk>/",

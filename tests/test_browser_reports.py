@@ -33,3 +33,17 @@ def test_the_status_page_updates_itself_until_the_report_is_ready(
     page.get_by_role("link", name="Hent PDF'en (7 sider)").wait_for(timeout=10_000)
     assert page.url.endswith(reverse("report_detail", args=[report.pk]))
     assert axe_violations(page) == []
+
+
+def test_spreadsheet_import_and_its_preview_have_no_wcag_violations(
+    page, live_server, strategy, institutions, consultant, tmp_path
+):
+    upload = tmp_path / "institutioner.csv"
+    upload.write_bytes("Navn;Type;Antal børn\nNy Skole;Skole;-3\nAnden Skole;Skole;200\n".encode())
+    use_session_of(page, live_server, consultant)
+    page.goto(live_server.url + reverse("spreadsheet_import"))
+    assert axe_violations(page) == []
+    page.get_by_label("Fil (XLSX eller CSV)").set_input_files(str(upload))
+    page.get_by_role("button", name="Vis, hvad importen vil gøre").click()
+    assert "Antallet kan ikke være negativt." in page.locator("main").inner_text()
+    assert axe_violations(page) == []

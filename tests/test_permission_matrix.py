@@ -6,6 +6,7 @@ import re
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -146,6 +147,12 @@ GET = {
     "report_retry": [302, 405, 405, 405, 405, 405, 405],
     # Editing the strategy is for consultants.
     "strategy_create": [302, 403, 403, 403, 403, 405, 405],
+    # Spreadsheets: consultants import; the token of someone else's upload is a 404.
+    "spreadsheet_import": [302, 403, 403, 403, 403, 200, 200],
+    "spreadsheet_import_confirm": [302, 403, 403, 403, 403, 405, 405],
+    "spreadsheet_failed_rows": [302, 403, 403, 403, 403, 404, 404],
+    "spreadsheet_template": [302, 403, 403, 403, 403, 200, 200],
+    "spreadsheet_export": [302, 403, 403, 403, 403, 200, 200],
     "item_edit": [302, 403, 403, 403, 403, 200, 200],
     "item_create": [302, 403, 403, 403, 403, 200, 200],
     "item_move": [302, 403, 403, 403, 403, 405, 405],
@@ -187,6 +194,12 @@ def url_for(name, route, data):
         kwargs["item_pk"] = data["items"]["local" if name.startswith("local") else "municipal"].pk
     if "<slug:slug>" in route:
         kwargs["slug"] = "maal" if name == "item_create" else "handling"
+        if name.startswith("spreadsheet_"):
+            kwargs["slug"] = "institutioner"
+    if name.startswith("spreadsheet_") and "<slug:fmt>" in route:
+        kwargs["fmt"] = "csv"
+    if "<str:token>" in route:
+        kwargs["token"] = "findes-ikke"
     if "<int:parent_pk>" in route:
         kwargs["parent_pk"] = data["action"].goal.domain_id
     if "<slug:kind>" in route:
@@ -370,6 +383,11 @@ def post_data(name, data):
         },
         "item_create": {"text": "Nyt mål", "scope": "municipal"},
         "strategy_create": {"title": "Næste strategi", "municipality": "Mariagerfjord Kommune"},
+        "spreadsheet_import": {
+            "kind": "institutioner",
+            "file": SimpleUploadedFile("i.csv", b"Navn;Type\nNy Skole;Skole\n"),
+        },
+        "spreadsheet_import_confirm": {},
         "item_move": {"retning": "ned"},
         "item_delete": {},
         "item_history": {
@@ -406,6 +424,9 @@ POST = {
     "report_batch": [302, 403, 403, 403, 403, 302, 302],
     "report_retry": [302, 302, 404, 404, 404, 302, 302],
     "strategy_create": [302, 403, 403, 403, 403, 302, 302],
+    # The upload only shows what it would do; confirming someone else's token is a 404.
+    "spreadsheet_import": [302, 403, 403, 403, 403, 200, 200],
+    "spreadsheet_import_confirm": [302, 403, 403, 403, 403, 404, 404],
     "item_edit": [302, 403, 403, 403, 403, 302, 302],
     "item_create": [302, 403, 403, 403, 403, 302, 302],
     "item_move": [302, 403, 403, 403, 403, 302, 302],

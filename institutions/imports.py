@@ -1,0 +1,244 @@
+"""Importing spreadsheets: a dry run shown as a preview, then all or nothing."""
+
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import tablib
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from actions import spreadsheets as progress_sheets
+from strategy_tracker.spreadsheets import SpreadsheetError, rename_headings
+
+from . import spreadsheets as institution_sheets
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    slug: str
+    label: str
+    headings: dict[str, str]
+    required: list[str]
+    resource: Callable
+    columns: list[tuple[str, str]]  # (our name, the Danish heading in templates and exports)
+    example: list[str]
+
+
+KINDS = {
+    "institutioner": ImportKind(
+        "institutioner",
+        gettext_lazy("Institutions"),
+        institution_sheets.HEADINGS,
+        institution_sheets.REQUIRED,
+        lambda **options: institution_sheets.InstitutionResource(),
+        [
+            ("name", "Navn"),
+            ("actor", "Type"),
+            ("area", "Område"),
+            ("children_count", "Antal børn"),
+            ("leader_email", "Leder (e-mail)"),
+        ],
+        ["Nordbakkeskolen", "Skole", "Hobro", "612", "leder@skole.dk"],
+    ),
+    "status": ImportKind(
+        "status",
+        gettext_lazy("Progress for one institution"),
+        progress_sheets.HEADINGS,
+        progress_sheets.REQUIRED,
+        lambda **options: progress_sheets.ProgressResource(**options),
+        [("action", "Handling"), ("status", "Status"), ("note", "Note"), ("reason", "Begrundelse")],
+        ["prioritere økonomi til investering i læringsteknologier.", "I gang", "Budget sat af", ""],
+    ),
+}
+
+
+@dataclass
+class RowProblem:
+    row: int  # as the spreadsheet numbers it: the headings are row 1
+    column: str
+    message: str
+
+
+@dataclass
+class PreviewRow:
+    row: int
+    kind: str  # new, update, skip, error
+    values: list[str]
+
+
+@dataclass
+class Preview:
+    kind: ImportKind
+    rows: list[PreviewRow] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
+
+    def count(self, kind: str) -> int:
+        return sum(row.kind == kind for row in self.rows)
+
+    @property
+    def count_new(self) -> int:
+        return self.count("new")
+
+    @property
+    def count_update(self) -> int:
+        return self.count("update")
+
+    @property
+    def count_skip(self) -> int:
+        return self.count("skip")
+
+    @property
+    def can_confirm(self) -> bool:
+        return not self.problems and any(row.kind in ("new", "update") for row in self.rows)
+
+
+def prepare(*, kind: ImportKind, data: tablib.Dataset) -> tuple[tablib.Dataset, list[str]]:
+    """Our column names on the dataset, or SpreadsheetError when a needed one is missing."""
+    unknown = rename_headings(data, kind.headings)
+    missing = [
+        heading
+        for name, heading in kind.columns
+        if name in kind.required and name not in data.headers
+    ]
+    if missing:
+        raise SpreadsheetError(
+            _("The file lacks the columns: %(columns)s.") % {"columns": ", ".join(missing)}
+        )
+    return data, unknown
+
+
+def _run(*, kind: ImportKind, data: tablib.Dataset, dry_run: bool, options: dict):
+    resource = kind.resource(**options)
+    return resource.import_data(
+        data,
+        dry_run=dry_run,
+        raise_errors=False,
+        use_transactions=True,
+        collect_failed_rows=True,
+        rollback_on_validation_errors=True,
+    )
+
+
+def import_preview(*, kind: ImportKind, data: tablib.Dataset, **options) -> Preview:
+    """What the import would do, row by row, without changing anything."""
+    data, unknown = prepare(kind=kind, data=data)
+    result = _run(kind=kind, data=data, dry_run=True, options=options)
+    labels = dict(kind.columns)
+    preview = Preview(kind=kind, unknown_columns=unknown)
+    for number, row_result in enumerate(result.rows, start=1):
+        instance = row_result.instance
+        values = []
+        if instance is not None:
+            resource = kind.resource(**options)
+            values = [
+                str(resource.fields[name].export(instance)) if name in resource.fields else ""
+                for name, _heading in kind.columns
+            ]
+        preview.rows.append(PreviewRow(row=number + 1, kind=_row_kind(row_result), values=values))
+    for invalid in result.invalid_rows:
+        for name, messages in invalid.field_specific_errors.items():
+            for message in messages:
+                preview.problems.append(
+                    RowProblem(invalid.number + 1, labels.get(name, name), str(message))
+                )
+        for message in invalid.non_field_specific_errors:
+            preview.problems.append(RowProblem(invalid.number + 1, "", str(message)))
+    for number, errors in result.row_errors():
+        for error in errors:
+            preview.problems.append(RowProblem(number + 1, "", _error_message(error.error)))
+    preview.problems.sort(key=lambda problem: problem.row)
+    bad_rows = {problem.row for problem in preview.problems}
+    for row in preview.rows:
+        if row.row in bad_rows:
+            row.kind = "error"
+    return preview
+
+
+def _row_kind(row_result) -> str:
+    if row_result.is_new():
+        return "new"
+    if row_result.is_update():
+        return "update"
+    if row_result.is_skip():
+        return "skip"
+    return "error"
+
+
+def _error_message(error: Exception) -> str:
+    """Our own messages are Danish sentences; anything else gets a general one, no traceback."""
+    if isinstance(error, ValueError) and error.args and isinstance(error.args[0], str):
+        return error.args[0]
+    return _("The row could not be read.")
+
+
+@transaction.atomic
+def import_confirm(*, kind: ImportKind, data: tablib.Dataset, **options) -> int:
+    """Import every row or none: any error rolls the whole import back."""
+    data, _unknown = prepare(kind=kind, data=data)
+    result = _run(kind=kind, data=data, dry_run=False, options=options)
+    if result.has_errors() or result.has_validation_errors():
+        transaction.set_rollback(True)
+        raise SpreadsheetError(_("The file has errors; nothing was imported."))
+    return result.totals["new"] + result.totals["update"]
+
+
+def failed_rows(*, kind: ImportKind, data: tablib.Dataset, **options) -> tablib.Dataset:
+    """The rows with errors, with their message, to fix and upload again."""
+    copy = tablib.Dataset(*data, headers=data.headers)  # the preview renames its headings
+    preview = import_preview(kind=kind, data=copy, **options)
+    bad = {}
+    for problem in preview.problems:
+        bad.setdefault(problem.row, []).append(
+            f"{problem.column}: {problem.message}" if problem.column else problem.message
+        )
+    headings = dict(kind.columns)
+    out = tablib.Dataset(headers=[headings.get(h, h) for h in data.headers] + [_("Error")])
+    for number, row in enumerate(data, start=2):
+        if number in bad:
+            out.append([*row, " ".join(bad[number])])
+    return out
+
+
+# --- Keeping an upload between the preview and the confirmation ---------------------------
+
+
+def stash(*, data: tablib.Dataset, kind: ImportKind, user_id: int, institution_id=None) -> str:
+    """Keep the uploaded rows until the person confirms; the token names them."""
+    token = secrets.token_urlsafe(16)
+    payload = {
+        "kind": kind.slug,
+        "user": user_id,
+        "institution": institution_id,
+        "headers": list(data.headers),
+        "rows": [list(row) for row in data],
+    }
+    default_storage.save(f"imports/{token}.json", ContentFile(json.dumps(payload).encode()))
+    return token
+
+
+def unstash(*, token: str, user_id: int) -> dict | None:
+    name = f"imports/{token}.json"
+    if not token.replace("-", "").replace("_", "").isalnum() or not default_storage.exists(name):
+        return None
+    with default_storage.open(name) as file:
+        payload = json.loads(file.read())
+    if payload["user"] != user_id:
+        return None
+    payload["data"] = tablib.Dataset(*map(tuple, payload["rows"]), headers=payload["headers"])
+    return payload
+
+
+def discard(token: str) -> None:
+    default_storage.delete(f"imports/{token}.json")
+
+
+def template(kind: ImportKind) -> tablib.Dataset:
+    data = tablib.Dataset(headers=[heading for _name, heading in kind.columns])
+    data.append(kind.example)
+    return data

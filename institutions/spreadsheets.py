@@ -1,0 +1,91 @@
+"""Institutions to and from spreadsheets, with django-import-export."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+from import_export import fields, resources, widgets
+
+from actions.services import progress_sync
+from strategy_tracker.spreadsheets import ImportMeta, parse_actors, parse_kroner
+
+from .models import Actor, Institution, Membership, User
+
+HEADINGS = {
+    "navn": "name",
+    "institution": "name",
+    "name": "name",
+    "type": "actor",
+    "aktør": "actor",
+    "actor": "actor",
+    "område": "area",
+    "distrikt": "area",
+    "area": "area",
+    "antal børn": "children_count",
+    "børn": "children_count",
+    "børnetal": "children_count",
+    "children": "children_count",
+    "leder": "leader_email",
+    "leder e mail": "leader_email",
+    "lederens e mail": "leader_email",
+    "leader": "leader_email",
+}
+REQUIRED = ["name", "actor"]
+
+
+class ActorWidget(widgets.Widget):
+    """ "Skole", "Dagtilbud" or "Forvaltning": exactly one kind per institution."""
+
+    def clean(self, value, row=None, **kwargs):
+        codes = parse_actors(value)
+        if len(codes) != 1:
+            raise ValueError(_("Write one kind: Skole, Dagtilbud or Forvaltning."))
+        return Actor.objects.get(code=codes[0])
+
+    def render(self, value, obj=None, **kwargs):
+        return value.name if value else ""
+
+
+class CountWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        number = parse_kroner(value)
+        if number is not None and number < 0:
+            raise ValueError(_("The number cannot be negative."))
+        return number
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else value
+
+
+class InstitutionResource(resources.ModelResource):
+    name = fields.Field(attribute="name", column_name="name")
+    actor = fields.Field(attribute="actor", column_name="actor", widget=ActorWidget())
+    area = fields.Field(attribute="area", column_name="area")
+    children_count = fields.Field(
+        attribute="children_count", column_name="children_count", widget=CountWidget()
+    )
+
+    class Meta(ImportMeta):
+        model = Institution
+        fields = ["name", "actor", "area", "children_count"]
+        import_id_fields = ["name"]
+
+    def before_import_row(self, row, **kwargs):
+        email = (row.get("leader_email") or "").strip()
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                raise ValueError(
+                    _("“%(email)s” is not an e-mail address.") % {"email": email}
+                ) from None
+
+    def after_save_instance(self, instance, row, **kwargs):
+        progress_sync(institution_ids=[instance.pk])
+        email = (row.get("leader_email") or "").strip().lower()
+        if email:
+            leader, _created = User.objects.get_or_create(
+                email=email, defaults={"role": User.Role.STAFF}
+            )
+            Membership.objects.get_or_create(
+                user=leader, institution=instance, defaults={"role": Membership.Role.LEADER}
+            )

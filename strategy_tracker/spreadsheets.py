@@ -1,0 +1,235 @@
+"""Spreadsheets the way municipalities have them: reading uploads safely (size, rows, zip
+bombs, encodings, formulas) and Danish numbers, dates and actor names; writing exports that
+Excel can open but never execute."""
+
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+
+import openpyxl
+import tablib
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+
+class SpreadsheetError(ValueError):
+    """A file we will not read, with a Danish message saying why."""
+
+
+XLSX_MAGIC = b"PK\x03\x04"
+# An XLSX is a zip of XML; refuse one that unpacks to far more than it weighs.
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+MAX_PACKING_RATIO = 100
+
+
+def read_upload(upload) -> tablib.Dataset:
+    """The uploaded CSV or XLSX as a dataset of strings, or SpreadsheetError."""
+    limit = settings.IMPORT_MAX_BYTES
+    if upload.size > limit:
+        raise SpreadsheetError(
+            _("The file is too large: at most %(megabytes)s MB.")
+            % {"megabytes": limit // (1024 * 1024)}
+        )
+    content = upload.read()
+    if not content.strip():
+        raise SpreadsheetError(_("The file is empty."))
+    name = (upload.name or "").lower()
+    if name.endswith(".xlsx") and content.startswith(XLSX_MAGIC):
+        rows = _xlsx_rows(content)
+    elif name.endswith(".csv") and not content.startswith(XLSX_MAGIC):
+        rows = _csv_rows(content)
+    else:
+        raise SpreadsheetError(_("Choose a CSV or XLSX file."))
+    rows = [row for row in rows if any(cell not in ("", None) for cell in row)]
+    if len(rows) < 2:
+        raise SpreadsheetError(_("The file has no rows under its headings."))
+    headers = [str(cell or "").strip() for cell in rows[0]]
+    width = len(headers)
+    data = tablib.Dataset(headers=headers)
+    for row in rows[1:]:
+        cells = [_text(cell) for cell in row][:width]
+        data.append(cells + [""] * (width - len(cells)))
+    return data
+
+
+def _too_many_rows():
+    return SpreadsheetError(
+        _("The file has more than %(rows)s rows.") % {"rows": settings.IMPORT_MAX_ROWS}
+    )
+
+
+def _csv_rows(content: bytes) -> list[list[str]]:
+    """Danish Excel saves CSV as Windows-1252 with semicolons; others save UTF-8 and commas."""
+    if b"\x00" in content:
+        raise SpreadsheetError(_("The file is not a text file."))
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise SpreadsheetError(
+            _("The file's characters cannot be read. Save it as CSV (UTF-8) or from Excel.")
+        )
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
+    rows = []
+    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+        rows.append(row)
+        if len(rows) > settings.IMPORT_MAX_ROWS + 1:
+            raise _too_many_rows()
+    return rows
+
+
+def _xlsx_rows(content: bytes) -> list[list]:
+    """The first sheet's cell values. Formulas give their last calculated value (openpyxl's
+    data_only): they are read, never executed. defusedxml guards the XML."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        raise SpreadsheetError(_("The file is not a readable XLSX file.")) from None
+    if unpacked > MAX_UNPACKED_BYTES or unpacked > MAX_PACKING_RATIO * len(content):
+        raise SpreadsheetError(_("The file unpacks to far more than it weighs; it is refused."))
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:
+        raise SpreadsheetError(_("The file is not a readable XLSX file.")) from None
+    rows = []
+    try:
+        for row in workbook.worksheets[0].iter_rows(values_only=True):
+            rows.append(list(row))
+            if len(rows) > settings.IMPORT_MAX_ROWS + 1:
+                raise _too_many_rows()
+    finally:
+        workbook.close()
+    return rows
+
+
+def _text(cell) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, dt.datetime):
+        return cell.date().isoformat()
+    if isinstance(cell, dt.date):
+        return cell.isoformat()
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell).strip()
+
+
+class ImportMeta:
+    """The import options every resource shares: unchanged rows are reported, not saved;
+    each model is validated in full; the instance is kept for the preview."""
+
+    skip_unchanged = True
+    report_skipped = True
+    clean_model_instances = True
+    store_instance = True
+
+
+# --- Headings -----------------------------------------------------------------------------
+
+
+def normalise_heading(heading: str) -> str:
+    """ "Budget (kr.)", "budget" and " BUDGET " are the same column."""
+    heading = re.sub(r"\(.*?\)", "", heading.lower())
+    return re.sub(r"[^a-zæøå0-9]+", " ", heading).strip()
+
+
+def rename_headings(data: tablib.Dataset, aliases: dict[str, str]) -> list[str]:
+    """Give the dataset our column names; return the headings nobody knows."""
+    known, unknown = [], []
+    for heading in data.headers:
+        name = aliases.get(normalise_heading(heading))
+        if name is None:
+            unknown.append(heading)
+        known.append(name or heading)
+    data.headers = known
+    return unknown
+
+
+# --- Danish values ------------------------------------------------------------------------
+
+
+def parse_kroner(value: str) -> int | None:
+    """ "160.000", "160 000 kr." and "160000" are 160000 kroner; "" is none."""
+    text = str(value).strip().lower().removesuffix("kr.").removesuffix("kr").strip()
+    if not text:
+        return None
+    text = text.replace(".", "").replace(" ", "").replace("\xa0", "")
+    if "," in text:
+        whole, _sep, decimals = text.partition(",")
+        if decimals.strip("0"):
+            raise ValueError(_("Write the amount in whole kroner, e.g. 160.000."))
+        text = whole
+    if not re.fullmatch(r"-?\d+", text):
+        raise ValueError(_("Write the amount in whole kroner, e.g. 160.000."))
+    return int(text)
+
+
+DATE_FORMATS = ["%d-%m-%Y", "%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%d-%m-%y"]
+
+
+def parse_deadline(value: str) -> tuple[dt.date | None, str]:
+    """A deadline written as a date ("31-12-2026", "2026-12-31") or as words ("Efteråret
+    2026", "primo 2027"): (the date, "") or (None, the words)."""
+    text = str(value).strip()
+    for date_format in DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, date_format).date(), ""  # noqa: DTZ007
+        except ValueError:
+            continue
+    return None, text
+
+
+ACTOR_WORDS = {
+    "forvaltning": "forvaltning",
+    "forvaltningen": "forvaltning",
+    "skole": "skole",
+    "skoler": "skole",
+    "skolen": "skole",
+    "dagtilbud": "dagtilbud",
+    "dagtilbuddene": "dagtilbud",
+}
+
+
+def parse_actors(value: str) -> list[str]:
+    """ "Skole og dagtilbud", "Dagtilbud/Skole" → ["skole", "dagtilbud"]."""
+    words = re.split(r"\s*(?:/|,|&|\bog\b|\+)\s*", str(value).strip().lower())
+    codes = []
+    for word in filter(None, words):
+        code = ACTOR_WORDS.get(word)
+        if code is None:
+            raise ValueError(_("Unknown actor “%(word)s”.") % {"word": word})
+        if code not in codes:
+            codes.append(code)
+    return codes
+
+
+# --- Exports ------------------------------------------------------------------------------
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """A cell Excel would run as a formula is given a leading apostrophe, so it stays text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def export_response_content(data: tablib.Dataset, fmt: str) -> tuple[bytes | str, str]:
+    """The dataset as CSV (semicolons, BOM, for Danish Excel) or XLSX, formulas neutralised."""
+    safe = tablib.Dataset(headers=[neutralise(h) for h in data.headers])
+    for row in data:
+        safe.append([neutralise(cell) for cell in row])
+    if fmt == "csv":
+        return "\ufeff" + safe.export("csv", delimiter=";"), "text/csv; charset=utf-8"
+    return (
+        safe.export("xlsx"),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

@@ -1,0 +1,259 @@
+"""Spreadsheet import and export: Danish files, a preview first, all or nothing, and
+hostile files refused with a Danish message and no change."""
+
+import csv
+import io
+import zipfile
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from actions.models import Action, Progress
+from institutions.models import Institution, Membership, User
+from tests.conftest import visible_text
+
+FOCUS = "prioritere økonomi til investering i læringsteknologier."
+
+
+def csv_upload(rows, *, encoding="cp1252", delimiter=";", name="institutioner.csv"):
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter).writerows(rows)
+    return SimpleUploadedFile(name, buffer.getvalue().encode(encoding), "text/csv")
+
+
+def xlsx_upload(rows, name="institutioner.xlsx"):
+    workbook = openpyxl.Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return SimpleUploadedFile(name, buffer.getvalue())
+
+
+def preview(client, upload, kind="institutioner", institution=None):
+    data = {"kind": kind, "file": upload}
+    if institution:
+        data["institution"] = institution.pk
+    return client.post(reverse("spreadsheet_import"), data)
+
+
+def state():
+    """What a refused import must leave exactly as it was."""
+    return (
+        list(Institution.objects.order_by("pk").values()),
+        list(Membership.objects.order_by("pk").values()),
+        list(User.objects.order_by("pk").values_list("email", flat=True)),
+        list(Progress.objects.order_by("pk").values()),
+    )
+
+
+DANISH_ROWS = [
+    ["Navn", "Type", "Område", "Antal børn", "Leder (e-mail)"],
+    ["Æblehavens Børnehus", "Dagtilbud", "Hobro", "1.234", "leder@aeblehaven.dk"],
+    ["Skole A", "Skole", "Arden", "300", ""],
+]
+
+
+def test_a_danish_excel_csv_is_previewed_then_imported(client, strategy, institutions, consultant):
+    client.force_login(consultant)
+    before = state()
+    response = preview(client, csv_upload(DANISH_ROWS))
+    assert response.status_code == 200
+    page = visible_text(response.content)
+    assert "1 ny 1 ændret 0 uændrede 0 fejl" in page
+    assert "Æblehavens Børnehus Dagtilbud Hobro 1234" in page  # 1.234 read as a number
+    assert state() == before  # the preview changed nothing
+    token = response.context["token"]
+    response = client.post(reverse("spreadsheet_import_confirm", args=[token]))
+    assert response.status_code == 302
+    new = Institution.objects.get(name="Æblehavens Børnehus")
+    assert (new.actor.code, new.children_count) == ("dagtilbud", 1234)
+    assert Institution.objects.get(name="Skole A").area == "Arden"
+    assert Membership.objects.get(institution=new).user.email == "leder@aeblehaven.dk"
+    assert Progress.objects.filter(institution=new).exists()
+
+
+def test_xlsx_with_danish_headings_and_a_formula_that_is_read_not_run(
+    client, strategy, institutions, consultant
+):
+    client.force_login(consultant)
+    before = state()
+    upload = xlsx_upload(
+        [
+            ["Institution", "Aktør", "Distrikt", "Børnetal"],
+            ["Bakkehuset", "Skole", "Hadsund", 412],
+            ['=HYPERLINK("http://127.0.0.1:9/","Klik")', "Skole", "Hadsund", "=2*200"],
+        ]
+    )
+    response = preview(client, upload)
+    page = visible_text(response.content)
+    problems = response.context["preview"].problems
+    # The formula's value was never calculated, so the name is empty: refused, not run.
+    assert [(p.row, p.column) for p in problems] == [(3, "Navn")]
+    assert "HYPERLINK" not in page
+    assert "Bakkehuset Skole Hadsund 412" in page
+    assert response.context["preview"].can_confirm is False
+    assert state() == before
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "message"),
+    [
+        (["Ny skole", "Børnehave", "Hobro", "10", ""], "Type", "Ukendt aktør “børnehave”."),
+        (
+            ["Ny skole", "Skole", "Hobro", "-4", ""],
+            "Antal børn",
+            "Antallet kan ikke være negativt.",
+        ),
+        (["Ny skole", "Skole", "Hobro", "mange", ""], "Antal børn", "Skriv beløbet i hele kroner"),
+        (["Ny skole", "Skole", "Hobro", "10", "ikke en adresse"], "", "er ikke en e-mailadresse."),
+    ],
+)
+def test_row_errors_name_row_column_and_reason_and_nothing_is_imported(
+    client, strategy, institutions, consultant, row, column, message
+):
+    client.force_login(consultant)
+    before = state()
+    good = ["God skole", "Skole", "Hobro", "100", ""]
+    response = preview(client, csv_upload([DANISH_ROWS[0], good, row]))
+    problems = response.context["preview"].problems
+    assert [(p.row, p.column) for p in problems] == [(3, column)]
+    assert message in problems[0].message
+    assert response.context["preview"].can_confirm is False
+    failed = client.get(reverse("spreadsheet_failed_rows", args=[response.context["token"]]))
+    lines = failed.content.decode("utf-8-sig").splitlines()
+    assert len(lines) == 2 and lines[1].startswith("Ny skole;") and message[:10] in lines[1]
+    # Confirming anyway imports nothing, not even the good row.
+    client.post(reverse("spreadsheet_import_confirm", args=[response.context["token"]]))
+    assert state() == before
+
+
+def zip_bomb() -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (100 * 1024 * 1024))
+    return SimpleUploadedFile("bombe.xlsx", buffer.getvalue())
+
+
+@pytest.mark.parametrize(
+    ("make_upload", "message"),
+    [
+        (lambda: SimpleUploadedFile("plan.pdf", b"%PDF-1.7 ..."), "Vælg en CSV- eller XLSX-fil."),
+        (lambda: SimpleUploadedFile("tom.csv", b""), "Den indsendte fil er tom."),
+        (lambda: SimpleUploadedFile("tom.csv", b"   \n"), "Filen er tom."),
+        (lambda: csv_upload([["Navn", "Område"], ["X", "Y"]]), "Filen mangler kolonnerne: Type."),
+        (lambda: csv_upload([["Navn", "Type"]]), "Filen har ingen rækker under overskrifterne."),
+        (
+            lambda: SimpleUploadedFile("forkert.csv", b"Navn;Type\n\x81\x8d\x90;Skole\n"),
+            "Filens tegn kan ikke læses.",
+        ),
+        (lambda: SimpleUploadedFile("falsk.xlsx", b"PK\x03\x04 ikke en zip"), "ikke en læsbar"),
+        (zip_bomb, "pakkes ud til langt mere"),
+        (
+            lambda: csv_upload([["Navn", "Type"]] + [[f"S{n}", "Skole"] for n in range(60)]),
+            "Filen har mere end 50 rækker.",
+        ),
+        (
+            lambda: SimpleUploadedFile("stor.csv", b"Navn;Type\n" + b"x;Skole\n" * 40_000),
+            "Filen er for stor",
+        ),
+    ],
+)
+def test_hostile_and_broken_files_are_refused_in_danish_with_no_change(
+    client, settings, strategy, institutions, consultant, make_upload, message
+):
+    settings.IMPORT_MAX_ROWS = 50
+    settings.IMPORT_MAX_BYTES = 300_000
+    client.force_login(consultant)
+    before = state()
+    texts_before = sorted(Action.objects.values_list("text", flat=True))
+    response = preview(client, make_upload())
+    assert response.status_code == 400
+    assert message in visible_text(response.content)
+    assert state() == before
+    assert sorted(Action.objects.values_list("text", flat=True)) == texts_before
+
+
+def test_progress_for_one_institution_imports_danish_status_words(
+    client, strategy, institutions, consultant
+):
+    school = institutions["school_a"]
+    client.force_login(consultant)
+    other = Action.objects.filter(actors__code="skole").exclude(text=FOCUS).first()
+    rows = [
+        ["Handling", "Status", "Note", "Begrundelse"],
+        [FOCUS, "Udført", "Robotter indkøbt", ""],
+        [other.text, "Ikke relevant", "", "Varetages centralt"],
+    ]
+    response = preview(client, csv_upload(rows, encoding="utf-8"), "status", school)
+    assert response.context["preview"].count_update == 2
+    client.post(reverse("spreadsheet_import_confirm", args=[response.context["token"]]))
+    row = Progress.objects.get(institution=school, action__text=FOCUS)
+    assert (row.status, row.note, row.updated_by, row.version) == (
+        "done",
+        "Robotter indkøbt",
+        consultant,
+        2,
+    )
+    assert row.history.latest().history_user == consultant
+    assert Progress.objects.get(institution=school, action=other).reason == "Varetages centralt"
+
+
+def test_not_relevant_without_a_reason_and_unknown_actions_are_row_errors(
+    client, strategy, institutions, consultant
+):
+    school = institutions["school_a"]
+    client.force_login(consultant)
+    before = state()
+    rows = [
+        ["Handling", "Status"],
+        [FOCUS, "ikke relevant"],
+        ["en handling der ikke findes", "udført"],
+        [FOCUS, "halvt færdig"],
+    ]
+    response = preview(client, csv_upload(rows), "status", school)
+    problems = response.context["preview"].problems
+    assert [p.row for p in problems] == [2, 3, 4]
+    assert "Skriv status som" in problems[2].message
+    client.post(reverse("spreadsheet_import_confirm", args=[response.context["token"]]))
+    assert state() == before
+
+
+def test_exports_neutralise_formulas_and_import_back(client, strategy, institutions, consultant):
+    Institution.objects.filter(pk=institutions["school_b"].pk).update(
+        name='=HYPERLINK("http://evil","x")', children_count=250
+    )
+    client.force_login(consultant)
+    body = client.get(reverse("spreadsheet_export", args=["institutioner", "csv"])).content
+    text = body.decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text
+    response = client.get(reverse("spreadsheet_export", args=["institutioner", "xlsx"]))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    names = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert '\'=HYPERLINK("http://evil","x")' in names
+    # The export is a valid import: every row comes back unchanged.
+    upload = SimpleUploadedFile("eksport.xlsx", response.content)
+    result = preview(client, upload).context["preview"]
+    assert result.count_skip == Institution.objects.count() - 1
+    assert result.count_new == 1  # the neutralised name is now plain text
+
+
+def test_a_leader_exports_only_their_own_institutions_progress(
+    client, strategy, institutions, leader_school_a
+):
+    client.force_login(leader_school_a)
+    own = client.get(
+        reverse("spreadsheet_export", args=["status", "csv"]),
+        {"institution": institutions["school_a"].pk},
+    )
+    assert own.status_code == 200
+    assert FOCUS in own.content.decode("utf-8-sig")
+    other = client.get(
+        reverse("spreadsheet_export", args=["status", "csv"]),
+        {"institution": institutions["school_b"].pk},
+    )
+    assert other.status_code == 404
+    assert client.get(reverse("spreadsheet_import")).status_code == 403
