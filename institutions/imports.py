@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from actions import spreadsheets as progress_sheets
+from goals import spreadsheets as strategy_sheets
 from strategy_tracker.spreadsheets import SpreadsheetError, rename_headings
 
 from . import spreadsheets as institution_sheets
@@ -30,6 +31,15 @@ class ImportKind:
 
 
 KINDS = {
+    "strategi": ImportKind(
+        "strategi",
+        gettext_lazy("The strategy's domains, goals and actions"),
+        strategy_sheets.HEADINGS,
+        strategy_sheets.REQUIRED,
+        lambda **options: strategy_sheets.ActionResource(**options),
+        strategy_sheets.COLUMNS,
+        strategy_sheets.EXAMPLE,
+    ),
     "institutioner": ImportKind(
         "institutioner",
         gettext_lazy("Institutions"),
@@ -131,11 +141,12 @@ def import_preview(*, kind: ImportKind, data: tablib.Dataset, **options) -> Prev
     result = _run(kind=kind, data=data, dry_run=True, options=options)
     labels = dict(kind.columns)
     preview = Preview(kind=kind, unknown_columns=unknown)
+    resource = kind.resource(**options)
     for number, row_result in enumerate(result.rows, start=1):
-        instance = row_result.instance
-        values = []
-        if instance is not None:
-            resource = kind.resource(**options)
+        instance, values = row_result.instance, []
+        if hasattr(resource, "understood"):
+            values = resource.understood(instance, data.dict[number - 1])
+        elif instance is not None:
             values = [
                 str(resource.fields[name].export(instance)) if name in resource.fields else ""
                 for name, _heading in kind.columns

@@ -3,10 +3,11 @@
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 
 from actions.services import progress_sync
-from strategy_tracker.spreadsheets import ImportMeta, parse_actors, parse_kroner
+from strategy_tracker.spreadsheets import ImportMeta, WholeNumberWidget, parse_actors
 
 from .models import Actor, Institution, Membership, User
 
@@ -45,23 +46,14 @@ class ActorWidget(widgets.Widget):
         return value.name if value else ""
 
 
-class CountWidget(widgets.Widget):
-    def clean(self, value, row=None, **kwargs):
-        number = parse_kroner(value)
-        if number is not None and number < 0:
-            raise ValueError(_("The number cannot be negative."))
-        return number
-
-    def render(self, value, obj=None, **kwargs):
-        return "" if value is None else value
-
-
 class InstitutionResource(resources.ModelResource):
     name = fields.Field(attribute="name", column_name="name")
     actor = fields.Field(attribute="actor", column_name="actor", widget=ActorWidget())
     area = fields.Field(attribute="area", column_name="area")
     children_count = fields.Field(
-        attribute="children_count", column_name="children_count", widget=CountWidget()
+        attribute="children_count",
+        column_name="children_count",
+        widget=WholeNumberWidget(gettext_lazy("The number cannot be negative.")),
     )
 
     class Meta(ImportMeta):

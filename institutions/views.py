@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from actions.selectors import progress_export
 from goals.selectors import strategy_current
+from goals.spreadsheets import strategy_export
 from strategy_tracker.permissions import consultant_required, institution_for, is_consultant
 from strategy_tracker.spreadsheets import SpreadsheetError, export_response_content, read_upload
 
@@ -95,11 +96,13 @@ def person_deactivate_view(request, pk):
 
 
 def _import_options(kind_slug, institution, user) -> dict:
-    if kind_slug != "status":
+    if kind_slug == "institutioner":
         return {}
     strategy = strategy_current()
     if strategy is None:
         raise Http404(_("No strategy has been adopted yet."))
+    if kind_slug == "strategi":
+        return {"strategy": strategy, "by": user}
     return {"institution": institution, "strategy": strategy, "by": user}
 
 
@@ -183,10 +186,13 @@ def spreadsheet_export(request, slug, fmt):
     """Institutions (consultants), or one institution's progress (its members too)."""
     if fmt not in ("csv", "xlsx"):
         raise Http404
-    if slug == "institutioner":
+    if slug in ("institutioner", "strategi"):
         if not is_consultant(request.user):
             raise PermissionDenied(_("Only consultants may do this."))
-        data = institution_export()
+        if slug == "institutioner":
+            data = institution_export()
+        else:
+            data = strategy_export(strategy=strategy_current() or _not_found())
     elif slug == "status":
         pk = request.GET.get("institution", "")
         institution = institution_for(request.user, int(pk) if pk.isdigit() else 0)

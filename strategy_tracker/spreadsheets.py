@@ -12,6 +12,7 @@ import openpyxl
 import tablib
 from django.conf import settings
 from django.utils.translation import gettext as _
+from import_export import widgets
 
 
 class SpreadsheetError(ValueError):
@@ -208,6 +209,23 @@ def parse_actors(value: str) -> list[str]:
         if code not in codes:
             codes.append(code)
     return codes
+
+
+class WholeNumberWidget(widgets.Widget):
+    """A whole number written the Danish way ("1.234", "160.000 kr."), never negative."""
+
+    def __init__(self, negative_message: str):
+        super().__init__()
+        self.negative_message = negative_message
+
+    def clean(self, value, row=None, **kwargs):
+        number = parse_kroner(value)
+        if number is not None and number < 0:
+            raise ValueError(str(self.negative_message))
+        return number
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else value
 
 
 # --- Exports ------------------------------------------------------------------------------

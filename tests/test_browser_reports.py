@@ -43,6 +43,7 @@ def test_spreadsheet_import_and_its_preview_have_no_wcag_violations(
     use_session_of(page, live_server, consultant)
     page.goto(live_server.url + reverse("spreadsheet_import"))
     assert axe_violations(page) == []
+    page.get_by_label("Hvad filen indeholder").select_option(label="Institutioner")
     page.get_by_label("Fil (XLSX eller CSV)").set_input_files(str(upload))
     page.get_by_role("button", name="Vis, hvad importen vil gøre").click()
     assert "Antallet kan ikke være negativt." in page.locator("main").inner_text()

@@ -2,6 +2,7 @@
 hostile files refused with a Danish message and no change."""
 
 import csv
+import datetime as dt
 import io
 import zipfile
 
@@ -257,3 +258,117 @@ def test_a_leader_exports_only_their_own_institutions_progress(
     )
     assert other.status_code == 404
     assert client.get(reverse("spreadsheet_import")).status_code == 403
+
+
+def strategy_snapshot(strategy):
+    return sorted(
+        (
+            action.goal.domain.name,
+            action.goal.domain.order,
+            action.goal.text,
+            action.goal.scope,
+            action.text,
+            action.parent.text if action.parent else "",
+            tuple(sorted(actor.code for actor in action.actors.all())),
+            action.deadline,
+            action.deadline_label,
+            action.budget,
+            action.responsible,
+            tuple(sorted(p.text for p in action.goal.principles.all())),
+        )
+        for action in Action.objects.filter(goal__domain__strategy=strategy).select_related(
+            "goal__domain", "parent"
+        )
+    )
+
+
+def test_the_strategy_round_trips_through_a_spreadsheet(client, strategy, institutions, consultant):
+    focus = Action.objects.get(text=FOCUS)
+    focus.deadline, focus.budget, focus.responsible = dt.date(2026, 6, 30), 160_000, "PLC"
+    focus.save()
+    first, _second, third, *_rest = strategy.principles.order_by("order", "pk")
+    focus.goal.principles.set([first, third])
+    other = Action.objects.exclude(pk=focus.pk).filter(parent=None).first()
+    Action.objects.filter(pk=other.pk).update(deadline_label="Efteråret 2026")
+    before = strategy_snapshot(strategy)
+    client.force_login(consultant)
+    exported = client.get(reverse("spreadsheet_export", args=["strategi", "xlsx"])).content
+    strategy.domains.all().delete()  # an empty strategy to import into
+    assert not Action.objects.exists()
+
+    response = preview(client, SimpleUploadedFile("strategi.xlsx", exported), "strategi")
+    result = response.context["preview"]
+    assert result.problems == []
+    assert result.count_new == len(before)
+    assert not Action.objects.exists()  # the preview wrote nothing
+    client.post(reverse("spreadsheet_import_confirm", args=[response.context["token"]]))
+    assert strategy_snapshot(strategy) == before
+    assert Progress.objects.filter(action__goal__domain__strategy=strategy).count() > 0
+
+
+def test_a_danish_strategy_csv_is_understood(client, strategy, institutions, consultant):
+    strategy.domains.all().delete()
+    client.force_login(consultant)
+    rows = [
+        ["Domæne", "Mål", "Målniveau", "Handling", "Overpunkt", "Aktør", "Frist", "Budget (kr.)"],
+        [
+            "Kompetencer",
+            "Alle kan kode.",
+            "Lokalt mål",
+            "afholde kodeuge.",
+            "",
+            "Skole og dagtilbud",
+            "31-12-2026",
+            "160.000",
+        ],
+        [
+            "Kompetencer",
+            "Alle kan kode.",
+            "",
+            "planlægge kurser:",
+            "",
+            "Dagtilbud/Skole",
+            "2026-12-31",
+            "",
+        ],
+        [
+            "Kompetencer",
+            "Alle kan kode.",
+            "",
+            "for pædagoger",
+            "planlægge kurser:",
+            "Dagtilbud",
+            "Efteråret 2026",
+            "",
+        ],
+        [
+            "Læremidler",
+            "Gode læremidler.",
+            "Kommunalt mål",
+            "vejlede om indkøb.",
+            "",
+            "Forvaltning",
+            "primo 2027",
+            "12.500 kr.",
+        ],
+    ]
+    response = preview(client, csv_upload(rows, name="strategi.csv"), "strategi")
+    page = visible_text(response.content)
+    assert response.context["preview"].problems == []
+    assert "afholde kodeuge. Skole og dagtilbud 31-12-2026 160.000 kr." in page
+    client.post(reverse("spreadsheet_import_confirm", args=[response.context["token"]]))
+    week = Action.objects.get(text="afholde kodeuge.")
+    assert (week.deadline.isoformat(), week.budget, week.goal.scope) == (
+        "2026-12-31",
+        160_000,
+        "local",
+    )
+    assert sorted(a.code for a in week.actors.all()) == ["dagtilbud", "skole"]
+    sub_item = Action.objects.get(text="for pædagoger")
+    assert (sub_item.parent.text, sub_item.deadline_label) == (
+        "planlægge kurser:",
+        "Efteråret 2026",
+    )
+    purchase = Action.objects.get(text="vejlede om indkøb.")
+    assert (purchase.deadline_label, purchase.budget) == ("primo 2027", 12_500)
+    assert list(strategy.domains.values_list("name", flat=True)) == ["Kompetencer", "Læremidler"]
