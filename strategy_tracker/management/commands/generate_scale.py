@@ -1,0 +1,45 @@
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from goals.selectors import strategy_current
+from strategy_tracker.scale import scale_create
+
+
+class Command(BaseCommand):
+    help = (
+        "Add Copenhagen-scale data to the strategy in force, for measuring: institutions, goals, "
+        "actions, years of progress history and handleplaner. Run load_strategy first."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--institutions", type=int, default=600)
+        parser.add_argument("--goals", type=int, default=60)
+        parser.add_argument("--actions", type=int, default=300)
+        parser.add_argument("--years", type=int, default=10)
+        parser.add_argument("--seed", type=int, default=2026)
+
+    def handle(self, *args, **options):
+        strategy = strategy_current()
+        if strategy is None:
+            raise CommandError("No strategy is in force; run load_strategy first.")
+        if options["institutions"] < 1 or options["years"] < 1:
+            raise CommandError("--institutions and --years must be at least 1.")
+        started = time.monotonic()
+        summary = scale_create(
+            strategy=strategy,
+            institutions=options["institutions"],
+            goals=options["goals"],
+            actions=options["actions"],
+            years=options["years"],
+            seed=options["seed"],
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Made {summary.institutions} institutions; the strategy now has "
+                f"{summary.goals} goals and {summary.actions} actions; "
+                f"{summary.progress_rows} progress rows with {summary.history_rows} history "
+                f"records; {summary.plan_items} handleplan items "
+                f"({time.monotonic() - started:.1f} s)."
+            )
+        )

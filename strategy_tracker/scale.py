@@ -1,0 +1,174 @@
+"""Copenhagen-scale data for measuring: the real strategy's shape grown to many goals, actions
+and institutions, with years of progress history, written with bulk inserts."""
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from actions.models import Action, ActionPlan, ActionPlanItem, Progress
+from actions.services import progress_sync
+from goals.models import Goal, Strategy
+from institutions.models import Actor, Institution
+
+AREAS = ["Nord", "Syd", "Øst", "Vest", "Centrum", "Amager", "Valby", "Brønshøj"]
+STATUSES = [
+    Progress.Status.NOT_STARTED,
+    Progress.Status.IN_PROGRESS,
+    Progress.Status.DONE,
+    Progress.Status.NOT_RELEVANT,
+]
+
+
+@dataclass
+class ScaleSummary:
+    institutions: int
+    goals: int
+    actions: int
+    progress_rows: int
+    history_rows: int
+    plan_items: int
+
+
+def _grow_goals(strategy: Strategy, goals_wanted: int) -> list[Goal]:
+    goals = list(Goal.objects.filter(domain__strategy=strategy).select_related("domain"))
+    domains = list(strategy.domains.order_by("order"))
+    extra = []
+    for n in range(max(goals_wanted - len(goals), 0)):
+        domain = domains[n % len(domains)]
+        extra.append(
+            Goal(domain=domain, text=f"Skalamål {n + 1} for {domain.name}.", order=100 + n)
+        )
+    return goals + Goal.objects.bulk_create(extra)
+
+
+def _grow_actions(strategy: Strategy, goals: list[Goal], actions_wanted: int) -> int:
+    """Copies of the real actions, spread over the goals, with the same actors."""
+    real = list(
+        Action.objects.filter(goal__domain__strategy=strategy, parent=None).prefetch_related(
+            "actors"
+        )
+    )
+    have = Action.objects.filter(goal__domain__strategy=strategy).count()
+    copies, actor_links = [], []
+    for n in range(max(actions_wanted - have, 0)):
+        model = real[n % len(real)]
+        copies.append(
+            Action(
+                goal=goals[n % len(goals)],
+                text=f"{model.text} (skala {n + 1})",
+                order=200 + n,
+                budget=10_000 * (n % 20),
+            )
+        )
+    Action.objects.bulk_create(copies)
+    for n, action in enumerate(copies):
+        model = real[n % len(real)]
+        actor_links += [
+            Action.actors.through(action_id=action.pk, actor_id=actor.pk)
+            for actor in model.actors.all()
+        ]
+    Action.actors.through.objects.bulk_create(actor_links)
+    return len(copies)
+
+
+def _history(rows, *, years: int, rng: random.Random, now: dt.datetime) -> int:
+    """A status change for every row every few months over the years, newest last, and the
+    row itself left at its last status."""
+    history_model = Progress.history.model
+    start = now - dt.timedelta(days=365 * years)
+    batch, written, changed = [], 0, []
+    for row in rows:
+        when, status = start, Progress.Status.NOT_STARTED
+        while True:
+            when += dt.timedelta(days=rng.randint(60, 150))
+            if when >= now:
+                break
+            status = rng.choices(STATUSES, weights=[20, 40, 35, 5])[0]
+            batch.append(
+                history_model(
+                    id=row.pk,
+                    action_id=row.action_id,
+                    institution_id=row.institution_id,
+                    status=status,
+                    reason="Varetages centralt" if status == Progress.Status.NOT_RELEVANT else "",
+                    note="",
+                    version=1,
+                    updated_at=when,
+                    history_date=when,
+                    history_type="~",
+                )
+            )
+        row.status = status
+        row.reason = "Varetages centralt" if status == Progress.Status.NOT_RELEVANT else ""
+        row.updated_at = when if status != Progress.Status.NOT_STARTED else None
+        changed.append(row)
+        if len(batch) >= 5000:
+            history_model.objects.bulk_create(batch)
+            written += len(batch)
+            batch = []
+    history_model.objects.bulk_create(batch)
+    Progress.objects.bulk_update(changed, ["status", "reason", "updated_at"], batch_size=2000)
+    return written + len(batch)
+
+
+@transaction.atomic
+def scale_create(
+    *, strategy: Strategy, institutions: int, goals: int, actions: int, years: int, seed: int
+) -> ScaleSummary:
+    rng = random.Random(seed)  # noqa: S311 - measurement data, repeatable on purpose
+    now = timezone.now()
+    actors = {actor.code: actor for actor in Actor.objects.all()}
+    schools = max(1, round(institutions * 80 / 600))
+    created = Institution.objects.bulk_create(
+        Institution(
+            name=f"Skala {'skole' if n < schools else 'dagtilbud'} {n + 1}",
+            actor=actors["skole"] if n < schools else actors["dagtilbud"],
+            area=AREAS[n % len(AREAS)],
+            children_count=rng.randint(20, 700) if n < schools else rng.randint(15, 120),
+        )
+        for n in range(institutions)
+    )
+    goal_list = _grow_goals(strategy, goals)
+    added_actions = _grow_actions(strategy, goal_list, actions)
+    progress_sync(institution_ids=[institution.pk for institution in created])
+    if added_actions:
+        progress_sync(
+            action_ids=Action.objects.filter(goal__domain__strategy=strategy).values_list(
+                "pk", flat=True
+            )
+        )
+    rows = Progress.objects.filter(
+        institution__in=created, action__goal__domain__strategy=strategy
+    ).only("pk", "action_id", "institution_id")
+    history_rows = _history(rows.iterator(chunk_size=5000), years=years, rng=rng, now=now)
+
+    start, end = strategy.plan_period()
+    plans = ActionPlan.objects.bulk_create(
+        ActionPlan(strategy=strategy, institution=institution, period_start=start, period_end=end)
+        for institution in created
+    )
+    some_actions = list(
+        Action.objects.filter(goal__domain__strategy=strategy).values_list("pk", flat=True)[:50]
+    )
+    items = ActionPlanItem.objects.bulk_create(
+        ActionPlanItem(
+            plan=plan,
+            action_id=rng.choice(some_actions),
+            budget=rng.randrange(0, 200_000, 500),
+            funding=rng.choice(ActionPlanItem.Funding.values),
+            recurrence=rng.choice(ActionPlanItem.Recurrence.values),
+        )
+        for plan in plans
+        for _item in range(5)
+    )
+    return ScaleSummary(
+        institutions=len(created),
+        goals=Goal.objects.filter(domain__strategy=strategy).count(),
+        actions=Action.objects.filter(goal__domain__strategy=strategy).count(),
+        progress_rows=Progress.objects.filter(institution__in=created).count(),
+        history_rows=history_rows,
+        plan_items=len(items),
+    )
