@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Sum
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from goals.models import Indicator
-from goals.selectors import institution_indicators, strategy_current
+from goals.selectors import institution_indicators, strategy_current, strategy_current_or_404
 from goals.services import measurement_record
 from strategy_tracker.permissions import (
     consultant_required,
@@ -163,13 +163,6 @@ def institution_changes(request, pk):
 # --- Handleplaner ---------------------------------------------------------------------------
 
 
-def _strategy_in_force():
-    strategy = strategy_current()
-    if strategy is None:
-        raise Http404(_("No strategy has been adopted yet."))
-    return strategy
-
-
 def _item_form(plan: ActionPlan, data=None, item: ActionPlanItem | None = None):
     """The item form, offering the actions of the plan's actor not already in the plan."""
     actions = Action.objects.filter(
@@ -191,7 +184,7 @@ def _item_form(plan: ActionPlan, data=None, item: ActionPlanItem | None = None):
 
 
 def _plan_page(request, *, institution, may_edit, form=None, approve_form=None, status=200):
-    strategy = _strategy_in_force()
+    strategy = strategy_current_or_404()
     page = plan_page(strategy=strategy, institution=institution)
     if may_edit and not page.plan.is_approved:
         approve_form = approve_form or PlanApproveForm(
@@ -221,7 +214,7 @@ def plan_view(request, pk=None):
     if request.method == "POST":
         if not may_edit:
             raise PermissionDenied(_("You may not change this action plan."))
-        strategy = _strategy_in_force()
+        strategy = strategy_current_or_404()
         plan = action_plan_get(strategy=strategy, institution=institution)
         form = _item_form(plan, request.POST)
         if not form.is_valid():
@@ -281,7 +274,7 @@ def plan_approve_view(request, pk=None):
     institution, may_edit = plan_owner(request, pk)
     if not may_edit:
         raise PermissionDenied(_("You may not change this action plan."))
-    strategy = _strategy_in_force()
+    strategy = strategy_current_or_404()
     plan = action_plan_get(strategy=strategy, institution=institution)
     form = PlanApproveForm(request.POST)
     if plan.pk is None or not form.is_valid():
@@ -307,7 +300,7 @@ def plan_budgets_view(request):
     """Every local plan's budget side by side, for consultants and the committee."""
     if not may_see_all_plans(request.user):
         raise PermissionDenied(_("Only consultants and the committee see every plan."))
-    rows = plan_budgets(strategy=_strategy_in_force())
+    rows = plan_budgets(strategy=strategy_current_or_404())
     totals = {
         key: sum(getattr(row, key) for row in rows)
         for key in ("total", "central", "own", "allocated")
@@ -321,7 +314,7 @@ def plan_budgets_view(request):
 @consultant_required
 def pool_allocation_view(request):
     """Share an amount by number of children: preview first, then confirm that preview."""
-    strategy = _strategy_in_force()
+    strategy = strategy_current_or_404()
     form = PoolAllocationForm(request.POST or None)
     preview = None
     if request.method == "POST" and form.is_valid():
@@ -370,7 +363,7 @@ def measurement_add(request, pk, indicator_pk):
     institution = institution_readable(request.user, pk)
     if not may_edit_progress(request, institution):
         raise PermissionDenied(_("You may not report for this institution."))
-    strategy = _strategy_in_force()
+    strategy = strategy_current_or_404()
     indicator = get_object_or_404(
         Indicator, pk=indicator_pk, goal__domain__strategy=strategy, actors=institution.actor_id
     )

@@ -19,6 +19,7 @@ class VersionedForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["version"].initial = self.instance.version
+        self.fields["version"].required = self.instance.pk is not None
         for field in self.fields.values():
             if isinstance(field, forms.CharField):
                 field.strip = True

@@ -2,6 +2,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from actions.models import Action, Progress
@@ -43,6 +44,14 @@ class DomainSection:
 def strategy_current() -> Strategy | None:
     """The adopted strategy in force: the newest adopted version."""
     return Strategy.objects.filter(status=Strategy.Status.ADOPTED).order_by("-pk").first()
+
+
+def strategy_current_or_404() -> Strategy:
+    """The strategy in force, for pages that cannot do without one."""
+    strategy = strategy_current()
+    if strategy is None:
+        raise Http404(_("No strategy has been adopted yet."))
+    return strategy
 
 
 def actions_tallied(*, strategy: Strategy, actor_id: int | None = None):
@@ -162,10 +171,14 @@ class HistoryEntry:
 
 def item_history(*, instance, texts: tuple[str, ...], fields: list[str]) -> list[HistoryEntry]:
     """Every saved version of the item, newest first, with what changed from the one before."""
-    records = list(
-        instance.history.select_related("history_user").order_by("history_date", "history_id")
-    )
     model = type(instance)
+    # Related fields (an action's goal and parent) come with the records, not one query each.
+    related = [name for name in fields if model._meta.get_field(name).many_to_one]
+    records = list(
+        instance.history.select_related("history_user", *related).order_by(
+            "history_date", "history_id"
+        )
+    )
     entries, previous = [], None
     for record in records:
         changes = []

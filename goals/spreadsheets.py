@@ -20,6 +20,7 @@ from strategy_tracker.spreadsheets import (
 )
 
 from .models import Domain, Goal, Strategy
+from .selectors import ActionGroup
 
 HEADINGS = {
     "domæne": "domain",
@@ -140,10 +141,9 @@ class ActorsWidget(widgets.ManyToManyWidget):
 
 
 def actors_label(actors) -> str:
-    names = [actor.name for actor in sorted(actors, key=lambda actor: actor.order)]
-    if len(names) < 2:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " og " + names[-1].lower()
+    """ "Skole og dagtilbud", as the strategy page groups them (and parse_actors reads)."""
+    actors = tuple(sorted(actors, key=lambda actor: actor.order))
+    return ActionGroup(actors=actors).label if actors else ""
 
 
 class ParentWidget(widgets.Widget):

@@ -149,9 +149,7 @@ def item_create(request, slug, parent_pk):
     container = get_object_or_404(CONTAINERS[kind.parent], pk=parent_pk)
     instance = kind.model(**{kind.parent: container})
     strategy = container if isinstance(container, Strategy) else kind.strategy_of(instance)
-    data = request.POST.copy() if request.method == "POST" else None
-    if data is not None:
-        data["version"] = 1
+    data = request.POST if request.method == "POST" else None
     form = kind.form_for(strategy=strategy, instance=instance, data=data)
     if request.method == "POST":
         if not form.is_valid():

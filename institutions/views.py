@@ -1,18 +1,16 @@
 import tablib
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from actions.selectors import progress_export
-from goals.selectors import strategy_current
+from goals.selectors import strategy_current_or_404
 from goals.spreadsheets import strategy_export
-from strategy_tracker.permissions import consultant_required, institution_for, is_consultant
-from strategy_tracker.spreadsheets import SpreadsheetError, export_response_content, read_upload
+from strategy_tracker.permissions import consultant_required, institution_for
+from strategy_tracker.spreadsheets import SpreadsheetError, read_upload, spreadsheet_response
 
 from . import imports
 from .forms import ImportForm, InstitutionForm, PersonForm
@@ -98,9 +96,7 @@ def person_deactivate_view(request, pk):
 def _import_options(kind_slug, institution, user) -> dict:
     if kind_slug == "institutioner":
         return {}
-    strategy = strategy_current()
-    if strategy is None:
-        raise Http404(_("No strategy has been adopted yet."))
+    strategy = strategy_current_or_404()
     if kind_slug == "strategi":
         return {"strategy": strategy, "by": user}
     return {"institution": institution, "strategy": strategy, "by": user}
@@ -171,45 +167,38 @@ def spreadsheet_failed_rows(request, token):
     """The rows with errors as a CSV, each with its message, to fix and upload again."""
     payload, kind, options = _stashed(request, token)
     data = imports.failed_rows(kind=kind, data=payload["data"], **options)
-    return _spreadsheet_response(data, "csv", f"fejl-{kind.slug}")
+    return spreadsheet_response(data, "csv", f"fejl-{kind.slug}")
 
 
 @consultant_required
 @require_GET
 def spreadsheet_template(request, slug):
-    kind = imports.KINDS.get(slug) or _not_found()
-    return _spreadsheet_response(imports.template(kind), "xlsx", f"skabelon-{kind.slug}")
+    if slug not in imports.KINDS:
+        raise Http404
+    kind = imports.KINDS[slug]
+    return spreadsheet_response(imports.template(kind), "xlsx", f"skabelon-{kind.slug}")
 
 
 @require_GET
 def spreadsheet_export(request, slug, fmt):
-    """Institutions (consultants), or one institution's progress (its members too)."""
+    """The strategy or the institutions (consultants), or one institution's progress (its
+    members too)."""
     if fmt not in ("csv", "xlsx"):
         raise Http404
     if slug in ("institutioner", "strategi"):
-        if not is_consultant(request.user):
-            raise PermissionDenied(_("Only consultants may do this."))
-        if slug == "institutioner":
-            data = institution_export()
-        else:
-            data = strategy_export(strategy=strategy_current() or _not_found())
-    elif slug == "status":
-        pk = request.GET.get("institution", "")
-        institution = institution_for(request.user, int(pk) if pk.isdigit() else 0)
-        strategy = strategy_current() or _not_found()
-        data = progress_export(institution=institution, strategy=strategy)
-    else:
+        return _consultant_export(request, slug, fmt)
+    if slug != "status":
         raise Http404
-    return _spreadsheet_response(data, fmt, slug)
+    pk = request.GET.get("institution", "")
+    institution = institution_for(request.user, int(pk) if pk.isdigit() else 0)
+    data = progress_export(institution=institution, strategy=strategy_current_or_404())
+    return spreadsheet_response(data, fmt, slug)
 
 
-def _not_found():
-    raise Http404
-
-
-def _spreadsheet_response(data, fmt, name):
-    content, content_type = export_response_content(data, fmt)
-    response = HttpResponse(content, content_type=content_type)
-    filename = f"{name}-{timezone.localdate():%Y-%m-%d}.{fmt}"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+@consultant_required
+def _consultant_export(request, slug, fmt):
+    if slug == "institutioner":
+        data = institution_export()
+    else:
+        data = strategy_export(strategy=strategy_current_or_404())
+    return spreadsheet_response(data, fmt, slug)

@@ -26,20 +26,20 @@ from .selectors import (
     overdue_actions,
     progress_matrix,
     strategy_progress,
-    then_and_now,
 )
 
 # --- Statusrapport ------------------------------------------------------------------------
 
 
 def status_context(*, strategy: Strategy, since: dt.date, today: dt.date) -> dict:
+    timeline, then_now = over_time(strategy=strategy, until=today, since=since)
     return {
         "strategy": strategy,
         "today": today,
         "since": since,
         "matrix": progress_matrix(strategy=strategy),
-        "over_time": over_time(strategy=strategy, until=today),
-        "then_now": then_and_now(strategy=strategy, since=since, today=today),
+        "over_time": timeline,
+        "then_now": then_now,
         "change_count": change_count_since(strategy=strategy, since=since),
         "overdue": list(overdue_actions(strategy=strategy, today=today)),
         "indicators": indicator_statuses(strategy=strategy),

@@ -339,20 +339,32 @@ class OverTime:
     rows: list
 
 
-def over_time(*, strategy: Strategy, until: dt.date) -> OverTime:
-    """Each domain's and the whole strategy's done share at every quarter end so far."""
+def _quarters(strategy: Strategy, until: dt.date) -> list[dt.date]:
     start, end = strategy.plan_period()
-    days = quarter_ends(start, min(end, until)) if start <= until else [until]
-    series = progress_over_time(strategy=strategy, days=days)
-    series = [*series, overall_series(series)]
-    labels = [moment_label(day) for day in days]
-    return OverTime(series=series, labels=labels, rows=series_table(series, labels))
+    return quarter_ends(start, min(end, until)) if start <= until else [until]
 
 
-def then_and_now(*, strategy: Strategy, since: dt.date, today: dt.date):
-    """(domain, share then, share now) for every domain and all together."""
-    series = progress_over_time(strategy=strategy, days=[since, today])
-    return [(one.label, one.points[0], one.points[-1]) for one in [*series, overall_series(series)]]
+def _at(series: list[Series], days: list[dt.date], wanted: list[dt.date]) -> list[Series]:
+    """The same series, with only the points of the wanted days."""
+    index = {day: n for n, day in enumerate(days)}
+    return [Series(one.label, [one.points[index[day]] for day in wanted]) for one in series]
+
+
+def over_time(*, strategy: Strategy, until: dt.date, since: dt.date | None = None):
+    """Each domain's and the whole strategy's done share at every quarter end so far, and
+    with `since` also (domain, share then, share now): one replay of the history for both."""
+    quarters = _quarters(strategy, until)
+    extra = [since, until] if since else []
+    days = sorted({*quarters, *extra})
+    replayed = progress_over_time(strategy=strategy, days=days)
+    replayed = [*replayed, overall_series(replayed)]
+    series = _at(replayed, days, quarters)
+    labels = [moment_label(day) for day in quarters]
+    timeline = OverTime(series=series, labels=labels, rows=series_table(series, labels))
+    if not since:
+        return timeline
+    then_now = [(one.label, one.points[0], one.points[1]) for one in _at(replayed, days, extra)]
+    return timeline, then_now
 
 
 # --- Since a date -------------------------------------------------------------------------

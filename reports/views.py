@@ -5,14 +5,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from goals.selectors import strategy_current
+from goals.selectors import strategy_current_or_404
 from institutions.models import Actor
 from strategy_tracker.permissions import (
     consultant_required,
@@ -23,10 +23,12 @@ from strategy_tracker.permissions import (
     report_readable,
     reports_visible,
 )
+from strategy_tracker.spreadsheets import spreadsheet_response
 
 from .forms import DashboardForm, RevisionReportForm, StatusReportForm
 from .models import Report
 from .selectors import (
+    Tally,
     change_count_since,
     changes_since,
     domain_actions,
@@ -36,7 +38,6 @@ from .selectors import (
     over_time,
     overdue_actions,
     progress_matrix,
-    then_and_now,
 )
 from .services import report_batch_request, report_request, report_retry
 
@@ -59,22 +60,15 @@ def _filtered_institutions(strategy, choices):
     )
 
 
-def _strategy():
-    strategy = strategy_current()
-    if strategy is None:
-        raise Http404(_("No strategy has been adopted yet."))
-    return strategy
-
-
 @require_GET
 def dashboard(request):
     """How far each domain, actor and institution has come, for everyone signed in."""
-    strategy = _strategy()
+    strategy = strategy_current_or_404()
     form, choices = _dashboard_choices(request)
     today = timezone.localdate()
     since = choices.get("since") or today - dt.timedelta(days=30)
 
-    timeline = over_time(strategy=strategy, until=today)
+    timeline, then_now = over_time(strategy=strategy, until=today, since=since)
     institutions = _filtered_institutions(strategy, choices)
     return render(
         request,
@@ -87,7 +81,7 @@ def dashboard(request):
             "series": timeline.series,
             "labels": timeline.labels,
             "series_rows": timeline.rows,
-            "then_now": then_and_now(strategy=strategy, since=since, today=today),
+            "then_now": then_now,
             "change_count": change_count_since(strategy=strategy, since=since),
             "changes": changes_since(strategy=strategy, since=since),
             "overdue": overdue_actions(strategy=strategy, today=today),
@@ -110,7 +104,7 @@ def _query_without(request, *names) -> str:
 @require_GET
 def dashboard_domain(request, pk):
     """Drill-down: a domain's actions and institutions, for one kind or all."""
-    strategy = _strategy()
+    strategy = strategy_current_or_404()
     domain = get_object_or_404(strategy.domains, pk=pk)
     actor = None
     if actor_id := request.GET.get("aktoer"):
@@ -159,7 +153,7 @@ def _export_institutions(strategy, choices):
         headers=[_("Institution"), _("Kind"), _("Area"), _("Done"), _("Counted"), "%"]
     )
     for institution in _filtered_institutions(strategy, choices):
-        percent = round(100 * institution.done / institution.counted) if institution.counted else 0
+        percent = Tally(institution.done, institution.counted).percent
         data.append(
             [
                 institution.name,
@@ -196,22 +190,9 @@ def dashboard_export(request, table, fmt):
     """A dashboard table as a spreadsheet: XLSX, or CSV the way Danish Excel reads it."""
     if table not in EXPORTS or fmt not in ("csv", "xlsx"):
         raise Http404
-    strategy = _strategy()
+    strategy = strategy_current_or_404()
     _form, choices = _dashboard_choices(request)
-    data = EXPORTS[table](strategy, choices)
-    filename = f"overblik-{table}-{timezone.localdate():%Y-%m-%d}.{fmt}"
-    if fmt == "csv":
-        # A byte order mark and semicolons: what Excel with Danish settings expects.
-        response = HttpResponse(
-            "\ufeff" + data.export("csv", delimiter=";"), content_type="text/csv; charset=utf-8"
-        )
-    else:
-        response = HttpResponse(
-            data.export("xlsx"),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return spreadsheet_response(EXPORTS[table](strategy, choices), fmt, f"overblik-{table}")
 
 
 # --- Reports ------------------------------------------------------------------------------
@@ -256,7 +237,7 @@ def report_list(request):
 @require_POST
 def report_request_view(request, kind):
     """Record a report request; the person lands on its status page."""
-    strategy = _strategy()
+    strategy = strategy_current_or_404()
     institution = None
     if kind == Report.Kind.ACTION_PLAN:
         # A handleplan: the institution's, or the municipal plan when none is given.
@@ -288,7 +269,7 @@ def report_request_view(request, kind):
 @require_POST
 def report_batch_view(request):
     """Every institution's local action plan, one task each, and a ZIP of them all."""
-    batch = report_batch_request(strategy=_strategy(), by=request.user)
+    batch = report_batch_request(strategy=strategy_current_or_404(), by=request.user)
     return redirect(batch)
 
 

@@ -11,6 +11,8 @@ import zipfile
 import openpyxl
 import tablib
 from django.conf import settings
+from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export import widgets
 
@@ -238,6 +240,15 @@ def neutralise(value):
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def spreadsheet_response(data: tablib.Dataset, fmt: str, name: str) -> HttpResponse:
+    """A download of the dataset, named with today's date."""
+    content, content_type = export_response_content(data, fmt)
+    response = HttpResponse(content, content_type=content_type)
+    filename = f"{name}-{timezone.localdate():%Y-%m-%d}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 def export_response_content(data: tablib.Dataset, fmt: str) -> tuple[bytes | str, str]:

@@ -4,6 +4,8 @@ label, and every chart comes with its numbers as a table."""
 
 from django import template
 
+from reports.selectors import Tally
+
 register = template.Library()
 
 WIDTH, HEIGHT = 640, 300
@@ -22,7 +24,7 @@ SERIES_STYLES = [
 @register.inclusion_tag("includes/charts/bar.html")
 def bar(done: int, counted: int):
     """A small horizontal bar for "x af N"; the text beside it carries the numbers."""
-    return {"width": round(100 * done / counted) if counted else 0}
+    return {"width": Tally(done, counted).percent}
 
 
 @register.inclusion_tag("includes/charts/line_chart.html")
