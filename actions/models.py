@@ -5,9 +5,16 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from goals.models import origin_field
+
 
 class Action(models.Model):
     """A concrete action ("Konkret vil vi …") for one or more actors."""
+
+    class CarryOver(models.TextChoices):
+        # Set on an unfinished action copied into a revision: what its progress does on adoption.
+        CARRY = "carry", _("Continued, progress carried over")
+        RESET = "reset", _("Continued, progress reset")
 
     goal = models.ForeignKey("goals.Goal", on_delete=models.CASCADE, related_name="actions")
     parent = models.ForeignKey(
@@ -29,6 +36,10 @@ class Action(models.Model):
         _("deadline label"), max_length=100, blank=True, help_text=_("E.g. “Autumn 2026”.")
     )
     budget = models.PositiveIntegerField(_("budget (DKK)"), null=True, blank=True)
+    origin = origin_field()
+    carry_over = models.CharField(
+        _("continued"), max_length=10, choices=CarryOver, blank=True, editable=False
+    )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     # Archived actions leave every page, count and report, but keep their progress and history.
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True, editable=False)

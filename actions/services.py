@@ -29,14 +29,17 @@ def progress_sync(
     action_ids: Iterable[int] | None = None,
     institution_ids: Iterable[int] | None = None,
 ) -> int:
-    """Give every action one Progress row per institution of its actors, and no others.
+    """Give every action of the adopted strategy one Progress row per institution of its
+    actors, and no others. A draft gets its rows when it is adopted; an archived version
+    keeps the ones it had.
 
     Limit the work to some actions or institutions by passing their ids. Returns the number
     of rows removed; their history stays in the historical table.
     """
-    links = Action.actors.through.objects.all()
+    in_force = {"action__goal__domain__strategy__status": Strategy.Status.ADOPTED}
+    links = Action.actors.through.objects.filter(**in_force)
     institutions = Institution.objects.all()
-    stale = Progress.objects.exclude(
+    stale = Progress.objects.filter(**in_force).exclude(
         Exists(
             Action.actors.through.objects.filter(
                 action_id=OuterRef("action_id"), actor_id=OuterRef("institution__actor_id")

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from goals.models import Indicator
+from goals.revision import revision_notice
 from goals.selectors import institution_indicators, strategy_current, strategy_current_or_404
 from goals.services import measurement_record
 from strategy_tracker.permissions import (
@@ -21,6 +22,7 @@ from strategy_tracker.permissions import (
     may_request_report,
     may_see_all_plans,
     plan_owner,
+    strategy_writable,
 )
 
 from .forms import (
@@ -91,6 +93,9 @@ def _page(request, institution, *, failed=None, failed_measurement=None, status=
             "own_institutions": own,
             "statuses": Progress.Status.choices,
             "indicators": indicators,
+            "revision": revision_notice(strategy=strategy, actor_id=institution.actor_id)
+            if strategy
+            else None,
         },
         status=status,
     )
@@ -106,7 +111,12 @@ def progress_update(request, pk, action_pk):
     institution = institution_readable(request.user, pk)
     if not may_edit_progress(request, institution):
         raise PermissionDenied(_("You may not change this institution's status."))
-    row = get_object_or_404(Progress, institution=institution, action_id=action_pk)
+    row = get_object_or_404(
+        Progress.objects.select_related("action__goal__domain__strategy"),
+        institution=institution,
+        action_id=action_pk,
+    )
+    strategy_writable(row.action.goal.domain.strategy)
     form = ProgressForm(request.POST)
     failed, status = None, 200
     if not form.is_valid():

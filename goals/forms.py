@@ -1,4 +1,7 @@
+import datetime as dt
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from actions.forms import KronerField
@@ -70,6 +73,51 @@ class StrategyCreateForm(forms.ModelForm):
         model = Strategy
         fields = ["title", "municipality", "period_start", "period_end"]
         widgets = {"period_start": DATE, "period_end": DATE}
+
+
+class RevisionStartForm(forms.Form):
+    """The next version's title and period; the rest is copied from the adopted one."""
+
+    title = forms.CharField(label=_("Title of the new version"), max_length=300)
+    period_start = forms.DateField(label=_("Period start"), widget=DATE)
+    period_end = forms.DateField(label=_("Period end"), widget=DATE)
+
+    def __init__(self, *args, strategy: Strategy, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["title"].initial = strategy.title
+        if strategy.period_end:
+            start = strategy.period_end + dt.timedelta(days=1)
+            self.fields["period_start"].initial = start
+            years = strategy.revision_interval_years
+            self.fields["period_end"].initial = dt.date(start.year + years - 1, 12, 31)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("period_start"), cleaned.get("period_end")
+        if start and end and end < start:
+            self.add_error("period_end", _("The period must end after it starts."))
+        return cleaned
+
+
+class RevisionAdoptForm(forms.Form):
+    """The committee's decision that brings a draft into force."""
+
+    decided_on = forms.DateField(label=_("Date of the decision"), widget=DATE)
+    meeting = forms.CharField(
+        label=_("Meeting"), max_length=200, help_text=_("E.g. “Børne- og Familieudvalget”.")
+    )
+    reference = forms.CharField(
+        label=_("Reference"),
+        max_length=200,
+        required=False,
+        help_text=_("The case or agenda item number."),
+    )
+
+    def clean_decided_on(self):
+        decided_on = self.cleaned_data["decided_on"]
+        if decided_on > timezone.localdate():
+            raise forms.ValidationError(_("The decision cannot be in the future."))
+        return decided_on
 
 
 class PrincipleForm(VersionedForm):

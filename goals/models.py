@@ -44,6 +44,9 @@ class Strategy(models.Model):
         related_name="next_versions",
         verbose_name=_("previous version"),
     )
+    decision_meeting = models.CharField(_("meeting"), max_length=200, blank=True)
+    adopted_at = models.DateTimeField(_("adopted at"), null=True, blank=True, editable=False)
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history = HistoricalRecords()
 
@@ -55,6 +58,14 @@ class Strategy(models.Model):
     def __str__(self):
         return self.title
 
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_archived(self) -> bool:
+        return self.status == self.Status.ARCHIVED
+
     def plan_period(self) -> tuple[dt.date, dt.date]:
         """The period action plans cover: the strategy's own, or from this year for the
         revision interval when the strategy has none recorded."""
@@ -64,12 +75,26 @@ class Strategy(models.Model):
         return start, dt.date(start.year + self.revision_interval_years - 1, 12, 31)
 
 
+def origin_field():
+    """The item of the previous version a revision copied this one from."""
+    return models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("copied from"),
+    )
+
+
 class Aim(models.Model):
     """One of the purpose's aims ("At børn og unge …")."""
 
     strategy = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="aims")
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     text = models.TextField(_("text"))
+    origin = origin_field()
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history = HistoricalRecords()
 
@@ -88,6 +113,7 @@ class Principle(models.Model):
     strategy = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="principles")
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     text = models.TextField(_("text"))
+    origin = origin_field()
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history = HistoricalRecords()
 
@@ -105,6 +131,7 @@ class Domain(models.Model):
     name = models.CharField(_("name"), max_length=100)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     introduction = models.TextField(_("introduction"), blank=True)
+    origin = origin_field()
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history = HistoricalRecords()
 
@@ -132,6 +159,7 @@ class Goal(models.Model):
     principles = models.ManyToManyField(
         Principle, blank=True, related_name="goals", verbose_name=_("guiding principles")
     )
+    origin = origin_field()
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history = HistoricalRecords(m2m_fields=[principles])
 
@@ -158,6 +186,7 @@ class Indicator(models.Model):
     actors = models.ManyToManyField(
         "institutions.Actor", blank=True, related_name="indicators", verbose_name=_("reported by")
     )
+    origin = origin_field()
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history = HistoricalRecords(m2m_fields=[actors])
 

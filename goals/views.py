@@ -8,11 +8,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from actions.models import Action
-from strategy_tracker.permissions import consultant_required, landing_page, may_edit_strategy
+from reports.models import Report
+from strategy_tracker.permissions import (
+    consultant_required,
+    landing_page,
+    may_edit_strategy,
+    may_read_everything,
+    reports_visible,
+    strategy_readable,
+    strategy_writable,
+)
 
-from .editing import CONTAINERS, editable
-from .forms import StrategyCreateForm
+from .editing import CONTAINERS, KINDS, editable
+from .forms import RevisionAdoptForm, RevisionStartForm, StrategyCreateForm
 from .models import Strategy
+from .revision import action_carry_over_set, revision_adopt, revision_compare, revision_start
 from .selectors import delete_consequences, item_history, strategy_current, strategy_document
 from .services import (
     EditConflict,
@@ -28,7 +38,7 @@ from .services import (
 @require_GET
 def strategy_detail(request, pk=None):
     """The whole strategy as a readable document, with each action's progress."""
-    strategy = strategy_current() if pk is None else get_object_or_404(Strategy, pk=pk)
+    strategy = strategy_current() if pk is None else strategy_readable(request.user, pk)
     if strategy is None:
         form = StrategyCreateForm() if may_edit_strategy(request) else None
         return render(request, "goals/no_strategy.html", {"form": form}, status=404)
@@ -43,7 +53,14 @@ def strategy_detail(request, pk=None):
             "sections": sections,
             "done": sum(section.done for section in sections),
             "counted": sum(section.counted for section in sections),
-            "may_edit": may_edit_strategy(request),
+            "may_edit": may_edit_strategy(request) and not strategy.is_archived,
+            "draft": strategy.next_versions.filter(status=Strategy.Status.DRAFT).first(),
+            "carry_over_choices": Action.CarryOver.choices,
+            "reports": reports_visible(request.user).filter(
+                strategy=strategy, status=Report.Status.DONE
+            )
+            if strategy.is_archived
+            else [],
         },
     )
 
@@ -87,6 +104,13 @@ def _strategy_url(kind, instance) -> str:
     return reverse("strategy_version", args=[kind.strategy_of(instance).pk])
 
 
+def _writable(kind, pk):
+    """The item to change, if its version of the strategy may still be changed."""
+    instance = get_object_or_404(kind.model, pk=pk)
+    strategy_writable(kind.strategy_of(instance))
+    return instance
+
+
 def _saved(request, kind, instance):
     """Say it is saved, and warn (not refuse) when a deadline falls outside the period."""
     messages.success(request, _("Saved."))
@@ -106,7 +130,7 @@ def _saved(request, kind, instance):
 def item_edit(request, slug, pk):
     """Edit one item; a save that someone else beat is shown side by side, not lost."""
     kind = editable(slug)
-    instance = get_object_or_404(kind.model, pk=pk)
+    instance = _writable(kind, pk)
     form = kind.form_for(
         strategy=kind.strategy_of(instance),
         instance=instance,
@@ -149,6 +173,7 @@ def item_create(request, slug, parent_pk):
     container = get_object_or_404(CONTAINERS[kind.parent], pk=parent_pk)
     instance = kind.model(**{kind.parent: container})
     strategy = container if isinstance(container, Strategy) else kind.strategy_of(instance)
+    strategy_writable(strategy)
     data = request.POST if request.method == "POST" else None
     form = kind.form_for(strategy=strategy, instance=instance, data=data)
     if request.method == "POST":
@@ -165,7 +190,7 @@ def item_create(request, slug, parent_pk):
 @require_POST
 def item_move_view(request, slug, pk):
     kind = editable(slug)
-    instance = get_object_or_404(kind.model, pk=pk)
+    instance = _writable(kind, pk)
     if not kind.siblings or request.POST.get("retning") not in ("op", "ned"):
         return HttpResponseBadRequest(_("Choose up or down."))
     item_move(
@@ -178,7 +203,7 @@ def item_move_view(request, slug, pk):
 def item_delete_view(request, slug, pk):
     """Ask first, saying what goes with it; then delete (history is kept)."""
     kind = editable(slug)
-    instance = get_object_or_404(kind.model, pk=pk)
+    instance = _writable(kind, pk)
     if kind.parent is None:
         raise Http404
     back = _strategy_url(kind, instance)
@@ -210,6 +235,7 @@ def item_history_view(request, slug, pk):
     instance = get_object_or_404(kind.model, pk=pk)
     fields = _editable_fields(kind)
     if request.method == "POST":
+        strategy_writable(kind.strategy_of(instance))
         record = get_object_or_404(instance.history, history_id=request.POST.get("history_id") or 0)
         try:
             item_restore(
@@ -247,3 +273,88 @@ def strategy_create_view(request):
         return render(request, "goals/no_strategy.html", {"form": form}, status=400)
     strategy = strategy_create(form=form, by=request.user)
     return redirect("strategy_version", pk=strategy.pk)
+
+
+# --- The four-yearly revision ----------------------------------------------------------------
+
+
+@require_GET
+def strategy_versions(request):
+    """Every version of the strategy, newest first; drafts only for those who may see them."""
+    versions = Strategy.objects.select_related("previous").order_by("-pk")
+    if not may_read_everything(request.user):
+        versions = versions.exclude(status=Strategy.Status.DRAFT)
+    return render(request, "goals/strategy_versions.html", {"versions": versions})
+
+
+@consultant_required
+def revision_start_view(request, pk):
+    """Copy the adopted strategy into a draft of the next version."""
+    strategy = get_object_or_404(Strategy, pk=pk, status=Strategy.Status.ADOPTED)
+    form = RevisionStartForm(request.POST or None, strategy=strategy)
+    if request.method == "POST" and form.is_valid():
+        try:
+            draft = revision_start(strategy=strategy, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("The draft is ready. The adopted version stays in force until it is adopted."),
+            )
+            return redirect("strategy_version", pk=draft.pk)
+    return render(
+        request,
+        "goals/revision_start.html",
+        {"strategy": strategy, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@consultant_required
+@require_POST
+def action_carry_over_view(request, pk):
+    """Keep or reset the institutions' progress on a continued action when adopted."""
+    action = get_object_or_404(Action.objects.select_related("goal__domain"), pk=pk)
+    try:
+        action_carry_over_set(
+            action=action, carry_over=request.POST.get("carry_over", ""), by=request.user
+        )
+    except ValidationError as error:
+        return HttpResponseBadRequest(" ".join(error.messages))
+    messages.success(request, _("Saved."))
+    return redirect(KINDS["handling"].page_url(action))
+
+
+@require_GET
+def strategy_compare(request, pk):
+    """The version side by side with the one before it: added, removed, changed, moved."""
+    strategy = strategy_readable(request.user, pk)
+    if strategy.previous is None:
+        raise Http404(_("This version has no earlier version to compare with."))
+    comparison = revision_compare(old=strategy.previous, new=strategy)
+    return render(request, "goals/strategy_compare.html", {"comparison": comparison})
+
+
+@consultant_required
+def strategy_adopt(request, pk):
+    """Record the committee's decision and bring the draft into force."""
+    draft = get_object_or_404(Strategy, pk=pk, status=Strategy.Status.DRAFT)
+    form = RevisionAdoptForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            revision_adopt(draft=draft, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("%(title)s is adopted and in force.") % {"title": draft.title}
+            )
+            return redirect("strategy_version", pk=draft.pk)
+    comparison = revision_compare(old=draft.previous, new=draft) if draft.previous else None
+    return render(
+        request,
+        "goals/strategy_adopt.html",
+        {"draft": draft, "form": form, "comparison": comparison},
+        status=400 if form.errors else 200,
+    )

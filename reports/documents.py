@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from actions.models import ActionPlanItem, Progress
 from actions.selectors import plan_page
 from goals.models import Strategy
+from goals.revision import revision_compare
 from goals.selectors import strategy_document
 from institutions.models import Institution
 
@@ -93,7 +94,10 @@ def budgets_by_domain(*, strategy: Strategy) -> list[DomainBudget]:
 
 
 def revision_context(*, strategy: Strategy, recommendations: str, today: dt.date) -> dict:
+    """The adopted version's progress, and the draft of the next version's changes if one
+    has been started."""
     sections = strategy_document(strategy=strategy)
+    draft = strategy.next_versions.filter(status=Strategy.Status.DRAFT).first()
     by_actor = defaultdict(dict)
     for row in (
         strategy_progress(strategy=strategy)
@@ -154,6 +158,7 @@ def revision_context(*, strategy: Strategy, recommendations: str, today: dt.date
         "over_time": over_time(strategy=strategy, until=today),
         "budgets": budgets_by_domain(strategy=strategy),
         "institutions": institutions,
+        "comparison": revision_compare(old=strategy, new=draft) if draft else None,
     }
 
 

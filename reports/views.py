@@ -22,6 +22,7 @@ from strategy_tracker.permissions import (
     may_request_report,
     report_readable,
     reports_visible,
+    strategy_readable,
 )
 from strategy_tracker.spreadsheets import spreadsheet_response
 
@@ -61,11 +62,19 @@ def _filtered_institutions(strategy, choices):
 
 
 @require_GET
-def dashboard(request):
-    """How far each domain, actor and institution has come, for everyone signed in."""
-    strategy = strategy_current_or_404()
+def dashboard(request, strategy_pk=None):
+    """How far each domain, actor and institution has come, for everyone signed in; for an
+    archived version, as it stood when it was archived."""
+    if strategy_pk is None:
+        strategy = strategy_current_or_404()
+    else:
+        strategy = strategy_readable(request.user, strategy_pk)
+        if strategy.is_draft:
+            raise Http404(_("A draft has no progress yet."))
     form, choices = _dashboard_choices(request)
     today = timezone.localdate()
+    if strategy.archived_at:
+        today = timezone.localdate(strategy.archived_at)
     since = choices.get("since") or today - dt.timedelta(days=30)
 
     timeline, then_now = over_time(strategy=strategy, until=today, since=since)
@@ -89,6 +98,8 @@ def dashboard(request):
             "institutions": Paginator(institutions, 50).get_page(request.GET.get("side")),
             "query": _query_without(request, "side"),
             "may_open_institutions": may_read_everything(request.user),
+            "as_of": today if strategy.archived_at else None,
+            "live": strategy.archived_at is None,
         },
         status=400 if form.errors else 200,
     )

@@ -6,6 +6,9 @@ class StrategyTrackerConfig(AppConfig):
     default = True
     name = "strategy_tracker"
 
+    def ready(self):
+        from . import middleware  # noqa: F401 - connects the sign-in signal
+
 
 class AdminConfig(admin_apps.AdminConfig):
     """Django admin with our AdminSite (two-factor rule)."""

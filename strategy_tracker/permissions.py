@@ -161,3 +161,20 @@ def may_request_report(user: User, kind: str, institution: Institution | None = 
 def may_edit_strategy(request) -> bool:
     """Consultants edit the strategy, once they have two-factor authentication."""
     return is_consultant(request.user) and not needs_mfa_setup(request)
+
+
+def strategy_readable(user: User, pk: int):
+    """A version of the strategy: drafts for consultants and the committee only; everyone
+    signed in reads the adopted and archived versions. Anyone else gets 404."""
+    from goals.models import Strategy
+
+    strategies = Strategy.objects.all()
+    if not may_read_everything(user):
+        strategies = strategies.exclude(status=Strategy.Status.DRAFT)
+    return get_object_or_404(strategies.select_related("previous"), pk=pk)
+
+
+def strategy_writable(strategy) -> None:
+    """An archived version is kept as it was adopted: every change to it is refused."""
+    if strategy.is_archived:
+        raise PermissionDenied(_("This version is archived and can no longer be changed."))

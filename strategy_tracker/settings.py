@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "strategy_tracker.middleware.SessionRenewalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -273,9 +274,10 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "strategi@localhost")
 
-# Idle timeout: every request renews the session, so it ends after this long without one.
+# Idle timeout: requests renew the session, so it ends after this long without one. The
+# renewal is written at most once per SESSION_RENEW_AFTER seconds, not on every request.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT", 60 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_RENEW_AFTER = env_int("SESSION_RENEW_AFTER", 60)
 # How a deactivated person is shown in history: their name, or "Tidligere bruger".
 DEACTIVATED_PERSON_SHOWN_AS = env_str("DEACTIVATED_PERSON_SHOWN_AS", "name")
 if DEACTIVATED_PERSON_SHOWN_AS not in {"name", "former"}:

@@ -13,6 +13,20 @@ urlpatterns = [
     path("strategi/", goal_views.strategy_detail, name="strategy"),
     path("strategi/<int:pk>/", goal_views.strategy_detail, name="strategy_version"),
     path("strategi/ny/", goal_views.strategy_create_view, name="strategy_create"),
+    path("strategi/versioner/", goal_views.strategy_versions, name="strategy_versions"),
+    path("strategi/<int:pk>/revision/", goal_views.revision_start_view, name="revision_start"),
+    path("strategi/<int:pk>/sammenlign/", goal_views.strategy_compare, name="strategy_compare"),
+    path("strategi/<int:pk>/vedtag/", goal_views.strategy_adopt, name="strategy_adopt"),
+    path(
+        "strategi/<int:strategy_pk>/oversigt/",
+        report_views.dashboard,
+        name="strategy_dashboard",
+    ),
+    path(
+        "strategi/handling/<int:pk>/viderefoer/",
+        goal_views.action_carry_over_view,
+        name="action_carry_over",
+    ),
     path("strategi/rediger/<slug:slug>/<int:pk>/", goal_views.item_edit, name="item_edit"),
     path(
         "strategi/rediger/<slug:slug>/ny/<int:parent_pk>/",

@@ -1,14 +1,20 @@
 """Sessions, password reset, how deactivated people appear, and institution scoping."""
 
+import datetime as dt
 import re
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.core import mail
+from django.db import connection
 from django.http import Http404
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from institutions.selectors import person_name
+from strategy_tracker.middleware import RENEWED_AT
 from strategy_tracker.permissions import institution_for, institutions_for
 
 
@@ -17,8 +23,23 @@ def test_session_ends_after_the_idle_timeout_and_each_request_renews_it(
 ):
     client.force_login(leader_school_a)
     client.get(reverse("strategy"))
+    session = Session.objects.get()
     assert client.session.get_expiry_age() == settings.SESSION_COOKIE_AGE == 3600
-    assert settings.SESSION_SAVE_EVERY_REQUEST
+    # A request within a minute of the last renewal writes nothing ...
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("strategy"))
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    assert not writes
+    # ... and one after it renews the session for another idle timeout.
+    stored = client.session
+    stored[RENEWED_AT] -= settings.SESSION_RENEW_AFTER
+    stored.save()
+    Session.objects.filter(pk=session.pk).update(
+        expire_date=timezone.now() + dt.timedelta(minutes=10)
+    )
+    client.get(reverse("strategy"))
+    renewed = Session.objects.get(pk=session.pk).expire_date
+    assert renewed > timezone.now() + dt.timedelta(seconds=3500)
 
 
 def test_password_reset_by_e_mail(client, leader_school_a):

@@ -158,6 +158,13 @@ GET = {
     "item_move": [302, 403, 403, 403, 403, 405, 405],
     "item_delete": [302, 403, 403, 403, 403, 200, 200],
     "item_history": [302, 403, 403, 403, 403, 200, 200],
+    # The revision: everyone reads the versions; a draft is for consultants and the committee.
+    "strategy_versions": [302, 200, 200, 200, 200, 200, 200],
+    "strategy_dashboard": [302, 200, 200, 200, 200, 200, 200],
+    "strategy_compare": [302, 200, 404, 404, 404, 200, 200],
+    "revision_start": [302, 403, 403, 403, 403, 200, 200],
+    "strategy_adopt": [302, 403, 403, 403, 403, 200, 200],
+    "action_carry_over": [302, 403, 403, 403, 403, 405, 405],
 }
 
 
@@ -187,7 +194,13 @@ def url_for(name, route, data):
             "item_move": data["action"].pk,
             "item_delete": data["action"].pk,
             "item_history": data["action"].pk,
+            "revision_start": data["strategy"].pk,
+            "strategy_compare": data["draft"].pk,
+            "strategy_adopt": data["draft"].pk,
+            "action_carry_over": data["draft_action"].pk,
         }.get(name, data["people"]["leader_b"].pk)
+    if "<int:strategy_pk>" in route:
+        kwargs["strategy_pk"] = data["strategy"].pk
     if "<int:action_pk>" in route:
         kwargs["action_pk"] = data["action"].pk
     if "<int:item_pk>" in route:
@@ -263,7 +276,19 @@ def data(people, strategy, institutions, settings, tmp_path):
             kind="status", strategy=strategy, status="failed", attempts=3, error="x"
         ),
     }
+    # A draft of the next version, with one continued action, as a revision would have it.
+    draft = Strategy.objects.create(
+        title="Næste strategi", municipality="Mariagerfjord Kommune", previous=strategy
+    )
+    draft_goal = Goal.objects.create(
+        domain=draft.domains.create(name="Infrastruktur"), text="Udkastets mål"
+    )
+    draft_action = Action.objects.create(
+        goal=draft_goal, text="Videreført handling", origin=action, carry_over="carry"
+    )
     return {
+        "draft": draft,
+        "draft_action": draft_action,
         "people": people,
         "strategy": strategy,
         "institutions": institutions,
@@ -389,6 +414,13 @@ def post_data(name, data):
         },
         "spreadsheet_import_confirm": {},
         "item_move": {"retning": "ned"},
+        "revision_start": {
+            "title": "Endnu en",
+            "period_start": "2027-01-01",
+            "period_end": "2030-12-31",
+        },
+        "strategy_adopt": {"decided_on": "2026-11-20", "meeting": "Børne- og Familieudvalget"},
+        "action_carry_over": {"carry_over": "reset"},
         "item_delete": {},
         "item_history": {
             "history_id": data["action"].history.earliest().history_id,
@@ -432,9 +464,16 @@ POST = {
     "item_move": [302, 403, 403, 403, 403, 302, 302],
     "item_delete": [302, 403, 403, 403, 403, 302, 302],
     "item_history": [302, 403, 403, 403, 403, 302, 302],
+    # A draft has already been started, so starting another is refused with a message.
+    "revision_start": [302, 403, 403, 403, 403, 400, 400],
+    "strategy_adopt": [302, 403, 403, 403, 403, 302, 302],
+    "action_carry_over": [302, 403, 403, 403, 403, 302, 302],
 }
 READ_ONLY = [
     "strategy",
+    "strategy_versions",
+    "strategy_dashboard",
+    "strategy_compare",
     "strategy_version",
     "accessibility",
     "my_institution",
