@@ -41,9 +41,17 @@ class DomainSection:
         return f"domain-{self.domain.pk}"
 
 
+def with_draft(strategies):
+    """Strategies annotated with `draft_pk`, the draft of their next version if one has
+    been started, so the strategy page needs no query of its own for it."""
+    drafts = Strategy.objects.filter(previous=OuterRef("pk"), status=Strategy.Status.DRAFT)
+    return strategies.annotate(draft_pk=Subquery(drafts.values("pk")[:1]))
+
+
 def strategy_current() -> Strategy | None:
     """The adopted strategy in force: the newest adopted version."""
-    return Strategy.objects.filter(status=Strategy.Status.ADOPTED).order_by("-pk").first()
+    strategies = with_draft(Strategy.objects.filter(status=Strategy.Status.ADOPTED))
+    return strategies.order_by("-pk").first()
 
 
 def strategy_current_or_404() -> Strategy:

@@ -54,7 +54,6 @@ def strategy_detail(request, pk=None):
             "done": sum(section.done for section in sections),
             "counted": sum(section.counted for section in sections),
             "may_edit": may_edit_strategy(request) and not strategy.is_archived,
-            "draft": strategy.next_versions.filter(status=Strategy.Status.DRAFT).first(),
             "carry_over_choices": Action.CarryOver.choices,
             "reports": reports_visible(request.user).filter(
                 strategy=strategy, status=Report.Status.DONE

@@ -2,8 +2,12 @@
 does not grow with institutions or actions. The status and revision reports use them too."""
 
 import datetime as dt
+import hashlib
+import logging
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
     Avg,
     Count,
@@ -14,6 +18,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Sum,
 )
 from django.db.models.functions import Cast, NullIf
 from django.utils import timezone
@@ -21,10 +26,12 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from actions.models import Action, Progress
-from goals.models import Domain, Indicator, Measurement, Strategy
+from goals.models import Domain, Goal, Indicator, Measurement, Strategy
 from goals.selectors import actions_tallied
 from institutions.models import Actor, Institution
 
+logger = logging.getLogger(__name__)
+OVER_TIME_CACHE_SECONDS = 60 * 60 * 24 * 7
 DONE = Q(status=Progress.Status.DONE)
 RELEVANT = ~Q(status=Progress.Status.NOT_RELEVANT)
 
@@ -51,6 +58,14 @@ def strategy_progress(*, strategy: Strategy) -> QuerySet[Progress]:
         action__archived_at=None,
         institution__is_active=True,
     )
+
+
+def domains_in_order(strategy: Strategy) -> list[Domain]:
+    """The strategy's domains in order, fetched once for the page however many parts use
+    them (kept on the strategy object, which lives for one request or one report)."""
+    if not hasattr(strategy, "_domains_in_order"):
+        strategy._domains_in_order = list(strategy.domains.order_by("order"))
+    return strategy._domains_in_order
 
 
 # --- Domain by actor -----------------------------------------------------------------------
@@ -90,7 +105,7 @@ def progress_matrix(*, strategy: Strategy) -> Matrix:
     }
     actors = list(Actor.objects.order_by("order", "name"))
     rows = []
-    for domain in strategy.domains.order_by("order"):
+    for domain in domains_in_order(strategy):
         cells = [Cell(actor, tallies.get((domain.pk, actor.pk), Tally())) for actor in actors]
         total = sum((cell.tally for cell in cells), Tally())
         rows.append(DomainRow(domain=domain, cells=cells, total=total))
@@ -273,49 +288,129 @@ def end_of_day(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.max))
 
 
+# The history replayed in the database: each record's change to its domain's done count and
+# to the rows that count, put in the bucket of the first moment at or after it. LAG gives the
+# row's status before the record; a row with no earlier record was not started.
+REPLAY_SQL = """
+SELECT domain_id, bucket, SUM(done_change), SUM(counted_change) FROM (
+    SELECT g.domain_id AS domain_id,
+        CASE {buckets} ELSE %s END AS bucket,
+        (CASE WHEN h.status = 'done' THEN 1 ELSE 0 END)
+        - (CASE WHEN LAG(h.status, 1, 'not_started') OVER w = 'done' THEN 1 ELSE 0 END)
+            AS done_change,
+        (CASE WHEN LAG(h.status, 1, 'not_started') OVER w = 'not_relevant' THEN 1 ELSE 0 END)
+        - (CASE WHEN h.status = 'not_relevant' THEN 1 ELSE 0 END) AS counted_change
+    FROM {history} h
+    JOIN {progress} p ON p.id = h.id
+    JOIN {action} a ON a.id = p.action_id
+    JOIN {goal} g ON g.id = a.goal_id
+    JOIN {institution} i ON i.id = p.institution_id
+    WHERE g.domain_id IN ({domains}) AND a.archived_at IS NULL AND i.is_active
+        AND h.history_type <> '-' AND h.history_date <= %s
+    WINDOW w AS (PARTITION BY h.id ORDER BY h.history_date, h.history_id)
+) changes
+WHERE bucket < %s
+GROUP BY domain_id, bucket
+"""
+
+
+def _replayed(*, domain_ids: list[int], days: list[dt.date]) -> dict[tuple[int, int], Tally]:
+    """Per (domain, day index): the change in done and counted rows up to the end of that
+    day since the one before it, from one pass over the history in the database."""
+    adapt = connection.ops.adapt_datetimefield_value
+    moments = [adapt(end_of_day(day)) for day in days]
+    sql = REPLAY_SQL.format(
+        buckets=" ".join(f"WHEN h.history_date <= %s THEN {n}" for n in range(len(days))),
+        history=Progress.history.model._meta.db_table,
+        progress=Progress._meta.db_table,
+        action=Action._meta.db_table,
+        goal=Goal._meta.db_table,
+        institution=Institution._meta.db_table,
+        domains=", ".join(["%s"] * len(domain_ids)),
+    )
+    params = [*moments, len(days), *domain_ids, moments[-1], len(days)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(domain, bucket): Tally(done, counted) for domain, bucket, done, counted in cursor}
+
+
+def _today_by_domain(strategy: Strategy) -> tuple[dict[int, Tally], tuple]:
+    """Each domain's rows as they are now, and a fingerprint of which rows count: the past
+    changes only when rows come or go (an institution or action added, archived or made
+    inactive), never when a status is ticked."""
+    rows = (
+        strategy_progress(strategy=strategy)
+        .values("action__goal__domain_id")
+        .annotate(
+            rows=Count("pk"),
+            pk_sum=Sum("pk"),
+            done=Count("pk", filter=DONE),
+            counted=Count("pk", filter=RELEVANT),
+        )
+        .order_by()
+    )
+    now, fingerprint = {}, []
+    for row in rows:
+        domain_id = row["action__goal__domain_id"]
+        now[domain_id] = Tally(row["done"], row["counted"])
+        fingerprint.append((domain_id, row["rows"], row["pk_sum"]))
+    return now, tuple(sorted(fingerprint))
+
+
+def _cache_get_many(keys: list[str]) -> dict:
+    """The cache only saves work: when it cannot be reached, everything is counted afresh."""
+    try:
+        return cache.get_many(keys)
+    except Exception:  # any cache failure means a miss
+        logger.warning("The cache could not be read; counting the history afresh.")
+        return {}
+
+
+def _cache_set_many(values: dict) -> None:
+    try:
+        cache.set_many(values, timeout=OVER_TIME_CACHE_SECONDS)
+    except Exception:  # a result that cannot be kept is counted again next time
+        logger.warning("The cache could not be written.")
+
+
 def progress_over_time(*, strategy: Strategy, days: list[dt.date]) -> list[Series]:
-    """Each domain's done share at the end of each day, replayed from the history of today's
-    rows; a row with no change recorded before a day was not started then. Three queries."""
-    domain_of = dict(
-        strategy_progress(strategy=strategy).values_list("pk", "action__goal__domain_id")
-    )
-    domains = list(strategy.domains.order_by("order"))
-    running = {domain.pk: Tally(0, 0) for domain in domains}
-    for domain_id in domain_of.values():
-        running[domain_id].counted += 1
-    status_of: dict[int, str] = {}
-    series = {domain.pk: Series(label=domain.name) for domain in domains}
-    moments = [end_of_day(day) for day in days]
+    """Each domain's done share at the end of each day (days in order).
 
-    def snapshot():
-        for domain_id, tally in running.items():
-            series[domain_id].points.append(Tally(tally.done, tally.counted))
-
-    records = (
-        Progress.history.filter(
-            id__in=strategy_progress(strategy=strategy).values("pk"),
-            history_date__lte=moments[-1],
-        )
-        .exclude(history_type="-")
-        .order_by("history_date", "history_id")
-        .values_list("id", "status", "history_date")
-    )
-    position = 0
-    for row_id, status, when in records.iterator(chunk_size=5000):
-        while position < len(moments) and when > moments[position]:
-            snapshot()
-            position += 1
-        tally = running[domain_of[row_id]]
-        before = status_of.get(row_id, Progress.Status.NOT_STARTED)
-        tally.done += (status == Progress.Status.DONE) - (before == Progress.Status.DONE)
-        tally.counted += (before == Progress.Status.NOT_RELEVANT) - (
-            status == Progress.Status.NOT_RELEVANT
-        )
-        status_of[row_id] = status
-    while position < len(moments):
-        snapshot()
-        position += 1
-    return [series[domain.pk] for domain in domains]
+    Today and later are counted from the rows as they are. Earlier days are replayed from the
+    history in the database once and then kept in the cache: a past day cannot change unless
+    the rows that count do, and the key names those rows. Two queries when cached.
+    """
+    domains = domains_in_order(strategy)
+    today = timezone.localdate()
+    now, fingerprint = _today_by_domain(strategy)
+    rows_total = {
+        domain.pk: sum(n for d, n, _sum in fingerprint if d == domain.pk) for domain in domains
+    }
+    version = hashlib.sha256(repr(fingerprint).encode()).hexdigest()[:16]
+    keys = {day: f"over-time:{strategy.pk}:{version}:{day.isoformat()}" for day in days}
+    past = [day for day in days if day < today]
+    cached = _cache_get_many([keys[day] for day in past])
+    missing = [day for day in past if keys[day] not in cached]
+    if missing and domains:
+        changes = _replayed(domain_ids=[domain.pk for domain in domains], days=missing)
+        computed = {}
+        for domain in domains:
+            running = Tally(0, rows_total[domain.pk])
+            for n, day in enumerate(missing):
+                running = running + changes.get((domain.pk, n), Tally())
+                computed.setdefault(keys[day], {})[domain.pk] = (running.done, running.counted)
+        _cache_set_many(computed)
+        cached |= computed
+    series = []
+    for domain in domains:
+        points = []
+        for day in days:
+            if day >= today:
+                points.append(now.get(domain.pk, Tally()))
+            else:
+                points.append(Tally(*cached[keys[day]][domain.pk]))
+        series.append(Series(label=domain.name, points=points))
+    return series
 
 
 def overall_series(series: list[Series]) -> Series:

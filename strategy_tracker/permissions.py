@@ -167,8 +167,9 @@ def strategy_readable(user: User, pk: int):
     """A version of the strategy: drafts for consultants and the committee only; everyone
     signed in reads the adopted and archived versions. Anyone else gets 404."""
     from goals.models import Strategy
+    from goals.selectors import with_draft
 
-    strategies = Strategy.objects.all()
+    strategies = with_draft(Strategy.objects.all())
     if not may_read_everything(user):
         strategies = strategies.exclude(status=Strategy.Status.DRAFT)
     return get_object_or_404(strategies.select_related("previous"), pk=pk)

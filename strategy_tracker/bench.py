@@ -1,0 +1,336 @@
+"""The benchmark behind `python manage.py bench`: the main pages, the tick, the reports and
+the handleplan batch, measured on the data present.
+
+Pages are requested with Django's test client through the whole middleware stack, and each
+is compared with a bare request (a view that only answers "ok") through the same stack in
+the same run. Everything the benchmark writes is removed again.
+"""
+
+import datetime as dt
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+
+from django.conf import settings
+from django.db import connection, connections, transaction
+from django.http import HttpResponse
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from actions.models import Action, ActionPlan, Progress
+from goals.selectors import strategy_current
+from institutions.models import Institution, Membership, User
+from reports.documents import report_html
+from reports.models import Report
+from reports.pdf import html_to_pdf
+from reports.services import report_build
+
+EMAIL = "bench-{}@bench.invalid"
+
+
+def bare(request):
+    """The least a request can do: the baseline every page is compared with."""
+    return HttpResponse("ok")
+
+
+@dataclass
+class PageResult:
+    name: str
+    url: str
+    queries: int
+    median_ms: float
+    p95_ms: float
+    ratio: float = 0.0
+
+
+@dataclass
+class ReportResult:
+    kind: str
+    pages: int
+    html_s: float
+    weasyprint_s: float
+    task_s: float
+
+    @property
+    def ratio(self) -> float:
+        return self.task_s / self.weasyprint_s
+
+
+@dataclass
+class BenchResult:
+    data: dict
+    pages: list[PageResult] = field(default_factory=list)
+    reports: list[dict] = field(default_factory=list)
+    worker_peak_mb: float | None = None
+    batch: dict = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        return {
+            "data": self.data,
+            "pages": [asdict(page) for page in self.pages],
+            "reports": self.reports,
+            "worker_peak_mb": self.worker_peak_mb,
+            "batch": self.batch,
+        }
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def _time(request: Callable[[], object], repeat: int) -> tuple[int, list[float]]:
+    """The queries of one request (after a warm-up) and the times of `repeat` more."""
+    request()
+    with CaptureQueriesContext(connection) as queries:
+        request()
+    count = len(queries)  # read now: the next request clears the connection's log
+    times = []
+    for _n in range(repeat):
+        started = time.perf_counter()
+        request()
+        times.append((time.perf_counter() - started) * 1000)
+    return count, times
+
+
+def _result(name, url, request, repeat) -> PageResult:
+    queries, times = _time(request, repeat)
+    return PageResult(
+        name, url, queries, round(statistics.median(times), 2), round(_percentile(times, 0.95), 2)
+    )
+
+
+def _people(school: Institution) -> dict[str, User]:
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    consultant = User.objects.create_user(
+        EMAIL.format("konsulent"), None, role=User.Role.CONSULTANT
+    )
+    TOTP.activate(consultant, generate_totp_secret())
+    leader = User.objects.create_user(EMAIL.format("leder"), None)
+    Membership.objects.create(user=leader, institution=school, role=Membership.Role.LEADER)
+    admin = User.objects.create_superuser(EMAIL.format("admin"), None)
+    return {"consultant": consultant, "leader": leader, "admin": admin}
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _ok(response):
+    if response.status_code >= 400:
+        raise RuntimeError(f"{response.request['PATH_INFO']} answered {response.status_code}")
+    return response
+
+
+def bench_pages(*, strategy, school, people, repeat: int) -> list[PageResult]:
+    """Every main page, the tick and the admin changelists, each against the bare request."""
+    consultant, leader = _client(people["consultant"]), _client(people["leader"])
+    admin = _client(people["admin"])
+    row = (
+        Progress.objects.filter(institution=school, action__goal__domain__strategy=strategy)
+        .order_by("pk")
+        .first()
+    )
+    history_url = reverse("progress_history", args=[school.pk, row.action_id])
+    pages = [
+        ("bare", reverse("bench_bare"), leader),
+        ("strategy", reverse("strategy"), consultant),
+        ("dashboard", reverse("dashboard"), consultant),
+        ("min_institution", reverse("institution_progress", args=[school.pk]), leader),
+        ("handleplan", reverse("local_plan", args=[school.pk]), leader),
+        ("report_list", reverse("report_list"), consultant),
+        ("history", history_url, leader),
+        ("recent_changes", reverse("institution_changes", args=[school.pk]), leader),
+        ("admin_progress", reverse("admin:actions_progress_changelist"), admin),
+        ("admin_action", reverse("admin:actions_action_changelist"), admin),
+    ]
+    results = [
+        _result(name, url, lambda c=client, u=url: _ok(c.get(u)), repeat)
+        for name, url, client in pages
+    ]
+    tick_url = reverse("progress_update", args=[school.pk, row.action_id])
+    statuses = iter(["done", "in_progress"] * (repeat + 2))
+
+    def tick():
+        version = Progress.objects.values_list("version", flat=True).get(pk=row.pk)
+        data = {"status": next(statuses), "version": version, "reason": "", "note": ""}
+        return _ok(leader.post(tick_url, data))
+
+    results.append(_result("tick", tick_url, tick, repeat))
+    bare_ms = results[0].median_ms
+    for result in results:
+        result.ratio = round(result.median_ms / bare_ms, 2)
+    return results
+
+
+def bench_reports(*, strategy, school, people) -> list[ReportResult]:
+    """Each kind of report: its HTML, WeasyPrint alone on that HTML, and the whole task."""
+    results = []
+    kinds = [
+        ("status", None, {"since": str(timezone.localdate() - dt.timedelta(days=30))}),
+        ("revision", None, {"recommendations": ""}),
+        ("action_plan", school, {}),
+    ]
+    for kind, institution, parameters in kinds:
+        report = Report.objects.create(
+            kind=kind,
+            strategy=strategy,
+            institution=institution,
+            parameters=parameters,
+            requested_by=people["consultant"],
+        )
+        started = time.perf_counter()
+        html = report_html(report=report, today=timezone.localdate())
+        html_s = time.perf_counter() - started
+        started = time.perf_counter()
+        pdf = html_to_pdf(html)
+        weasyprint_s = time.perf_counter() - started
+        started = time.perf_counter()
+        report_build(report_id=report.pk)
+        task_s = time.perf_counter() - started
+        results.append(ReportResult(kind, pdf.page_count, html_s, weasyprint_s, task_s))
+    return results
+
+
+WORKER_SCRIPT = """
+import resource, django
+django.setup()
+from reports.tasks import report_build
+report_build.apply(args=[{report_id}]).get()
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def worker_peak_mb(*, report: Report) -> float:
+    """Peak memory of a fresh process that runs the report task, as a worker would."""
+    script = WORKER_SCRIPT.format(report_id=report.pk)
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "strategy_tracker.settings"}
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":  # the database in use, a test database included
+        password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+        env["DATABASE_URL"] = (
+            f"postgres://{db['USER']}{password}@{db['HOST'] or 'localhost'}:"
+            f"{db['PORT'] or 5432}/{db['NAME']}"
+        )
+    output = subprocess.run(  # noqa: S603 - this interpreter, a script made from an id
+        [sys.executable, "-c", script],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=settings.BASE_DIR,
+    ).stdout
+    return round(int(output.split()[-1]) / 1024, 1)  # ru_maxrss is in KiB on Linux
+
+
+def _build_part(report_id: int) -> None:
+    report_build(report_id=report_id)
+
+
+def _run_batch(report_ids: list[int], processes: int) -> float:
+    connections.close_all()  # each process opens its own connection
+    started = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=processes) as pool:
+        list(pool.map(_build_part, report_ids))
+    return time.perf_counter() - started
+
+
+def bench_batch(*, strategy, people, limit: int) -> dict:
+    """The local handleplaner, made by one and by two worker processes."""
+    institutions = list(
+        Institution.objects.filter(is_active=True, action_plans__strategy=strategy)
+        .exclude(actor__code="forvaltning")
+        .order_by("name")[:limit]
+    )
+    timings = {}
+    for processes in (1, 2):
+        parts = Report.objects.bulk_create(
+            Report(
+                kind=Report.Kind.ACTION_PLAN,
+                strategy=strategy,
+                institution=institution,
+                requested_by=people["consultant"],
+            )
+            for institution in institutions
+        )
+        timings[processes] = _run_batch([part.pk for part in parts], processes)
+    return {
+        "plans": len(institutions),
+        "one_worker_s": round(timings[1], 2),
+        "two_workers_s": round(timings[2], 2),
+        "speedup": round(timings[1] / timings[2], 2),
+    }
+
+
+def data_summary(strategy) -> dict:
+    return {
+        "database": connection.vendor,
+        "institutions": Institution.objects.count(),
+        "actions": Action.objects.filter(goal__domain__strategy=strategy).count(),
+        "progress_rows": Progress.objects.count(),
+        "history_rows": Progress.history.count(),
+        "handleplaner": ActionPlan.objects.filter(strategy=strategy).count(),
+    }
+
+
+def bench_run(
+    *, repeat: int = 20, batch_limit: int = 40, batch: bool = True, worker: bool = True
+) -> BenchResult:
+    """Measure everything, then remove what the benchmark made."""
+    strategy = strategy_current()
+    if strategy is None:
+        raise RuntimeError("No strategy is in force; run load_strategy first.")
+    school = (
+        Institution.objects.filter(actor__code="skole", is_active=True, action_plans__isnull=False)
+        .order_by("pk")
+        .first()
+        or Institution.objects.filter(actor__code="skole", is_active=True).order_by("pk").first()
+    )
+    result = BenchResult(data=data_summary(strategy))
+    media = tempfile.TemporaryDirectory(prefix="bench-media-")
+    people = _people(school)
+    try:
+        with override_settings(
+            ROOT_URLCONF="strategy_tracker.bench_urls",
+            ALLOWED_HOSTS=["*"],
+            MEDIA_ROOT=media.name,
+            DEBUG=False,
+        ):
+            with transaction.atomic():
+                # The tick's changes and the page visits' side effects are rolled back.
+                result.pages = bench_pages(
+                    strategy=strategy, school=school, people=people, repeat=repeat
+                )
+                transaction.set_rollback(True)
+            reports = bench_reports(strategy=strategy, school=school, people=people)
+            result.reports = [
+                {**asdict(report), "ratio": round(report.ratio, 2)} for report in reports
+            ]
+            if worker:
+                revision = Report.objects.create(
+                    kind="revision",
+                    strategy=strategy,
+                    parameters={"recommendations": ""},
+                    requested_by=people["consultant"],
+                )
+                os.environ["MEDIA_ROOT"] = media.name
+                result.worker_peak_mb = worker_peak_mb(report=revision)
+            if batch:
+                result.batch = bench_batch(strategy=strategy, people=people, limit=batch_limit)
+    finally:
+        Report.objects.filter(requested_by__in=people.values()).delete()
+        Progress.history.filter(history_user__in=people.values()).delete()
+        User.objects.filter(pk__in=[person.pk for person in people.values()]).delete()
+        media.cleanup()
+    return result

@@ -1,0 +1,65 @@
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from strategy_tracker.bench import bench_run
+
+
+class Command(BaseCommand):
+    help = (
+        "Measure the main pages, the tick, the reports and the handleplan batch on the data "
+        "present; print a table and write JSON. Run generate_scale first for Copenhagen scale."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--repeat", type=int, default=20, help="Requests per page.")
+        parser.add_argument("--batch-limit", type=int, default=40, help="Plans in the batch.")
+        parser.add_argument("--no-batch", action="store_true", help="Skip the batch.")
+        parser.add_argument(
+            "--no-worker", action="store_true", help="Skip the worker's peak memory."
+        )
+        parser.add_argument("--json", default="bench.json", help="Where to write the JSON.")
+
+    def handle(self, *args, **options):
+        if options["repeat"] < 1 or options["batch_limit"] < 1:
+            raise CommandError("--repeat and --batch-limit must be at least 1.")
+        try:
+            result = bench_run(
+                repeat=options["repeat"],
+                batch_limit=options["batch_limit"],
+                batch=not options["no_batch"],
+                worker=not options["no_worker"],
+            )
+        except RuntimeError as error:
+            raise CommandError(str(error)) from error
+        data = result.as_json()
+        Path(options["json"]).write_text(json.dumps(data, indent=2), encoding="utf-8")
+        self._table(data)
+        self.stdout.write(f"JSON written to {options['json']}")
+
+    def _table(self, data):
+        write = self.stdout.write
+        write("Data: " + ", ".join(f"{key} {value}" for key, value in data["data"].items()))
+        write(f"{'page':<18}{'queries':>8}{'median ms':>11}{'p95 ms':>9}{'× bare':>8}")
+        for page in data["pages"]:
+            write(
+                f"{page['name']:<18}{page['queries']:>8}{page['median_ms']:>11.1f}"
+                f"{page['p95_ms']:>9.1f}{page['ratio']:>8.2f}"
+            )
+        write(
+            f"{'report':<14}{'pages':>6}{'HTML s':>8}{'WeasyPrint s':>14}{'task s':>8}{'ratio':>7}"
+        )
+        for report in data["reports"]:
+            write(
+                f"{report['kind']:<14}{report['pages']:>6}{report['html_s']:>8.2f}"
+                f"{report['weasyprint_s']:>14.2f}{report['task_s']:>8.2f}{report['ratio']:>7.2f}"
+            )
+        if data["worker_peak_mb"] is not None:
+            write(f"Worker peak memory (revision report): {data['worker_peak_mb']} MB")
+        if data["batch"]:
+            batch = data["batch"]
+            write(
+                f"Batch of {batch['plans']} handleplaner: one worker {batch['one_worker_s']} s, "
+                f"two workers {batch['two_workers_s']} s, speed-up {batch['speedup']}×"
+            )

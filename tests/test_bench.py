@@ -1,0 +1,61 @@
+"""The benchmark runs end to end on a small generated data set. This checks the command, not
+the timings: those are measured at Copenhagen scale and written in the README."""
+
+import json
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from actions.models import Progress
+from institutions.models import User
+from reports.models import Report
+
+PAGES = {
+    "bare",
+    "strategy",
+    "dashboard",
+    "min_institution",
+    "handleplan",
+    "report_list",
+    "history",
+    "recent_changes",
+    "admin_progress",
+    "admin_action",
+    "tick",
+}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bench_measures_every_page_report_and_the_batch_and_leaves_nothing(
+    strategy, actors, tmp_path, capsys
+):
+    call_command("generate_scale", institutions=12, goals=15, actions=50, years=1, seed=3)
+    statuses = list(Progress.objects.order_by("pk").values_list("status", "version"))
+    # A worker in a process of its own needs a database it can reach: not SQLite in memory.
+    separate_processes = connection.vendor == "postgresql"
+    out = tmp_path / "bench.json"
+    call_command(
+        "bench",
+        repeat=2,
+        batch_limit=2,
+        json=str(out),
+        no_batch=not separate_processes,
+        no_worker=not separate_processes,
+    )
+    data = json.loads(out.read_text())
+    assert {page["name"] for page in data["pages"]} == PAGES
+    for page in data["pages"]:
+        assert page["median_ms"] > 0 and page["p95_ms"] >= page["median_ms"]
+        assert page["queries"] > 0 or page["name"] == "bare"
+    assert next(p for p in data["pages"] if p["name"] == "bare")["ratio"] == 1.0
+    assert [report["kind"] for report in data["reports"]] == ["status", "revision", "action_plan"]
+    assert all(r["pages"] >= 1 and r["weasyprint_s"] > 0 for r in data["reports"])
+    if separate_processes:
+        assert data["worker_peak_mb"] > 50
+        assert data["batch"]["plans"] == 2 and data["batch"]["speedup"] > 0
+    assert "× bare" in capsys.readouterr().out
+    # What the benchmark made is gone; the tick's changes were rolled back.
+    assert not User.objects.filter(email__endswith="@bench.invalid").exists()
+    assert not Report.objects.exists()
+    assert list(Progress.objects.order_by("pk").values_list("status", "version")) == statuses
