@@ -42,6 +42,8 @@ lint: setup
 	$(BIN)/djlint templates --lint
 	$(BIN)/djlint templates --check
 	$(BIN)/python manage.py makemigrations --check --dry-run -v0
+	# Security checks on our code; each accepted finding says why on its line (# nosec).
+	$(BIN)/bandit -q -r goals actions institutions reports strategy_tracker -x "*/migrations/*"
 
 test: lint
 	$(BIN)/pytest

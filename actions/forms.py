@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from institutions.models import Actor
+from strategy_tracker.params import IdMultipleChoiceField
 
 from .models import ActionPlanItem, Progress
 
@@ -20,7 +21,7 @@ class ProgressForm(forms.Form):
         strip=True,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
 
     def clean(self):
         cleaned = super().clean()
@@ -98,7 +99,7 @@ class PlanApproveForm(forms.Form):
 class PoolAllocationForm(forms.Form):
     title = forms.CharField(label=_("What the money is for"), max_length=200)
     amount = KronerField(label=_("Amount (DKK)"), min_value=1, max_value=2_000_000_000)
-    actors = forms.ModelMultipleChoiceField(
+    actors = IdMultipleChoiceField(
         label=_("Kinds of institution"),
         queryset=Actor.objects.exclude(code="forvaltning"),
         widget=forms.CheckboxSelectMultiple,

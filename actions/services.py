@@ -105,8 +105,16 @@ def progress_set(
     progress.updated_at = timezone.now()
     progress.version += 1
     progress._history_user = by
-    progress.full_clean()
-    progress.save()
+    # The row, its action and institution exist (it was just locked); check only the values.
+    # The database's own check constraint backs up the rule on "not relevant".
+    progress.full_clean(
+        exclude=["action", "institution", "updated_by"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+    if status == Progress.Status.NOT_RELEVANT and not reason:
+        raise ValidationError({"reason": _("Say why the action is not relevant.")})
+    progress.save(update_fields=["status", "reason", "note", "updated_by", "updated_at", "version"])
     return progress
 
 

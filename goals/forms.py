@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from actions.forms import KronerField
 from actions.models import Action
 from institutions.models import Actor
+from strategy_tracker.params import IdMultipleChoiceField
 
 from .models import Aim, Domain, Goal, Indicator, Principle, Strategy
 
@@ -17,7 +18,7 @@ class VersionedForm(forms.ModelForm):
     """Carries the version the person started from, so a save can tell if someone else
     saved in between."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -138,6 +139,7 @@ class GoalForm(VersionedForm):
         model = Goal
         fields = ["text", "scope", "principles"]
         widgets = {"principles": forms.CheckboxSelectMultiple}
+        field_classes = {"principles": IdMultipleChoiceField}
 
     def __init__(self, *args, strategy: Strategy, **kwargs):
         super().__init__(*args, **kwargs)
@@ -160,6 +162,7 @@ class ActionForm(VersionedForm):
             "budget",
         ]
         widgets = {"actors": forms.CheckboxSelectMultiple, "deadline": DATE}
+        field_classes = {"actors": IdMultipleChoiceField}
         error_messages = {"actors": {"required": _("Choose who carries out the action.")}}
 
     def __init__(self, *args, strategy: Strategy, **kwargs):
@@ -190,4 +193,5 @@ class IndicatorForm(VersionedForm):
         model = Indicator
         fields = ["name", "unit", "baseline", "target", "deadline", "actors"]
         widgets = {"actors": forms.CheckboxSelectMultiple, "deadline": DATE}
+        field_classes = {"actors": IdMultipleChoiceField}
         localized_fields = ["baseline", "target"]

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from actions.models import Action
 from reports.models import Report
+from strategy_tracker.params import id_from
 from strategy_tracker.permissions import (
     consultant_required,
     landing_page,
@@ -235,13 +236,19 @@ def item_history_view(request, slug, pk):
     fields = _editable_fields(kind)
     if request.method == "POST":
         strategy_writable(kind.strategy_of(instance))
-        record = get_object_or_404(instance.history, history_id=request.POST.get("history_id") or 0)
+        history_id, version = (
+            id_from(request.POST.get("history_id")),
+            id_from(request.POST.get("version")),
+        )
+        if history_id is None or version is None:
+            return HttpResponseBadRequest(_("Choose a version to restore."))
+        record = get_object_or_404(instance.history, history_id=history_id)
         try:
             item_restore(
                 instance=instance,
                 record=record,
                 fields=fields,
-                expected_version=int(request.POST.get("version") or 0),
+                expected_version=version,
                 by=request.user,
             )
         except EditConflict:

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from strategy_tracker.params import IdMultipleChoiceField
+
 from .models import Institution, Membership, User
 
 
@@ -11,7 +13,7 @@ class InstitutionForm(forms.ModelForm):
 
 
 class PersonForm(forms.ModelForm):
-    institutions = forms.ModelMultipleChoiceField(
+    institutions = IdMultipleChoiceField(
         label=_("Institutions"),
         queryset=Institution.objects.select_related("actor").order_by("name"),
         required=False,

@@ -124,6 +124,8 @@ class SecurityEvent(models.Model):
         PERSON_INVITED = "person_invited", _("Person invited")
         ROLE_CHANGED = "role_changed", _("Role or institutions changed")
         PERSON_DEACTIVATED = "person_deactivated", _("Person deactivated")
+        PERSON_ANONYMISED = "person_anonymised", _("Person anonymised")
+        DATA_EXPORTED = "data_exported", _("All data exported")
         PERMISSION_DENIED = "permission_denied", _("Access refused")
 
     kind = models.CharField(_("event"), max_length=30, choices=Kind)

@@ -1,20 +1,25 @@
+import tempfile
+
 import tablib
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from actions.selectors import progress_export
 from goals.selectors import strategy_current_or_404
 from goals.spreadsheets import strategy_export
+from strategy_tracker.params import id_from
 from strategy_tracker.permissions import consultant_required, institution_for
 from strategy_tracker.spreadsheets import SpreadsheetError, read_upload, spreadsheet_response
 
 from . import imports
 from .forms import ImportForm, InstitutionForm, PersonForm
 from .models import Institution, Membership, User
+from .privacy import municipality_export, person_anonymise
 from .selectors import institution_export
 from .services import institution_save, person_deactivate, person_invite, person_update
 
@@ -189,8 +194,7 @@ def spreadsheet_export(request, slug, fmt):
         return _consultant_export(request, slug, fmt)
     if slug != "status":
         raise Http404
-    pk = request.GET.get("institution", "")
-    institution = institution_for(request.user, int(pk) if pk.isdigit() else 0)
+    institution = institution_for(request.user, id_from(request.GET.get("institution")) or 0)
     data = progress_export(institution=institution, strategy=strategy_current_or_404())
     return spreadsheet_response(data, fmt, slug)
 
@@ -202,3 +206,33 @@ def _consultant_export(request, slug, fmt):
     else:
         data = strategy_export(strategy=strategy_current_or_404())
     return spreadsheet_response(data, fmt, slug)
+
+
+# --- Data protection ------------------------------------------------------------------------
+
+
+@consultant_required
+def data_export(request):
+    """All the municipality's data as one ZIP of JSON files, for its own keeping."""
+    if request.method != "POST":
+        return render(request, "institutions/data_export.html")
+    # Closed by the response when it has been sent, and removed by the system then.
+    archive = tempfile.TemporaryFile()  # noqa: SIM115
+    municipality_export(target=archive, by=request.user)
+    archive.seek(0)
+    name = f"strategitrackeren-data-{timezone.localdate():%Y-%m-%d}.zip"
+    return FileResponse(archive, as_attachment=True, filename=name)
+
+
+@consultant_required
+def person_anonymise_view(request, pk):
+    """Ask first, saying what goes and what stays; then make the person anonymous."""
+    person = get_object_or_404(User, pk=pk)
+    if person == request.user:
+        messages.error(request, _("You cannot anonymise yourself."))
+        return redirect("person_edit", pk=pk)
+    if request.method == "POST":
+        person_anonymise(person=person, by=request.user)
+        messages.success(request, _("The person is anonymised."))
+        return redirect("person_list")
+    return render(request, "institutions/person_anonymise.html", {"person": person})

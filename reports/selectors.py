@@ -3,7 +3,7 @@ does not grow with institutions or actions. The status and revision reports use 
 
 import datetime as dt
 import hashlib
-import logging
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
@@ -20,6 +20,7 @@ from django.db.models import (
     QuerySet,
     Sum,
 )
+from django.db.models.expressions import Window
 from django.db.models.functions import Cast, NullIf
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -30,7 +31,6 @@ from goals.models import Domain, Goal, Indicator, Measurement, Strategy
 from goals.selectors import actions_tallied
 from institutions.models import Actor, Institution
 
-logger = logging.getLogger(__name__)
 OVER_TIME_CACHE_SECONDS = 60 * 60 * 24 * 7
 DONE = Q(status=Progress.Status.DONE)
 RELEVANT = ~Q(status=Progress.Status.NOT_RELEVANT)
@@ -92,16 +92,32 @@ class Matrix:
     total: Tally
 
 
+def progress_by_domain_and_actor(strategy: Strategy) -> list[dict]:
+    """The rows that count, per domain and actor: done, counted, and how many rows there are
+    and the sum of their ids (which tell when the set of rows changes). One query, kept on
+    the strategy object for the matrix and the series of the same page."""
+    if not hasattr(strategy, "_progress_by_domain_and_actor"):
+        strategy._progress_by_domain_and_actor = list(
+            strategy_progress(strategy=strategy)
+            .values("action__goal__domain_id", "institution__actor_id")
+            .annotate(
+                done=Count("pk", filter=DONE),
+                counted=Count("pk", filter=RELEVANT),
+                rows=Count("pk"),
+                pk_sum=Sum("pk"),
+            )
+            .order_by()
+        )
+    return strategy._progress_by_domain_and_actor
+
+
 def progress_matrix(*, strategy: Strategy) -> Matrix:
     """Progress per domain and actor (the institution's kind). Three queries."""
     tallies = {
         (row["action__goal__domain_id"], row["institution__actor_id"]): Tally(
             row["done"], row["counted"]
         )
-        for row in strategy_progress(strategy=strategy)
-        .values("action__goal__domain_id", "institution__actor_id")
-        .annotate(done=Count("pk", filter=DONE), counted=Count("pk", filter=RELEVANT))
-        .order_by()
+        for row in progress_by_domain_and_actor(strategy)
     }
     actors = list(Actor.objects.order_by("order", "name"))
     rows = []
@@ -338,39 +354,12 @@ def _today_by_domain(strategy: Strategy) -> tuple[dict[int, Tally], tuple]:
     """Each domain's rows as they are now, and a fingerprint of which rows count: the past
     changes only when rows come or go (an institution or action added, archived or made
     inactive), never when a status is ticked."""
-    rows = (
-        strategy_progress(strategy=strategy)
-        .values("action__goal__domain_id")
-        .annotate(
-            rows=Count("pk"),
-            pk_sum=Sum("pk"),
-            done=Count("pk", filter=DONE),
-            counted=Count("pk", filter=RELEVANT),
-        )
-        .order_by()
-    )
-    now, fingerprint = {}, []
-    for row in rows:
+    now, fingerprint = defaultdict(Tally), []
+    for row in progress_by_domain_and_actor(strategy):
         domain_id = row["action__goal__domain_id"]
-        now[domain_id] = Tally(row["done"], row["counted"])
+        now[domain_id] += Tally(row["done"], row["counted"])
         fingerprint.append((domain_id, row["rows"], row["pk_sum"]))
     return now, tuple(sorted(fingerprint))
-
-
-def _cache_get_many(keys: list[str]) -> dict:
-    """The cache only saves work: when it cannot be reached, everything is counted afresh."""
-    try:
-        return cache.get_many(keys)
-    except Exception:  # any cache failure means a miss
-        logger.warning("The cache could not be read; counting the history afresh.")
-        return {}
-
-
-def _cache_set_many(values: dict) -> None:
-    try:
-        cache.set_many(values, timeout=OVER_TIME_CACHE_SECONDS)
-    except Exception:  # a result that cannot be kept is counted again next time
-        logger.warning("The cache could not be written.")
 
 
 def progress_over_time(*, strategy: Strategy, days: list[dt.date]) -> list[Series]:
@@ -389,7 +378,7 @@ def progress_over_time(*, strategy: Strategy, days: list[dt.date]) -> list[Serie
     version = hashlib.sha256(repr(fingerprint).encode()).hexdigest()[:16]
     keys = {day: f"over-time:{strategy.pk}:{version}:{day.isoformat()}" for day in days}
     past = [day for day in days if day < today]
-    cached = _cache_get_many([keys[day] for day in past])
+    cached = cache.get_many([keys[day] for day in past])
     missing = [day for day in past if keys[day] not in cached]
     if missing and domains:
         changes = _replayed(domain_ids=[domain.pk for domain in domains], days=missing)
@@ -399,7 +388,7 @@ def progress_over_time(*, strategy: Strategy, days: list[dt.date]) -> list[Serie
             for n, day in enumerate(missing):
                 running = running + changes.get((domain.pk, n), Tally())
                 computed.setdefault(keys[day], {})[domain.pk] = (running.done, running.counted)
-        _cache_set_many(computed)
+        cache.set_many(computed, timeout=OVER_TIME_CACHE_SECONDS)
         cached |= computed
     series = []
     for domain in domains:
@@ -475,13 +464,12 @@ def _changes_since(*, strategy: Strategy, since: dt.date):
 
 
 def changes_since(*, strategy: Strategy, since: dt.date, limit: int = 25):
-    """The newest status changes since the start of `since`, with who, where and what."""
-    return (
+    """The newest status changes since the start of `since`, with who, where and what, and
+    how many there are in all (counted in the same query)."""
+    changes = list(
         _changes_since(strategy=strategy, since=since)
         .select_related("history_user", "action", "institution")
+        .annotate(in_all=Window(Count("history_id")))
         .order_by("-history_date", "-history_id")[:limit]
     )
-
-
-def change_count_since(*, strategy: Strategy, since: dt.date) -> int:
-    return _changes_since(strategy=strategy, since=since).count()
+    return changes, changes[0].in_all if changes else 0

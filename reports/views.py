@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from goals.selectors import strategy_current_or_404
 from institutions.models import Actor
+from strategy_tracker.params import id_from
 from strategy_tracker.permissions import (
     consultant_required,
     institution_readable,
@@ -30,7 +31,6 @@ from .forms import DashboardForm, RevisionReportForm, StatusReportForm
 from .models import Report
 from .selectors import (
     Tally,
-    change_count_since,
     changes_since,
     domain_actions,
     indicator_statuses,
@@ -78,6 +78,7 @@ def dashboard(request, strategy_pk=None):
     since = choices.get("since") or today - dt.timedelta(days=30)
 
     timeline, then_now = over_time(strategy=strategy, until=today, since=since)
+    changes, change_count = changes_since(strategy=strategy, since=since)
     institutions = _filtered_institutions(strategy, choices)
     return render(
         request,
@@ -91,8 +92,8 @@ def dashboard(request, strategy_pk=None):
             "labels": timeline.labels,
             "series_rows": timeline.rows,
             "then_now": then_now,
-            "change_count": change_count_since(strategy=strategy, since=since),
-            "changes": changes_since(strategy=strategy, since=since),
+            "change_count": change_count,
+            "changes": changes,
             "overdue": overdue_actions(strategy=strategy, today=today),
             "indicators": indicator_statuses(strategy=strategy),
             "institutions": Paginator(institutions, 50).get_page(request.GET.get("side")),
@@ -118,10 +119,8 @@ def dashboard_domain(request, pk):
     strategy = strategy_current_or_404()
     domain = get_object_or_404(strategy.domains, pk=pk)
     actor = None
-    if actor_id := request.GET.get("aktoer"):
-        if not actor_id.isdigit():
-            raise Http404
-        actor = get_object_or_404(Actor, pk=actor_id)
+    if request.GET.get("aktoer"):
+        actor = get_object_or_404(Actor, pk=id_from(request.GET["aktoer"]))
     actions = domain_actions(strategy=strategy, domain=domain, actor=actor)
     institutions = institutions_with_progress(
         strategy=strategy, actor_id=actor.pk if actor else None, domain_id=domain.pk
@@ -252,8 +251,10 @@ def report_request_view(request, kind):
     institution = None
     if kind == Report.Kind.ACTION_PLAN:
         # A handleplan: the institution's, or the municipal plan when none is given.
-        if pk := request.POST.get("institution"):
-            institution = institution_readable(request.user, int(pk) if pk.isdigit() else 0)
+        if request.POST.get("institution"):
+            institution = institution_readable(
+                request.user, id_from(request.POST["institution"]) or 0
+            )
         parameters = {}
     elif kind in REQUEST_FORMS:
         form = REQUEST_FORMS[kind](request.POST, prefix=kind)

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from .permissions import mfa_setup_redirect, needs_mfa_setup
 
@@ -13,11 +14,14 @@ class AdminSite(admin.AdminSite):
 
     def login(self, request, extra_context=None):
         """Sign-in goes through allauth (rate limits, two-factor), never admin's own form."""
+        target = request.GET.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            target = reverse("admin:index")  # never on to another site
         if self.has_permission(request):
-            return redirect(request.GET.get("next") or reverse("admin:index"))
-        return redirect_to_login(
-            request.GET.get("next") or reverse("admin:index"), reverse("account_login")
-        )
+            return redirect(target)
+        return redirect_to_login(target, reverse("account_login"))
 
     def admin_view(self, view, cacheable=False):
         guarded = super().admin_view(view, cacheable)

@@ -112,7 +112,7 @@ def demo_create(*, document: dict[str, Any], strategy: Strategy, now: dt.datetim
 
 def _progress_history_create(*, strategy, members, consultant, now) -> int:
     """Walk each Progress row through a few dated status changes, recorded as history."""
-    rng = random.Random(2026)  # noqa: S311 - demo data, repeatable on purpose
+    rng = random.Random(2026)  # noqa: S311 - demo data, repeatable  # nosec B311
     rows = Progress.objects.filter(action__goal__domain__strategy=strategy).order_by("pk")
     changes = 0
     for progress in rows:

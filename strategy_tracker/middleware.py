@@ -1,21 +1,32 @@
 import time
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.views import redirect_to_login
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 
 RENEWED_AT = "_renewed_at"
+SIGNED_IN_AT = "_signed_in_at"
 
 
 @receiver(user_logged_in)
 def _renewed_on_login(sender, request, user, **kwargs):
-    """Signing in starts the session fresh; the next renewal is due a while later."""
+    """Signing in starts the session fresh; the next renewal is due a while later, and the
+    absolute timeout counts from now."""
     if request is not None and hasattr(request, "session"):
-        request.session[RENEWED_AT] = int(time.time())
+        now = int(time.time())
+        request.session[RENEWED_AT] = now
+        request.session[SIGNED_IN_AT] = now
 
 
 class SessionRenewalMiddleware:
-    """Keep the idle timeout without writing the session on every request: a signed-in
+    """Sessions end after SESSION_IDLE_TIMEOUT without a request and, however active,
+    SESSION_ABSOLUTE_TIMEOUT after signing in.
+
+    The idle timeout is kept without writing the session on every request: a signed-in
     person's session is renewed (saved with a fresh expiry) when the last renewal is more
     than SESSION_RENEW_AFTER seconds old, so it ends that much sooner at most."""
 
@@ -23,11 +34,15 @@ class SessionRenewalMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        response = self.get_response(request)
         session = getattr(request, "session", None)
         user = getattr(request, "user", None)
-        if session is not None and user is not None and user.is_authenticated:
-            now = int(time.time())
-            if now - session.get(RENEWED_AT, 0) >= settings.SESSION_RENEW_AFTER:
-                session[RENEWED_AT] = now
+        signed_in = session is not None and user is not None and user.is_authenticated
+        now = int(time.time())
+        if signed_in and now - session.get(SIGNED_IN_AT, now) > settings.SESSION_ABSOLUTE_TIMEOUT:
+            logout(request)
+            messages.info(request, _("You were signed out after a long session. Sign in again."))
+            return redirect_to_login(request.get_full_path())
+        response = self.get_response(request)
+        if signed_in and now - session.get(RENEWED_AT, 0) >= settings.SESSION_RENEW_AFTER:
+            session[RENEWED_AT] = now
         return response

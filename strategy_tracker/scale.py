@@ -5,7 +5,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from actions.models import Action, ActionPlan, ActionPlanItem, Progress
@@ -118,7 +118,7 @@ def _history(rows, *, years: int, rng: random.Random, now: dt.datetime) -> int:
 def scale_create(
     *, strategy: Strategy, institutions: int, goals: int, actions: int, years: int, seed: int
 ) -> ScaleSummary:
-    rng = random.Random(seed)  # noqa: S311 - measurement data, repeatable on purpose
+    rng = random.Random(seed)  # noqa: S311 - measurement data, repeatable  # nosec B311
     now = timezone.now()
     actors = {actor.code: actor for actor in Actor.objects.all()}
     schools = max(1, round(institutions * 80 / 600))
@@ -164,6 +164,11 @@ def scale_create(
         for plan in plans
         for _item in range(5)
     )
+    if connection.vendor == "postgresql":
+        # Bulk inserts leave the planner's statistics behind; without them it picks nested
+        # loops over millions of history rows until autovacuum catches up.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     return ScaleSummary(
         institutions=len(created),
         goals=Goal.objects.filter(domain__strategy=strategy).count(),

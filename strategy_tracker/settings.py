@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -48,9 +49,15 @@ SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = "embedded-development-key-not-for-production"  # noqa: S105
+    SECRET_KEY = "embedded-development-key-not-for-production"  # noqa: S105 - only with DEBUG on  # nosec B105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "testserver"}
+if DEBUG and set(ALLOWED_HOSTS) - LOCAL_HOSTS:
+    # Debug pages show settings and code: never on an address others can reach.
+    raise ImproperlyConfigured(
+        "DEBUG is on with a public host in ALLOWED_HOSTS; set DEBUG=false in production."
+    )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_NAME = env_str("SITE_NAME", "Strategitrackeren")
 MUNICIPALITY_NAME = env_str("MUNICIPALITY_NAME", "Mariagerfjord Kommune")
@@ -88,10 +95,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "strategy_tracker.middleware.SessionRenewalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "strategy_tracker.middleware.SessionRenewalMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
@@ -139,6 +147,10 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
+# Changing e-mail or password asks for the password again if it was typed more than
+# ACCOUNT_REAUTHENTICATION_TIMEOUT seconds ago; two-factor settings always do (allauth's own).
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 # Single sign-on, switched on by configuration alone; only people who already have an account
 # may use it, and only from the municipality's own tenant / domains (see SocialAccountAdapter).
@@ -223,7 +235,12 @@ if S3_BUCKET:
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "strategy_tracker.cache.ForgivingRedisCache",
+            "LOCATION": REDIS_URL,
+            # Give up on an unreachable Redis at once rather than hold the request.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -278,13 +295,20 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "strategi@localhost")
 # renewal is written at most once per SESSION_RENEW_AFTER seconds, not on every request.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT", 60 * 60)
 SESSION_RENEW_AFTER = env_int("SESSION_RENEW_AFTER", 60)
+# However active, a session ends this long after signing in.
+SESSION_ABSOLUTE_TIMEOUT = env_int("SESSION_ABSOLUTE_TIMEOUT", 12 * 60 * 60)
 # How a deactivated person is shown in history: their name, or "Tidligere bruger".
 DEACTIVATED_PERSON_SHOWN_AS = env_str("DEACTIVATED_PERSON_SHOWN_AS", "name")
 if DEACTIVATED_PERSON_SHOWN_AS not in {"name", "former"}:
     raise ImproperlyConfigured("DEACTIVATED_PERSON_SHOWN_AS must be name or former.")
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
+if not DEBUG:
+    # __Host- cookies are sent only over HTTPS, to this host, for the whole site.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -292,6 +316,22 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if not DEBUG else 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+# Scripts and styles only from our own files: no inline code, no other sites.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -68,6 +68,21 @@ urlpatterns = [
         institution_views.person_deactivate_view,
         name="person_deactivate",
     ),
+    path(
+        "personer/<int:pk>/anonymiser/",
+        institution_views.person_anonymise_view,
+        name="person_anonymise",
+    ),
+    path("data/eksport/", institution_views.data_export, name="data_export"),
+    path(
+        "databeskyttelse/",
+        login_not_required(
+            TemplateView.as_view(
+                template_name="data_protection.html", http_method_names=["get", "head"]
+            )
+        ),
+        name="data_protection",
+    ),
     path("regneark/import/", institution_views.spreadsheet_import, name="spreadsheet_import"),
     path(
         "regneark/import/<str:token>/bekraeft/",

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from institutions.selectors import person_name
-from strategy_tracker.middleware import RENEWED_AT
+from strategy_tracker.middleware import RENEWED_AT, SIGNED_IN_AT
 from strategy_tracker.permissions import institution_for, institutions_for
 
 
@@ -97,3 +97,52 @@ def test_deactivated_person_appears_as_the_municipality_chose(
     assert person_name(leader_school_a) == "Lise Leder"
     leader_school_a.is_active = False
     assert person_name(leader_school_a) == expected
+
+
+def test_a_session_ends_after_the_absolute_timeout_however_active(
+    client, strategy, leader_school_a, settings
+):
+    client.force_login(leader_school_a)
+    assert client.get(reverse("strategy")).status_code == 200
+    session = client.session
+    session[SIGNED_IN_AT] -= settings.SESSION_ABSOLUTE_TIMEOUT + 1
+    session.save()
+    response = client.get(reverse("strategy"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+    assert "_auth_user_id" not in client.session
+
+
+def test_changing_e_mail_or_two_factor_asks_for_the_password_again(
+    client, leader_school_a, consultant
+):
+    client.force_login(leader_school_a)  # no password typed in this session
+    response = client.post(
+        reverse("account_email"), {"action_add": "", "email": "ny.adresse@example.org"}
+    )
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_reauthenticate"))
+    assert not leader_school_a.emailaddress_set.filter(email="ny.adresse@example.org").exists()
+    client.force_login(consultant)
+    response = client.post(reverse("mfa_deactivate_totp"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_reauthenticate"))
+
+
+def test_a_password_reset_does_not_get_past_two_factor_authentication(client, consultant):
+    client.post(reverse("account_reset_password"), {"email": consultant.email})
+    [message] = mail.outbox
+    link = re.search(r"http://testserver(/\S+)", message.body).group(1)
+    page = client.get(link, follow=True)
+    response = client.post(
+        page.redirect_chain[-1][0],
+        {"password1": "helt-ny-kode-2026", "password2": "helt-ny-kode-2026"},
+    )
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session  # the reset signs nobody in
+    response = client.post(
+        reverse("account_login"), {"login": consultant.email, "password": "helt-ny-kode-2026"}
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("mfa_authenticate")
+    assert "_auth_user_id" not in client.session  # not before the second factor

@@ -165,6 +165,10 @@ GET = {
     "revision_start": [302, 403, 403, 403, 403, 200, 200],
     "strategy_adopt": [302, 403, 403, 403, 403, 200, 200],
     "action_carry_over": [302, 403, 403, 403, 403, 405, 405],
+    # Data protection: the note is public; exporting and anonymising are for consultants.
+    "data_protection": [200, 200, 200, 200, 200, 200, 200],
+    "data_export": [302, 403, 403, 403, 403, 200, 200],
+    "person_anonymise": [302, 403, 403, 403, 403, 200, 200],
 }
 
 
@@ -421,6 +425,8 @@ def post_data(name, data):
         },
         "strategy_adopt": {"decided_on": "2026-11-20", "meeting": "Børne- og Familieudvalget"},
         "action_carry_over": {"carry_over": "reset"},
+        "person_anonymise": {},
+        "data_export": {},
         "item_delete": {},
         "item_history": {
             "history_id": data["action"].history.earliest().history_id,
@@ -468,8 +474,12 @@ POST = {
     "revision_start": [302, 403, 403, 403, 403, 400, 400],
     "strategy_adopt": [302, 403, 403, 403, 403, 302, 302],
     "action_carry_over": [302, 403, 403, 403, 403, 302, 302],
+    "person_anonymise": [302, 403, 403, 403, 403, 302, 302],
+    # The archive is a download; it changes nothing.
+    "data_export": [302, 403, 403, 403, 403, 200, 200],
 }
 READ_ONLY = [
+    "data_protection",
     "strategy",
     "strategy_versions",
     "strategy_dashboard",

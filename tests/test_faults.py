@@ -1,0 +1,171 @@
+"""Faults the app survives, against the real services: Redis out of reach, the database
+connection dropped, and many people changing the same things at once. (A worker killed
+during a report, and reports asked for while the queue is down, are in test_reports.)"""
+
+import threading
+from io import BytesIO
+
+import psycopg
+import pytest
+from django.conf import settings
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from actions.models import Action, Progress
+from goals.models import Goal
+from institutions.models import Membership
+from tests.conftest import PASSWORD, make_institutions, make_person, visible_text
+
+FOCUS = "prioritere økonomi til investering i læringsteknologier."
+NOWHERE = "redis://127.0.0.1:1/0"  # nothing listens there: Redis as good as stopped
+
+
+def test_pages_and_sign_in_work_while_redis_cannot_be_reached(
+    settings, strategy, institutions, leader_school_a
+):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "strategy_tracker.cache.ForgivingRedisCache",
+            "LOCATION": NOWHERE,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    client = Client()
+    # Failed attempts are answered as usual (the rate limit keeps no count while Redis is
+    # away), and the right password still signs in.
+    for _attempt in range(3):
+        response = client.post(
+            reverse("account_login"), {"login": leader_school_a.email, "password": "forkert"}
+        )
+        assert response.status_code == 200
+    response = client.post(
+        reverse("account_login"), {"login": leader_school_a.email, "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    for name in ("strategy", "dashboard", "report_list"):
+        assert client.get(reverse(name)).status_code == 200, name
+    page = client.get(reverse("institution_progress", args=[institutions["school_a"].pk]))
+    assert page.status_code == 200
+
+
+def _wsgi_get(path: str, cookie: str = "") -> int:
+    """A request through Django's real WSGI handler, which (unlike the test client) runs
+    the connection checks at the start and end of each request."""
+    statuses = []
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": BytesIO(),
+        "wsgi.errors": BytesIO(),
+        "HTTP_COOKIE": cookie,
+    }
+    body = WSGIHandler()(environ, lambda status, headers: statuses.append(status))
+    b"".join(body)
+    body.close()
+    return int(statuses[0].split()[0])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_dropped_database_connection_is_replaced_on_the_next_request(strategy, committee_member):
+    client = Client()
+    client.force_login(committee_member)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    assert _wsgi_get(reverse("strategy"), cookie) == 200
+    connection.ensure_connection()
+    backend = connection.connection.info.backend_pid
+    database = settings.DATABASES["default"]
+    with psycopg.connect(
+        host=database["HOST"] or "127.0.0.1",
+        port=database["PORT"] or 5432,
+        user=database["USER"],
+        dbname=database["NAME"],
+        autocommit=True,
+    ) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [backend])
+    # The next request finds the connection dead, drops it and opens a new one.
+    assert _wsgi_get(reverse("strategy"), cookie) == 200
+    assert connection.connection.info.backend_pid != backend
+
+
+def _run_together(work, count: int) -> list:
+    """Start `count` threads at the same moment; each returns its result or its error."""
+    barrier = threading.Barrier(count)
+    results = [None] * count
+
+    def run(n):
+        try:
+            barrier.wait(timeout=30)
+            results[n] = work(n)
+        except Exception as error:  # reported by the test
+            results[n] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a request never finished"
+    return results
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_fifty_leaders_tick_at_once_and_every_change_is_kept(strategy, actors):
+    schools = make_institutions(actors, schools=50, daycare=0, prefix="Samtidig ")[1:]
+    focus = Action.objects.get(text=FOCUS)
+    clients = []
+    for n, school in enumerate(schools):
+        leader = make_person(
+            f"leder{n}@example.org", f"Leder {n}", a=(school, Membership.Role.LEADER)
+        )
+        client = Client()
+        client.force_login(leader)
+        clients.append((client, school))
+    history_before = Progress.history.filter(action=focus).count()
+
+    def tick(n):
+        client, school = clients[n]
+        url = reverse("progress_update", args=[school.pk, focus.pk])
+        data = {"status": "done", "version": "1", "reason": "", "note": f"Skole {n}"}
+        return client.post(url, data).status_code
+
+    results = _run_together(tick, len(clients))
+    assert results == [302] * len(clients)
+    rows = Progress.objects.filter(action=focus, institution__in=schools)
+    assert sorted(rows.values_list("status", flat=True)) == ["done"] * len(clients)
+    assert Progress.history.filter(action=focus).count() == history_before + len(clients)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_ten_consultants_edit_one_goal_at_once_and_one_wins(strategy, consultant):
+    goal = Goal.objects.filter(domain__strategy=strategy).order_by("pk").first()
+    principles = list(goal.principles.values_list("pk", flat=True))
+    clients = [Client() for _n in range(10)]
+    for client in clients:
+        client.force_login(consultant)
+    history_before = goal.history.count()
+
+    def edit(n):
+        data = {"text": f"Version {n}", "scope": "municipal", "principles": principles}
+        url = reverse("item_edit", args=["maal", goal.pk])
+        return clients[n].post(url, data | {"version": 1})
+
+    responses = _run_together(edit, 10)
+    statuses = sorted(getattr(r, "status_code", r) for r in responses)
+    assert statuses == [302] + [409] * 9
+    goal.refresh_from_db()
+    (winner,) = [n for n, r in enumerate(responses) if r.status_code == 302]
+    assert (goal.text, goal.version) == (f"Version {winner}", 2)
+    assert goal.history.count() == history_before + 1
+    # Those who lost see the saved text beside their own, not an error page.
+    loser = next(r for r in responses if r.status_code == 409)
+    assert f"Version {winner}" in visible_text(loser.content)
