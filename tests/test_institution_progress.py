@@ -214,3 +214,20 @@ def test_query_count_is_pinned(
     # session is renewed at most once a minute, so this request writes nothing.
     with django_assert_max_num_queries(9):
         client.get(reverse("institution_progress", args=[institutions["school_a"].pk]))
+
+
+def test_the_tick_query_count_is_pinned(
+    client, strategy, institutions, leader_school_a, django_assert_max_num_queries
+):
+    from actions.models import Progress
+
+    client.force_login(leader_school_a)
+    school = institutions["school_a"]
+    row = Progress.objects.filter(institution=school).order_by("pk").first()
+    url = reverse("progress_update", args=[school.pk, row.action_id])
+    # 10: session and user (2), the institution (1), may-edit (1), the row with its strategy
+    # (1), and in one transaction: the row locked (1), the update and its history record (2),
+    # with their savepoint (2).
+    with django_assert_max_num_queries(10):
+        response = client.post(url, {"status": "done", "version": "1", "reason": "", "note": ""})
+    assert response.status_code == 302

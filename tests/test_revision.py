@@ -394,6 +394,9 @@ def test_the_revision_report_has_the_drafts_changes(
     assert "Ændringer i udkastet til næste version" in text
     assert "bærbar" in text
     assert draft.title in text
+    # The appendix: one table of every institution, in all and per domain.
+    assert "Udførte handlinger ud af dem, der tæller, pr. institution" in text
+    assert "Skole A" in text and "Dagtilbud A" in text
 
 
 def test_a_continued_actions_choice_is_only_for_drafts(client, strategy, recorded, consultant):
