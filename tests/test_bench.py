@@ -38,6 +38,7 @@ def test_bench_measures_every_page_report_and_the_batch_and_leaves_nothing(
     call_command(
         "bench",
         repeat=2,
+        report_repeat=1,
         batch_limit=2,
         json=str(out),
         no_batch=not separate_processes,

@@ -14,6 +14,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--repeat", type=int, default=20, help="Requests per page.")
+        parser.add_argument(
+            "--report-repeat", type=int, default=3, help="Runs per report kind (median)."
+        )
         parser.add_argument("--batch-limit", type=int, default=40, help="Plans in the batch.")
         parser.add_argument("--no-batch", action="store_true", help="Skip the batch.")
         parser.add_argument(
@@ -22,11 +25,12 @@ class Command(BaseCommand):
         parser.add_argument("--json", default="bench.json", help="Where to write the JSON.")
 
     def handle(self, *args, **options):
-        if options["repeat"] < 1 or options["batch_limit"] < 1:
-            raise CommandError("--repeat and --batch-limit must be at least 1.")
+        if min(options["repeat"], options["report_repeat"], options["batch_limit"]) < 1:
+            raise CommandError("--repeat, --report-repeat and --batch-limit must be at least 1.")
         try:
             result = bench_run(
                 repeat=options["repeat"],
+                report_repeat=options["report_repeat"],
                 batch_limit=options["batch_limit"],
                 batch=not options["no_batch"],
                 worker=not options["no_worker"],
