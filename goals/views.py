@@ -14,8 +14,8 @@ from strategy_tracker.permissions import (
     consultant_required,
     landing_page,
     may_edit_strategy,
-    may_read_everything,
     reports_visible,
+    strategies_visible,
     strategy_readable,
     strategy_writable,
 )
@@ -287,9 +287,7 @@ def strategy_create_view(request):
 @require_GET
 def strategy_versions(request):
     """Every version of the strategy, newest first; drafts only for those who may see them."""
-    versions = Strategy.objects.select_related("previous").order_by("-pk")
-    if not may_read_everything(request.user):
-        versions = versions.exclude(status=Strategy.Status.DRAFT)
+    versions = strategies_visible(request.user).order_by("-pk")
     return render(request, "goals/strategy_versions.html", {"versions": versions})
 
 

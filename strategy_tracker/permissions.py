@@ -163,16 +163,21 @@ def may_edit_strategy(request) -> bool:
     return is_consultant(request.user) and not needs_mfa_setup(request)
 
 
-def strategy_readable(user: User, pk: int):
-    """A version of the strategy: drafts for consultants and the committee only; everyone
-    signed in reads the adopted and archived versions. Anyone else gets 404."""
+def strategies_visible(user: User) -> QuerySet:
+    """The versions of the strategy a person may open: drafts only for consultants and the
+    committee; the adopted and archived versions for everyone signed in."""
     from goals.models import Strategy
     from goals.selectors import with_draft
 
-    strategies = with_draft(Strategy.objects.all())
+    strategies = with_draft(Strategy.objects.select_related("previous"))
     if not may_read_everything(user):
         strategies = strategies.exclude(status=Strategy.Status.DRAFT)
-    return get_object_or_404(strategies.select_related("previous"), pk=pk)
+    return strategies
+
+
+def strategy_readable(user: User, pk: int):
+    """A version of the strategy the person may open; anyone else gets 404."""
+    return get_object_or_404(strategies_visible(user), pk=pk)
 
 
 def strategy_writable(strategy) -> None:
