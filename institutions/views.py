@@ -1,17 +1,16 @@
-import tempfile
-
 import tablib
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from actions.selectors import progress_export
 from goals.selectors import strategy_current_or_404
 from goals.spreadsheets import strategy_export
+from reports.models import Report
+from reports.services import report_request
 from strategy_tracker.params import id_from
 from strategy_tracker.permissions import consultant_required, institution_for
 from strategy_tracker.spreadsheets import SpreadsheetError, read_upload, spreadsheet_response
@@ -19,7 +18,7 @@ from strategy_tracker.spreadsheets import SpreadsheetError, read_upload, spreads
 from . import imports
 from .forms import ImportForm, InstitutionForm, PersonForm
 from .models import Institution, Membership, User
-from .privacy import municipality_export, person_anonymise
+from .privacy import person_anonymise
 from .selectors import institution_export
 from .services import institution_save, person_deactivate, person_invite, person_update
 
@@ -213,15 +212,14 @@ def _consultant_export(request, slug, fmt):
 
 @consultant_required
 def data_export(request):
-    """All the municipality's data as one ZIP of JSON files, for its own keeping."""
+    """All the municipality's data as one ZIP of JSON files, made by a worker like a report:
+    at scale it takes minutes, longer than a request may."""
     if request.method != "POST":
         return render(request, "institutions/data_export.html")
-    # Closed by the response when it has been sent, and removed by the system then.
-    archive = tempfile.TemporaryFile()  # noqa: SIM115
-    municipality_export(target=archive, by=request.user)
-    archive.seek(0)
-    name = f"strategitrackeren-data-{timezone.localdate():%Y-%m-%d}.zip"
-    return FileResponse(archive, as_attachment=True, filename=name)
+    report = report_request(
+        kind=Report.Kind.DATA_EXPORT, strategy=strategy_current_or_404(), by=request.user
+    )
+    return redirect(report)
 
 
 @consultant_required

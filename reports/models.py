@@ -12,6 +12,7 @@ class Report(models.Model):
         ACTION_PLAN = "action_plan", _("Action plan")
         STATUS = "status", _("Status report")
         ACTION_PLAN_BATCH = "action_plan_batch", _("Local action plans for every institution")
+        DATA_EXPORT = "data_export", _("All the municipality's data")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

@@ -4,6 +4,7 @@ takes its primary key, and running it again for a finished report changes nothin
 import datetime as dt
 import io
 import logging
+import tempfile
 import zipfile
 from functools import partial
 
@@ -16,6 +17,7 @@ from django.utils.text import slugify
 
 from goals.models import Strategy
 from institutions.models import Institution
+from institutions.privacy import municipality_export
 
 from .documents import report_html
 from .models import Report
@@ -136,6 +138,8 @@ def report_build(*, report_id: int, today: dt.date | None = None) -> Report | No
     try:
         if report.kind == Report.Kind.ACTION_PLAN_BATCH:
             name, page_count = _store(_file_name(report, "zip"), _batch_zip(report)), None
+        elif report.kind == Report.Kind.DATA_EXPORT:
+            name, page_count = _store(_file_name(report, "zip"), _data_zip(report)), None
         else:
             # Workers have no request to pick the language from; reports are in Danish.
             with translation.override(settings.LANGUAGE_CODE):
@@ -158,6 +162,13 @@ def report_build(*, report_id: int, today: dt.date | None = None) -> Report | No
     if report.batch_id:
         batch_check(batch_id=report.batch_id)
     return Report.objects.get(pk=report.pk)
+
+
+def _data_zip(report: Report) -> bytes:
+    with tempfile.TemporaryFile() as archive:
+        municipality_export(target=archive, by=report.requested_by)
+        archive.seek(0)
+        return archive.read()
 
 
 def report_fail(*, report_id: int, error: BaseException | str) -> None:

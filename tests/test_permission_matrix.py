@@ -475,8 +475,8 @@ POST = {
     "strategy_adopt": [302, 403, 403, 403, 403, 302, 302],
     "action_carry_over": [302, 403, 403, 403, 403, 302, 302],
     "person_anonymise": [302, 403, 403, 403, 403, 302, 302],
-    # The archive is a download; it changes nothing.
-    "data_export": [302, 403, 403, 403, 403, 200, 200],
+    # The archive is made by a worker, like a report.
+    "data_export": [302, 403, 403, 403, 403, 302, 302],
 }
 READ_ONLY = [
     "data_protection",

@@ -9,12 +9,15 @@ from django.urls import reverse
 from actions.models import Progress
 from actions.services import progress_set
 from institutions.models import Membership, SecurityEvent, User
+from reports.models import Report
+from reports.services import report_build
 from tests.conftest import visible_text
 
 
 def test_a_consultant_exports_all_data_as_one_archive(
-    client, strategy, institutions, consultant, leader_school_a
+    client, settings, tmp_path, strategy, institutions, consultant, leader_school_a
 ):
+    settings.MEDIA_ROOT = tmp_path
     row = Progress.objects.filter(institution=institutions["school_a"]).first()
     progress_set(
         progress_id=row.pk,
@@ -27,8 +30,12 @@ def test_a_consultant_exports_all_data_as_one_archive(
     client.force_login(consultant)
     assert client.get(reverse("data_export")).status_code == 200
     response = client.post(reverse("data_export"))
+    report = Report.objects.get(kind="data_export")
+    assert response.url == reverse("report_detail", args=[report.pk])
+    report_build(report_id=report.pk)  # what the worker does
+    response = client.get(reverse("report_download", args=[report.pk]))
     assert response.status_code == 200
-    assert response["Content-Disposition"].startswith('attachment; filename="strategitrackeren')
+    assert response["Content-Disposition"].endswith('.zip"')
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     strategies = json.loads(archive.read("strategier.json"))
     assert [s["fields"]["title"] for s in strategies] == [strategy.title]
