@@ -109,7 +109,7 @@ def revision_start(
             carry_over=Action.CarryOver.CARRY if old_pk in unfinished else "",
         )
         copies[old_pk].actors.set(actors)
-    for indicator in Indicator.objects.filter(goal__in=goals).prefetch_related("actors"):
+    for indicator in Indicator.objects.filter(goal__in=list(goals)).prefetch_related("actors"):
         old_pk, actors = indicator.pk, list(indicator.actors.all())
         copy = _copy(indicator, by=by, goal=goals[indicator.goal_id], origin_id=old_pk)
         copy.actors.set(actors)
@@ -258,24 +258,35 @@ class Comparison:
         return sum(len(section.changes) for section in self.sections)
 
 
-def _items(strategy: Strategy) -> dict[str, list]:
-    return {
-        "formaal": list(Aim.objects.filter(strategy=strategy)),
-        "pejlemaerke": list(Principle.objects.filter(strategy=strategy)),
-        "domaene": list(Domain.objects.filter(strategy=strategy)),
-        "maal": list(Goal.objects.filter(domain__strategy=strategy).select_related("domain")),
-        "handling": list(
-            Action.objects.filter(goal__domain__strategy=strategy, archived_at=None)
-            .select_related("goal__domain")
-            .prefetch_related("actors")
-            .order_by("goal__domain__order", "goal__order", "order", "pk")
-        ),
-        "indikator": list(
-            Indicator.objects.filter(goal__domain__strategy=strategy)
-            .select_related("goal__domain")
-            .prefetch_related("actors")
-        ),
+def _items(old: Strategy, new: Strategy) -> tuple[dict[str, list], dict[str, list]]:
+    """Every item of both versions, one query per kind for the two together, split by version
+    (the old version's items first, the new one's second)."""
+    both = [old.pk, new.pk]
+    querysets = {
+        "formaal": Aim.objects.filter(strategy__in=both),
+        "pejlemaerke": Principle.objects.filter(strategy__in=both),
+        "domaene": Domain.objects.filter(strategy__in=both),
+        "maal": Goal.objects.filter(domain__strategy__in=both).select_related("domain"),
+        "handling": Action.objects.filter(goal__domain__strategy__in=both, archived_at=None)
+        .select_related("goal__domain")
+        .prefetch_related("actors")
+        .order_by("goal__domain__order", "goal__order", "order", "pk"),
+        "indikator": Indicator.objects.filter(goal__domain__strategy__in=both)
+        .select_related("goal__domain")
+        .prefetch_related("actors"),
     }
+    olds, news = {}, {}
+    for slug, queryset in querysets.items():
+        items = list(queryset)
+        olds[slug] = [item for item in items if _version_of(item) == old.pk]
+        news[slug] = [item for item in items if _version_of(item) == new.pk]
+    return olds, news
+
+
+def _version_of(item) -> int:
+    """The id of the version an item belongs to."""
+    domain = _domain(item)
+    return domain.strategy_id if domain is not None else item.strategy_id
 
 
 def _container(item):
@@ -335,7 +346,7 @@ def revision_compare(*, old: Strategy, new: Strategy) -> Comparison:
                     [TextChange(label, old_text, new_text)],
                 )
             )
-    olds, news = _items(old), _items(new)
+    olds, news = _items(old, new)
     copied_domain = {d.origin_id: d for d in news["domaene"] if d.origin_id}
     by_domain: dict[int, ComparisonSection] = {
         domain.pk: ComparisonSection(domain.name) for domain in news["domaene"]

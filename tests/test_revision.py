@@ -411,3 +411,48 @@ def test_a_continued_actions_choice_is_only_for_drafts(client, strategy, recorde
     assert response.status_code == 400
     copy.refresh_from_db()
     assert copy.carry_over == "carry"
+
+
+def _queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200, url
+    return len(queries)
+
+
+def test_revision_pages_run_the_same_queries_however_much_changed(
+    client, strategy, recorded, consultant
+):
+    draft = start(strategy, consultant)
+    client.force_login(consultant)
+    pages = [
+        reverse("strategy_versions"),
+        reverse("strategy_compare", args=[draft.pk]),
+        reverse("strategy_adopt", args=[draft.pk]),
+        reverse("strategy_version", args=[draft.pk]),
+        reverse("revision_start", args=[strategy.pk]),
+    ]
+    for url in pages:
+        _queries(client, url)  # the first request fills per-process caches
+    few = [_queries(client, url) for url in pages]
+    goal = Goal.objects.filter(domain__strategy=draft).first()
+    for n in range(20):
+        action = Action.objects.create(goal=goal, text=f"Ny handling {n}", order=90 + n)
+        action.actors.set(recorded["focus"].actors.all())
+    Goal.objects.filter(domain__strategy=draft).update(text="Omskrevet mål")
+    assert [_queries(client, url) for url in pages] == few
+    assert max(few) <= 14
+
+
+def test_an_archived_versions_overview_runs_the_same_queries_as_the_current_one(
+    client, adopted, committee_member
+):
+    old, _new = adopted
+    client.force_login(committee_member)
+    _queries(client, reverse("dashboard"))
+    _queries(client, reverse("strategy_dashboard", args=[old.pk]))
+    current = _queries(client, reverse("dashboard"))
+    # The archived one reads its version through the access check: one query more at most.
+    assert _queries(client, reverse("strategy_dashboard", args=[old.pk])) <= current + 1
