@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from goals.models import Strategy
 from institutions.models import Institution
+from strategy_tracker import fragments
 
 from .models import (
     AMENDMENT,
@@ -69,6 +70,7 @@ def progress_sync(
         batch_size=1000,
     )
     removed, _ = stale.delete()
+    fragments.changed(fragments.PROGRESS, fragments.EVERY_INSTITUTION)
     return removed
 
 

@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Sum
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,6 +13,8 @@ from goals.models import Indicator
 from goals.revision import revision_notice
 from goals.selectors import institution_indicators, strategy_current, strategy_current_or_404
 from goals.services import measurement_record
+from institutions.selectors import memberships_of
+from strategy_tracker import fragments
 from strategy_tracker.permissions import (
     consultant_required,
     institution_readable,
@@ -65,34 +68,56 @@ def _page(request, institution, *, failed=None, failed_measurement=None, status=
     """The institution's actions and indicators; `failed` is a row whose change was refused,
     with why, and `failed_measurement` an indicator's refused form."""
     strategy = strategy_current()
-    sections = institution_progress(institution=institution, strategy=strategy) if strategy else []
-    indicators = (
-        institution_indicators(institution=institution, strategy=strategy) if strategy else []
-    )
-    for indicator in indicators:
-        if failed_measurement and indicator.pk == failed_measurement[0]:
-            indicator.form = failed_measurement[1]
-        else:
-            indicator.form = MeasurementForm(
-                initial={"measured_on": timezone.localdate()}, auto_id=f"m{indicator.pk}-%s"
-            )
-    for section in sections:
-        for row in section.rows:
-            if failed and row.pk == failed["row"].pk:
-                row.form, row.conflict = failed["form"], failed.get("conflict")
-    own = institutions_for(request.user).order_by("name") if not is_consultant(request.user) else []
+    may_edit = may_edit_progress(request, institution)
+    today = timezone.localdate()
+
+    def progress_context():
+        sections = institution_progress(institution=institution, strategy=strategy)
+        indicators = institution_indicators(institution=institution, strategy=strategy)
+        for indicator in indicators:
+            if failed_measurement and indicator.pk == failed_measurement[0]:
+                indicator.form = failed_measurement[1]
+            else:
+                indicator.form = MeasurementForm(
+                    initial={"measured_on": today}, auto_id=f"m{indicator.pk}-%s"
+                )
+        for section in sections:
+            for row in section.rows:
+                if failed and row.pk == failed["row"].pk:
+                    row.form, row.conflict = failed["form"], failed.get("conflict")
+        return {
+            "institution": institution,
+            "sections": sections,
+            "done": sum(section.done for section in sections),
+            "counted": sum(section.counted for section in sections),
+            "may_edit": may_edit,
+            "statuses": Progress.Status.choices,
+            "indicators": indicators,
+        }
+
+    template = "actions/includes/institution_progress_body.html"
+    if strategy is None:
+        progress = render_to_string(template, {"sections": []}, request=request)
+    elif failed or failed_measurement:  # a refused change is shown once, never cached
+        progress = render_to_string(template, progress_context(), request=request)
+    else:
+        progress = fragments.fragment(
+            request,
+            "institution-progress",
+            kinds=fragments.institution_kinds(institution.pk),
+            vary_on=[institution.pk, today, may_edit and fragments.form_owner(request)],
+            template=template,
+            context=progress_context,
+        )
+    own = [] if is_consultant(request.user) else memberships_of(request.user)
     return render(
         request,
         "actions/institution_progress.html",
         {
             "institution": institution,
-            "sections": sections,
-            "done": sum(section.done for section in sections),
-            "counted": sum(section.counted for section in sections),
-            "may_edit": may_edit_progress(request, institution),
-            "own_institutions": own,
-            "statuses": Progress.Status.choices,
-            "indicators": indicators,
+            "progress": progress,
+            "may_edit": may_edit,
+            "own_memberships": own,
             "revision": revision_notice(strategy=strategy, actor_id=institution.actor_id)
             if strategy
             else None,

@@ -18,6 +18,7 @@ from simple_history.utils import bulk_create_with_history
 
 from actions.models import Action, Progress
 from institutions.models import Institution
+from strategy_tracker import fragments
 
 from .editing import KINDS
 from .models import Aim, Domain, Goal, Indicator, Principle, Strategy
@@ -197,6 +198,7 @@ def _progress_for_adopted(*, strategy: Strategy, by) -> None:
         default_user=by,
         default_change_reason=_("Adopted %(title)s") % {"title": strategy.title},
     )
+    fragments.changed(fragments.PROGRESS, fragments.EVERY_INSTITUTION)
 
 
 # --- Comparing two versions -----------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from actions.models import Action
 from actions.services import progress_sync
 from institutions.models import Actor, Institution
+from strategy_tracker import fragments
 
 from .models import Aim, Domain, Goal, Indicator, Measurement, Principle, Strategy
 
@@ -172,6 +173,7 @@ def item_move(*, instance, siblings: tuple[str, ...], step: int) -> None:
     for order, item in enumerate(group):
         if item.order != order:
             model.objects.filter(pk=item.pk).update(order=order)
+    fragments.changed(fragments.STRATEGY)
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from actions.models import Action
 from reports.models import Report
+from strategy_tracker import fragments
 from strategy_tracker.params import id_from
 from strategy_tracker.permissions import (
     consultant_required,
@@ -43,19 +44,36 @@ def strategy_detail(request, pk=None):
     if strategy is None:
         form = StrategyCreateForm() if may_edit_strategy(request) else None
         return render(request, "goals/no_strategy.html", {"form": form}, status=404)
-    sections = strategy_document(strategy=strategy)
-    return render(
-        request,
-        "goals/strategy_detail.html",
-        {
+    may_edit = may_edit_strategy(request) and not strategy.is_archived
+
+    def document_context():
+        sections = strategy_document(strategy=strategy)
+        return {
             "strategy": strategy,
             "aims": strategy.aims.all(),
             "principles": strategy.principles.all(),
             "sections": sections,
             "done": sum(section.done for section in sections),
             "counted": sum(section.counted for section in sections),
-            "may_edit": may_edit_strategy(request) and not strategy.is_archived,
+            "may_edit": may_edit,
             "carry_over_choices": Action.CarryOver.choices,
+        }
+
+    document = fragments.fragment(
+        request,
+        "strategy-document",
+        kinds=[fragments.STRATEGY, fragments.PROGRESS],
+        vary_on=[strategy.pk, may_edit and fragments.form_owner(request)],
+        template="goals/includes/strategy_document.html",
+        context=document_context,
+    )
+    return render(
+        request,
+        "goals/strategy_detail.html",
+        {
+            "strategy": strategy,
+            "document": document,
+            "may_edit": may_edit,
             "reports": reports_visible(request.user).filter(
                 strategy=strategy, status=Report.Status.DONE
             )

@@ -5,17 +5,26 @@ from django.utils.translation import gettext as _
 from .models import Institution, Membership, User
 
 
+def memberships_of(user: User) -> list[Membership]:
+    """The person's memberships with their institutions, by name: read once for the user
+    object, which lives as long as the request, however many checks and headers ask."""
+    if not hasattr(user, "_memberships"):
+        user._memberships = list(
+            user.memberships.select_related("institution").order_by("institution__name")
+        )
+    return user._memberships
+
+
 def user_role_label(user: User) -> str:
     """What the header says about who is signed in, e.g. "Leder, Nordby Skole"."""
     if user.is_superuser:
         return _("Superuser")
     if user.role != User.Role.STAFF:
         return user.get_role_display()
-    memberships = user.memberships.select_related("institution").order_by("institution__name")
     return (
         "; ".join(
             f"{membership.get_role_display()}, {membership.institution.name}"
-            for membership in memberships
+            for membership in memberships_of(user)
         )
         or user.get_role_display()
     )

@@ -18,6 +18,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
 )
 from django.db.models.expressions import Window
@@ -238,35 +239,36 @@ class IndicatorStatus:
 
 
 def indicator_statuses(*, strategy: Strategy) -> list[IndicatorStatus]:
-    """Each indicator with the average of every active institution's latest value. Two queries."""
+    """Each indicator with the average of every active institution's latest value. One query."""
     newer = Measurement.objects.filter(
         indicator=OuterRef("indicator"),
         institution=OuterRef("institution"),
         measured_on__gt=OuterRef("measured_on"),
     )
     latest = (
-        Measurement.objects.filter(
-            indicator__goal__domain__strategy=strategy, institution__is_active=True
-        )
+        Measurement.objects.filter(indicator=OuterRef("pk"), institution__is_active=True)
         .exclude(Exists(newer))
         .values("indicator")
-        .annotate(average=Avg("value"), reporting=Count("institution", distinct=True))
         .order_by()
     )
-    by_indicator = {row["indicator"]: row for row in latest}
+    indicators = (
+        Indicator.objects.filter(goal__domain__strategy=strategy)
+        .select_related("goal__domain")
+        .annotate(
+            average=Subquery(latest.annotate(average=Avg("value")).values("average")),
+            reporting=Subquery(
+                latest.annotate(reporting=Count("institution", distinct=True)).values("reporting")
+            ),
+        )
+        .order_by("goal__domain__order", "goal__order", "name")
+    )
     return [
         IndicatorStatus(
             indicator=indicator,
-            reporting=by_indicator.get(indicator.pk, {}).get("reporting", 0),
-            average=(
-                float(by_indicator[indicator.pk]["average"])
-                if indicator.pk in by_indicator
-                else None
-            ),
+            reporting=indicator.reporting or 0,
+            average=None if indicator.average is None else float(indicator.average),
         )
-        for indicator in Indicator.objects.filter(goal__domain__strategy=strategy)
-        .select_related("goal__domain")
-        .order_by("goal__domain__order", "goal__order", "name")
+        for indicator in indicators
     ]
 
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from goals.selectors import strategy_current_or_404
 from institutions.models import Actor
+from strategy_tracker import fragments
 from strategy_tracker.params import id_from
 from strategy_tracker.permissions import (
     consultant_required,
@@ -76,14 +77,13 @@ def dashboard(request, strategy_pk=None):
     if strategy.archived_at:
         today = timezone.localdate(strategy.archived_at)
     since = choices.get("since") or today - dt.timedelta(days=30)
+    may_open_institutions = may_read_everything(request.user)
 
-    timeline, then_now = over_time(strategy=strategy, until=today, since=since)
-    changes, change_count = changes_since(strategy=strategy, since=since)
-    institutions = _filtered_institutions(strategy, choices)
-    return render(
-        request,
-        "reports/dashboard.html",
-        {
+    def overview_context():
+        timeline, then_now = over_time(strategy=strategy, until=today, since=since)
+        changes, change_count = changes_since(strategy=strategy, since=since)
+        institutions = _filtered_institutions(strategy, choices)
+        return {
             "strategy": strategy,
             "form": form,
             "since": since,
@@ -98,9 +98,25 @@ def dashboard(request, strategy_pk=None):
             "indicators": indicator_statuses(strategy=strategy),
             "institutions": Paginator(institutions, 50).get_page(request.GET.get("side")),
             "query": _query_without(request, "side"),
-            "may_open_institutions": may_read_everything(request.user),
-            "as_of": today if strategy.archived_at else None,
+            "may_open_institutions": may_open_institutions,
             "live": strategy.archived_at is None,
+        }
+
+    overview = fragments.fragment(
+        request,
+        "dashboard",
+        kinds=fragments.KINDS,
+        vary_on=[strategy.pk, today, request.get_full_path(), may_open_institutions],
+        template="reports/includes/dashboard_overview.html",
+        context=overview_context,
+    )
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "strategy": strategy,
+            "overview": overview,
+            "as_of": today if strategy.archived_at else None,
         },
         status=400 if form.errors else 200,
     )

@@ -1,10 +1,10 @@
 """Redis as the cache, forgiving when Redis cannot be reached.
 
-The cache only saves work (the dashboard's replayed history) or guards sign-in (allauth's
-rate-limit counters and their lock, and the one-time use of a TOTP code). While Redis is down
-it behaves as an empty cache that keeps nothing and whose `add` succeeds, so pages and
-sign-in go on working: without counts, until Redis is back, and a TOTP code could be used
-twice within its 30 seconds. Each failure is logged.
+The cache only saves work (the dashboard's replayed history, the page parts in `fragments`)
+or guards sign-in (allauth's rate-limit counters and their lock, and the one-time use of a
+TOTP code). While Redis is down it behaves as an empty cache that keeps nothing and whose
+`add` succeeds, so pages and sign-in go on working: without counts, until Redis is back, and
+a TOTP code could be used twice within its 30 seconds. Each failure is logged.
 """
 
 import logging

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from institutions.audit import security_event_record
 from institutions.models import Institution, SecurityEvent, User
+from institutions.selectors import memberships_of
 
 
 def is_consultant(user: User) -> bool:
@@ -77,7 +78,11 @@ def may_edit_progress(request, institution: Institution) -> bool:
     user = request.user
     if is_consultant(user):
         return not needs_mfa_setup(request)
-    return user.is_active and institution.memberships.filter(user=user).exists()
+    return user.is_active and is_member(user, institution.pk)
+
+
+def is_member(user: User, institution_pk: int) -> bool:
+    return any(membership.institution_id == institution_pk for membership in memberships_of(user))
 
 
 def institutions_for(user: User) -> QuerySet[Institution]:
@@ -89,13 +94,18 @@ def institutions_for(user: User) -> QuerySet[Institution]:
 
 def institution_for(user: User, pk: int) -> Institution:
     """The institution if the person acts for it; otherwise 404, so existence does not leak."""
-    try:
-        return institutions_for(user).get(pk=pk)
-    except Institution.DoesNotExist:
+    if is_consultant(user):
+        institution = Institution.objects.filter(pk=pk).first()
+    else:
+        institution = next(
+            (m.institution for m in memberships_of(user) if m.institution_id == pk), None
+        )
+    if institution is None:
         security_event_record(
             kind=SecurityEvent.Kind.PERMISSION_DENIED, actor=user, detail={"institution": pk}
         )
-        raise Http404 from None
+        raise Http404
+    return institution
 
 
 def plan_owner(request, pk: int | None) -> tuple[Institution | None, bool]:
@@ -121,7 +131,7 @@ def landing_page(user: User) -> str:
         return "strategy"
     if user.role == User.Role.COMMITTEE:
         return "dashboard"
-    if institutions_for(user).exists():
+    if memberships_of(user):
         return "my_institution"
     return "strategy"
 
@@ -154,7 +164,7 @@ def may_request_report(user: User, kind: str, institution: Institution | None = 
     if kind in (Report.Kind.STATUS, Report.Kind.REVISION):
         return user.is_active and user.role == User.Role.COMMITTEE
     if kind == Report.Kind.ACTION_PLAN and institution is not None:
-        return user.is_active and institutions_for(user).filter(pk=institution.pk).exists()
+        return user.is_active and is_member(user, institution.pk)
     return False
 
 

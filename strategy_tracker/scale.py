@@ -13,6 +13,8 @@ from actions.services import progress_sync
 from goals.models import Goal, Strategy
 from institutions.models import Actor, Institution
 
+from . import fragments
+
 AREAS = ["Nord", "Syd", "Øst", "Vest", "Centrum", "Amager", "Valby", "Brønshøj"]
 STATUSES = [
     Progress.Status.NOT_STARTED,
@@ -169,6 +171,7 @@ def scale_create(
         # loops over millions of history rows until autovacuum catches up.
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+    fragments.changed(*fragments.KINDS)  # written in bulk, past the signals
     return ScaleSummary(
         institutions=len(created),
         goals=Goal.objects.filter(domain__strategy=strategy).count(),

@@ -291,6 +291,9 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "strategi@localhost")
 
+# Sessions are read from the cache and kept in the database too, so a request costs no query
+# for its session and nobody is signed out when the cache is emptied or unreachable.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Idle timeout: requests renew the session, so it ends after this long without one. The
 # renewal is written at most once per SESSION_RENEW_AFTER seconds, not on every request.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT", 60 * 60)

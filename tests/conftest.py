@@ -23,8 +23,23 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Login rate limits live in the cache; each test starts with none used."""
+    """Login rate limits and cached page parts live in the cache; each test starts with none."""
     cache.clear()
+
+
+def count_queries(client, url, *, cached: bool = False) -> int:
+    """The queries of one GET, which must succeed. Unless `cached`, the page parts cached
+    until their data changes are made afresh, as on the first request after a change."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from strategy_tracker import fragments
+
+    if not cached:
+        fragments.changed(*fragments.KINDS)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200, url
+    return len(queries)
 
 
 # --- Services: skipped locally when missing, a failure when CI is set -----------------------

@@ -322,9 +322,9 @@ def test_plan_query_count_is_the_same_with_10_and_100_items(
         for n in range(90)
     )
     assert count_queries(client, url) == few
-    # 13: session and user (2), the institution through the memberships (1), may-edit (1), the
-    # strategy (1), the plan (1), its items (1), pool shares (1), domains (1), the form's
-    # actions and domains (2), may-make-a-PDF (1), the role in the header (1). The session
-    # is renewed at most once a minute, so this request writes nothing.
-    with django_assert_max_num_queries(13):
+    # 9: the user (1), the leader's memberships with their institutions (1), which answer
+    # whose plan it is, may-edit, may-make-a-PDF and the role in the header; the strategy (1),
+    # the plan (1), its items (1), pool shares (1), domains (1), the form's actions and domains
+    # (2). The session comes from the cache and is renewed at most once a minute.
+    with django_assert_max_num_queries(9):
         client.get(url)

@@ -23,6 +23,9 @@ PAGES = {
     "admin_progress",
     "admin_action",
     "tick",
+    "strategy (changed)",
+    "dashboard (changed)",
+    "min_institution (changed)",
 }
 
 
@@ -50,6 +53,9 @@ def test_bench_measures_every_page_report_and_the_batch_and_leaves_nothing(
         assert page["median_ms"] > 0 and page["p95_ms"] >= page["median_ms"]
         assert page["queries"] > 0 or page["name"] == "bare"
     assert next(p for p in data["pages"] if p["name"] == "bare")["ratio"] == 1.0
+    queries = {page["name"]: page["queries"] for page in data["pages"]}
+    for name in ("strategy", "dashboard", "min_institution"):
+        assert queries[name] < queries[f"{name} (changed)"]  # from the cache between changes
     assert [report["kind"] for report in data["reports"]] == ["status", "revision", "action_plan"]
     assert all(r["pages"] >= 1 and r["weasyprint_s"] > 0 for r in data["reports"])
     if separate_processes:

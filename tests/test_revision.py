@@ -11,7 +11,7 @@ from goals.models import Aim, Domain, Goal, Indicator, Principle, Strategy
 from goals.revision import revision_compare, revision_start
 from reports.models import Report
 from reports.services import report_build
-from tests.conftest import visible_text
+from tests.conftest import count_queries, visible_text
 from tests.test_reports import pdf_text
 
 FOCUS = "prioritere økonomi til investering i læringsteknologier."
@@ -413,15 +413,6 @@ def test_a_continued_actions_choice_is_only_for_drafts(client, strategy, recorde
     assert copy.carry_over == "carry"
 
 
-def _queries(client, url) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200, url
-    return len(queries)
-
-
 def test_revision_pages_run_the_same_queries_however_much_changed(
     client, strategy, recorded, consultant
 ):
@@ -435,14 +426,14 @@ def test_revision_pages_run_the_same_queries_however_much_changed(
         reverse("revision_start", args=[strategy.pk]),
     ]
     for url in pages:
-        _queries(client, url)  # the first request fills per-process caches
-    few = [_queries(client, url) for url in pages]
+        count_queries(client, url)  # the first request fills per-process caches
+    few = [count_queries(client, url) for url in pages]
     goal = Goal.objects.filter(domain__strategy=draft).first()
     for n in range(20):
         action = Action.objects.create(goal=goal, text=f"Ny handling {n}", order=90 + n)
         action.actors.set(recorded["focus"].actors.all())
     Goal.objects.filter(domain__strategy=draft).update(text="Omskrevet mål")
-    assert [_queries(client, url) for url in pages] == few
+    assert [count_queries(client, url) for url in pages] == few
     assert max(few) <= 14
 
 
@@ -451,8 +442,8 @@ def test_an_archived_versions_overview_runs_the_same_queries_as_the_current_one(
 ):
     old, _new = adopted
     client.force_login(committee_member)
-    _queries(client, reverse("dashboard"))
-    _queries(client, reverse("strategy_dashboard", args=[old.pk]))
-    current = _queries(client, reverse("dashboard"))
+    count_queries(client, reverse("dashboard"))
+    count_queries(client, reverse("strategy_dashboard", args=[old.pk]))
+    current = count_queries(client, reverse("dashboard"))
     # The archived one reads its version through the access check: one query more at most.
-    assert _queries(client, reverse("strategy_dashboard", args=[old.pk])) <= current + 1
+    assert count_queries(client, reverse("strategy_dashboard", args=[old.pk])) <= current + 1

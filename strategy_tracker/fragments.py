@@ -1,0 +1,152 @@
+"""Page parts made from the strategy and the institutions' progress, cached until those change.
+
+A part is cached under the current *token* of each kind of data it is made from. Any change
+retires the token (at once and again when its transaction commits): single saves and deletes
+through the signals connected in `watch()`, bulk writes through the services that call
+`changed()`. The next request makes the part afresh, and entries under old tokens expire.
+When the cache cannot be reached, tokens are new on every request and every request makes
+the part itself.
+"""
+
+import uuid
+from collections.abc import Callable, Iterable
+
+from django.core.cache import cache
+from django.core.cache.utils import make_template_fragment_key
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
+
+STRATEGY = "strategy"  # the strategies' texts, goals, actions and indicators; institutions
+PROGRESS = "progress"  # any institution's progress and measurements
+EVERY_INSTITUTION = "institutions"  # retired with PROGRESS by bulk writes, which touch any
+PEOPLE = "people"  # names, as history shows who changed what
+KINDS = (STRATEGY, PROGRESS, EVERY_INSTITUTION, PEOPLE)
+
+# Long enough to serve the many readings between changes; short enough that an entry made
+# while the cache missed a change (it was unreachable) does not outlive the hour.
+FRAGMENT_SECONDS = 60 * 60
+
+
+def _key(kind: str) -> str:
+    return f"fresh:{kind}"
+
+
+def institution(pk: int) -> str:
+    """One institution's progress and measurements: its page need not wait for the others."""
+    return f"institution-{pk}"
+
+
+def institution_kinds(pk: int) -> list[str]:
+    """What an institution's own page is made from."""
+    return [STRATEGY, PEOPLE, EVERY_INSTITUTION, institution(pk)]
+
+
+def tokens(*kinds: str) -> list[str]:
+    """The current token of each kind, made on first use."""
+    keys = [_key(kind) for kind in kinds]
+    found = cache.get_many(keys)
+    made = {key: uuid.uuid4().hex for key in keys if key not in found}
+    if made:
+        cache.set_many(made, timeout=None)
+    return [found.get(key) or made[key] for key in keys]
+
+
+def changed(*kinds: str) -> None:
+    """Retire the tokens of what changed: now, and again once the change is committed, as a
+    request in between may have cached a part from the data as it was before."""
+    keys = [_key(kind) for kind in kinds]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def form_owner(request) -> str:
+    """The browser's CSRF secret, for a part with forms: the tokens in those forms are valid
+    only for that browser, so the part is cached for it alone."""
+    get_token(request)
+    return request.META["CSRF_COOKIE"]
+
+
+def fragment(
+    request,
+    name: str,
+    *,
+    kinds: Iterable[str],
+    vary_on: Iterable[object],
+    template: str,
+    context: Callable[[], dict],
+) -> SafeString:
+    """The template rendered with `context()`, or the same part cached since nothing it is
+    made from changed. `vary_on` names everything else the part shows differently."""
+    key = make_template_fragment_key(
+        name, [*tokens(*kinds), get_language(), *(str(value) for value in vary_on)]
+    )
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(template, context(), request=request)
+        cache.set(key, html, FRAGMENT_SECONDS)
+    return html
+
+
+# --- What changes which token ----------------------------------------------------------------
+
+
+def _strategy(instance) -> tuple[str, ...]:
+    return (STRATEGY,)
+
+
+def _institution_data(instance) -> tuple[str, ...]:
+    return (PROGRESS, institution(instance.institution_id))
+
+
+def _institution(instance) -> tuple[str, ...]:
+    return (STRATEGY, PROGRESS, institution(instance.pk))
+
+
+def _people(instance) -> tuple[str, ...]:
+    return (PEOPLE,)
+
+
+def _on_save(kinds_of):
+    def receiver(sender, instance, update_fields=None, **kwargs):
+        if update_fields is not None and set(update_fields) <= {"last_login"}:
+            return  # signing in changes nothing any page shows
+        changed(*kinds_of(instance))
+
+    return receiver
+
+
+def _on_delete(kinds_of):
+    def receiver(sender, instance, **kwargs):
+        changed(*kinds_of(instance))
+
+    return receiver
+
+
+def _on_m2m(sender, action, **kwargs):
+    if action.startswith("post_"):
+        changed(STRATEGY)
+
+
+def watch() -> None:
+    """Connect the models whose changes retire a token (from an app's `ready`)."""
+    from actions.models import Action, Progress
+    from goals.models import Aim, Domain, Goal, Indicator, Measurement, Principle, Strategy
+    from institutions.models import Actor, Institution, User
+
+    watched = {
+        _strategy: [Strategy, Aim, Principle, Domain, Goal, Indicator, Action, Actor],
+        _institution: [Institution],
+        _institution_data: [Progress, Measurement],
+        _people: [User],
+    }
+    for kinds_of, models in watched.items():
+        for model in models:
+            uid = f"fresh-{model.__name__}"
+            post_save.connect(_on_save(kinds_of), model, weak=False, dispatch_uid=uid)
+            post_delete.connect(_on_delete(kinds_of), model, weak=False, dispatch_uid=uid)
+    for through in [Goal.principles.through, Action.actors.through, Indicator.actors.through]:
+        m2m_changed.connect(_on_m2m, through, dispatch_uid=f"fresh-{through.__name__}")

@@ -1,0 +1,171 @@
+"""The strategy page, the overview and "Min institution" are cached until what they show
+changes: a second look costs a few queries, and every kind of change is seen at once."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from actions.models import Action, Progress
+from goals.models import Goal, Indicator, Measurement
+from goals.services import item_move
+from strategy_tracker import fragments
+from tests.conftest import count_queries, make_institutions, visible_text
+
+FOCUS = "prioritere økonomi til investering i læringsteknologier."
+
+
+@pytest.fixture
+def focus(strategy):
+    return Action.objects.get(text=FOCUS)
+
+
+def text_of(client, url) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return visible_text(response.content)
+
+
+def focus_tally(text: str) -> str:
+    """What the strategy page says of the focus action: "1 af 3"."""
+    return re.search(re.escape(FOCUS) + r" (\d+ af \d+) institution", text).group(1)
+
+
+def tick(client, institution, action, status):
+    row = Progress.objects.get(institution=institution, action=action)
+    url = reverse("progress_update", args=[institution.pk, action.pk])
+    data = {"status": status, "reason": "", "note": "", "version": row.version}
+    assert client.post(url, data).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("url_name", "persona", "most"),
+    [("strategy", "consultant", 4), ("dashboard", "committee_member", 4)],
+)
+def test_a_second_look_costs_a_few_queries_and_shows_the_same(
+    request, client, strategy, institutions, url_name, persona, most
+):
+    client.force_login(request.getfixturevalue(persona))
+    url = reverse(url_name)
+    made = client.get(url)
+    assert count_queries(client, url, cached=True) <= most  # nothing changed: nothing made
+    cached = client.get(url)
+    part = "document" if url_name == "strategy" else "overview"
+    assert cached.context[part] == made.context[part]
+    assert count_queries(client, url) > count_queries(client, url, cached=True) + 4
+
+
+def test_min_institution_is_cached_for_the_institution_and_a_tick_shows_at_once(
+    client, strategy, institutions, leader_school_a, consultant, focus
+):
+    school, other = institutions["school_a"], institutions["school_b"]
+    client.force_login(leader_school_a)
+    url = reverse("institution_progress", args=[school.pk])
+    assert "0 af 15 handlinger udført" in text_of(client, url)
+    cold = count_queries(client, url)
+    assert count_queries(client, url, cached=True) < cold
+
+    # Another school's tick leaves this page cached; the school's own shows at once.
+    consultant_browser = Client()
+    consultant_browser.force_login(consultant)
+    tick(consultant_browser, other, focus, "done")
+    assert count_queries(client, url, cached=True) < cold
+    tick(client, school, focus, "done")
+    assert "1 af 15 handlinger udført" in text_of(client, url)
+
+
+def test_every_kind_of_change_shows_on_the_cached_pages(
+    client, strategy, actors, institutions, committee_member, leader_school_a, focus
+):
+    client.force_login(committee_member)
+    strategy_url, dashboard_url = reverse("strategy"), reverse("dashboard")
+    school = institutions["school_a"]
+    text_of(client, strategy_url), text_of(client, dashboard_url)
+
+    # A tick (a single save): the counts on both pages.
+    leader = Client()
+    leader.force_login(leader_school_a)
+    tick(leader, school, focus, "done")
+    assert focus_tally(text_of(client, strategy_url)) == "1 af 3"
+    overview = text_of(client, dashboard_url)
+    assert "1 ændring er registreret siden da" in overview
+    assert "Lise Leder" in overview  # who, among the latest changes
+
+    # The leader's new name (people): the changes list says who.
+    leader_school_a.first_name, leader_school_a.last_name = "Omdøbt", "Leder"
+    leader_school_a.save()
+    assert "Omdøbt Leder" in text_of(client, dashboard_url)
+
+    # An edited goal (a single save) and the order of goals (written in bulk).
+    goal = Goal.objects.filter(domain__strategy=strategy).order_by("domain__order", "order")[0]
+    goal.text = "Et nyt og omskrevet mål"
+    goal.save()
+    assert "Et nyt og omskrevet mål" in text_of(client, strategy_url)
+    page = text_of(client, strategy_url)
+    second = goal.domain.goals.order_by("order")[1]
+    assert page.index(goal.text) < page.index(second.text.split("\n")[0][:40])
+    item_move(instance=goal, siblings=("domain",), step=+1)
+    page = text_of(client, strategy_url)
+    assert page.index(goal.text) > page.index(second.text.split("\n")[0][:40])
+
+    # New institutions (their progress rows are written in bulk): the counts grow.
+    make_institutions(actors, schools=3, daycare=0, prefix="Ny ")
+    assert focus_tally(text_of(client, strategy_url)) == "1 af 6"
+
+    # A new indicator, then a measurement: the overview's indicators.
+    indicator = Indicator.objects.create(goal=goal, name="Andel med adgang", unit="%", target=90)
+    indicator.actors.add(actors["skole"])
+    assert "Andel med adgang" in text_of(client, dashboard_url)
+    assert "42" not in text_of(client, dashboard_url)
+    Measurement.objects.create(
+        indicator=indicator, institution=school, value=42, measured_on="2026-11-01"
+    )
+    assert "42" in text_of(client, dashboard_url)
+
+    # Deactivating an institution takes it out of the counts.
+    school.is_active = False
+    school.save()
+    assert focus_tally(text_of(client, strategy_url)) == "0 af 5"
+
+
+def forms_token(html: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def test_a_consultants_cached_page_has_forms_that_work_in_their_browser_only(
+    strategy, institutions, consultant
+):
+    """The move buttons carry the browser's CSRF token, so each browser gets its own copy."""
+    goal = Goal.objects.filter(domain__strategy=strategy).order_by("domain__order", "order")[0]
+    move = reverse("item_move", args=["maal", goal.pk])
+    browsers = [Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)]
+    for browser in browsers:
+        browser.force_login(consultant)
+    tokens = []
+    for browser in browsers:
+        browser.get(reverse("strategy"))
+        cached = browser.get(reverse("strategy")).content.decode()  # from the cache
+        tokens.append(forms_token(cached))
+    for browser, token in zip(browsers, tokens, strict=True):
+        response = browser.post(move, {"retning": "ned", "csrfmiddlewaretoken": token})
+        assert response.status_code == 302
+    # One browser's token does not pass in the other.
+    response = browsers[0].post(move, {"retning": "op", "csrfmiddlewaretoken": tokens[1]})
+    assert response.status_code == 403
+
+
+def test_without_a_reachable_cache_every_request_makes_the_page(
+    client, strategy, institutions, committee_member, settings
+):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "strategy_tracker.cache.ForgivingRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+    client.force_login(committee_member)
+    url = reverse("strategy")
+    assert fragments.tokens(fragments.STRATEGY) != fragments.tokens(fragments.STRATEGY)
+    assert focus_tally(text_of(client, url)) == "0 af 3"
+    assert count_queries(client, url, cached=True) > 4
