@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import tablib
-from django.db.models import Sum
+from django.db.models import OuterRef, Q, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from goals.models import Domain, Strategy
@@ -61,15 +61,15 @@ class ProgressChange:
     """One recorded change of an institution's status on an action: who, when, old → new."""
 
     record: object
-    previous: object | None
+    previous_status: str | None  # None for the first record
 
     @property
     def status_changed(self) -> bool:
-        return self.previous is None or self.previous.status != self.record.status
+        return self.previous_status != self.record.status
 
     @property
     def old_status(self) -> str:
-        return self.previous.get_status_display() if self.previous else ""
+        return Progress.Status(self.previous_status).label if self.previous_status else ""
 
     @property
     def new_status(self) -> str:
@@ -77,27 +77,26 @@ class ProgressChange:
 
 
 def progress_changes(*, institution: Institution, action_id: int | None = None, limit: int = 50):
-    """The newest changes at an institution (or to one action there), each with the record
-    before it so the page can say old → new. Two queries, whatever the limit."""
+    """The newest changes at an institution (or to one action there), each with the status
+    before it so the page can say old → new. One query, whatever the limit or the length of
+    the history: the status before comes from one index lookup per change shown."""
+    before = Progress.history.filter(id=OuterRef("id")).filter(
+        Q(history_date__lt=OuterRef("history_date"))
+        | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id"))
+    )
     records = Progress.history.filter(institution_id=institution.pk).exclude(history_type="+")
     if action_id is not None:
         records = records.filter(action_id=action_id)
-    newest = list(
-        records.select_related("history_user", "action").order_by("-history_date", "-history_id")[
-            :limit
-        ]
+    newest = (
+        records.select_related("history_user", "action")
+        .annotate(
+            previous_status=Subquery(
+                before.order_by("-history_date", "-history_id").values("status")[:1]
+            )
+        )
+        .order_by("-history_date", "-history_id")[:limit]
     )
-    if not newest:
-        return []
-    earlier = Progress.history.filter(
-        id__in={record.id for record in newest}, history_date__lte=newest[0].history_date
-    ).order_by("id", "history_date", "history_id")
-    before = {}
-    previous_of = {}
-    for record in earlier:
-        previous_of[record.history_id] = before.get(record.id)
-        before[record.id] = record
-    return [ProgressChange(record, previous_of.get(record.history_id)) for record in newest]
+    return [ProgressChange(record, record.previous_status) for record in newest]
 
 
 # --- Handleplaner ---------------------------------------------------------------------------
