@@ -136,7 +136,8 @@ def test_each_report_kind_through_a_real_worker(
     assert "Revisionsrapport" in revision_text
     assert GOAL in revision_text
     assert FOCUS in revision_text
-    assert "Varetages af naboskolen" in revision_text  # why it was not done
+    # Why it was not done, under the action: the institution, its status and its reason.
+    assert "Skole A · Ikke relevant: Varetages af naboskolen" in revision_text
     assert "Fasthold de fem domæner." in revision_text
     assert "Børne- og familieudvalget" in revision_text
 
