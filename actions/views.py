@@ -83,6 +83,8 @@ def _page(request, institution, *, failed=None, failed_measurement=None, status=
                 )
         for section in sections:
             for row in section.rows:
+                # Set on every row: a lookup that fails costs the template a dir() of the row.
+                row.form, row.conflict = None, False
                 if failed and row.pk == failed["row"].pk:
                     row.form, row.conflict = failed["form"], failed.get("conflict")
         return {

@@ -22,7 +22,7 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.expressions import Window
-from django.db.models.functions import Cast, NullIf
+from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -147,6 +147,13 @@ INSTITUTION_SORTS = {
 }
 
 
+def _row_count(rows: QuerySet) -> Coalesce:
+    """How many `rows` there are, as a subquery for each row outside."""
+    return Coalesce(
+        Subquery(rows.order_by().values("institution").annotate(n=Count("pk")).values("n")), 0
+    )
+
+
 def institutions_with_progress(
     *,
     strategy: Strategy,
@@ -156,19 +163,24 @@ def institutions_with_progress(
     sort: str = "name",
     domain_id: int | None = None,
 ) -> QuerySet[Institution]:
-    """Active institutions annotated with `done`, `counted` and `share`, filtered and sorted."""
-    rows = Q(progress__action__goal__domain__strategy=strategy, progress__action__archived_at=None)
+    """Active institutions annotated with `done`, `counted` and `share`, filtered and sorted.
+
+    The tallies are subqueries, not a join: sorted by anything but progress, the database
+    counts only the rows of the page asked for, and a count of pages needs no tallies."""
+    rows = Progress.objects.filter(
+        institution=OuterRef("pk"),
+        action__goal__domain__strategy=strategy,
+        action__archived_at=None,
+    )
     if domain_id is not None:
-        rows &= Q(progress__action__goal__domain_id=domain_id)
+        rows = rows.filter(action__goal__domain_id=domain_id)
     institutions = (
         Institution.objects.filter(is_active=True)
         .exclude(actor__code="forvaltning")
         .select_related("actor")
         .annotate(
-            done=Count("progress", filter=rows & Q(progress__status=Progress.Status.DONE)),
-            counted=Count(
-                "progress", filter=rows & ~Q(progress__status=Progress.Status.NOT_RELEVANT)
-            ),
+            done=_row_count(rows.filter(status=Progress.Status.DONE)),
+            counted=_row_count(rows.exclude(status=Progress.Status.NOT_RELEVANT)),
         )
         .annotate(
             share=ExpressionWrapper(

@@ -1,6 +1,8 @@
 """The scale generator makes what it says, and the dashboard's numbers still add up on it."""
 
+import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
 from actions.models import ActionPlanItem, Progress
@@ -30,3 +32,17 @@ def test_generate_scale_makes_institutions_actions_history_and_plans(strategy, a
     matrix = progress_matrix(strategy=strategy)
     assert sum(one.points[-1].done for one in series) == matrix.total.done
     assert sum(one.points[-1].counted for one in series) == matrix.total.counted
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_history_lies_in_date_order_as_a_real_one_does(strategy, actors):
+    """A real history is appended as it happens; the generated one is put in that order, so
+    the newest changes are read from a few pages, not from all over the table."""
+    call_command("generate_scale", institutions=20, goals=10, actions=40, years=2, seed=3)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT correlation FROM pg_stats WHERE tablename = %s AND attname = 'history_date'",
+            [Progress.history.model._meta.db_table],
+        )
+        [correlation] = cursor.fetchone()
+    assert correlation > 0.99
