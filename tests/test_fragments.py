@@ -53,6 +53,8 @@ def test_a_second_look_costs_a_few_queries_and_shows_the_same(
     cached = client.get(url)
     part = "document" if url_name == "strategy" else "overview"
     assert cached.context[part] == made.context[part]
+    assert "<section" in cached.content.decode()  # markup from the cache, not escaped text
+    assert "&lt;section" not in cached.content.decode()
     assert count_queries(client, url) > count_queries(client, url, cached=True) + 4
 
 
