@@ -4,15 +4,13 @@ approval with amendments, and the central pool shared by number of children."""
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from actions.models import Action, ActionPlan, ActionPlanItem, PoolAllocation, PoolShare
 from actions.selectors import pool_shares_compute
 from actions.services import plan_item_add
 from institutions.models import Institution, Membership
-from tests.conftest import make_person, visible_text
+from tests.conftest import count_queries, make_person, visible_text
 
 FOCUS = "prioritere økonomi til investering i læringsteknologier."
 
@@ -293,12 +291,6 @@ def test_side_by_side_budgets_sum_each_local_plan(client, strategy, institutions
     assert "Skole B Skole Kladde 7.000 kr. 0 kr. 7.000 kr. 0 kr. 0 kr." in html
     assert "Dagtilbud A Dagtilbud Ingen endnu 0 kr." in html
     assert "I alt 37.000 kr. 30.000 kr. 7.000 kr. 0 kr." in html
-
-
-def count_queries(client, url):
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    return len(queries)
 
 
 def test_plan_query_count_is_the_same_with_10_and_100_items(

@@ -1,15 +1,13 @@
 """'Min institution': leaders tick their institution's actions, safely, on any device."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from actions.models import Action, Progress
 from actions.services import progress_sync
 from institutions.models import Membership
 from strategy_tracker import fragments
-from tests.conftest import make_person
+from tests.conftest import count_queries, make_person
 
 ACTION_TEXT = "prioritere økonomi til investering i læringsteknologier."
 
@@ -179,12 +177,6 @@ def test_user_text_is_shown_literally(client, strategy, institutions, leader_sch
     ).content.decode()
     assert "<img src=x" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
-
-
-def count_queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    return len(queries)
 
 
 def test_query_count_is_the_same_with_10_and_100_actions(
