@@ -7,10 +7,13 @@ from html import unescape
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from actions.services import progress_sync
 from goals.services import strategy_create_from_document
 from institutions.models import Actor, Institution, Membership, User
+from strategy_tracker import fragments
 
 STRATEGY_FILE = settings.BASE_DIR / "fixtures" / "strategy_mariagerfjord.json"
 PASSWORD = "a-test-password-2026"
@@ -30,11 +33,6 @@ def _fresh_cache():
 def count_queries(client, url, *, cached: bool = False) -> int:
     """The queries of one GET, which must succeed. Unless `cached`, the page parts cached
     until their data changes are made afresh, as on the first request after a change."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from strategy_tracker import fragments
-
     if not cached:
         fragments.changed(*fragments.KINDS)
     with CaptureQueriesContext(connection) as queries:

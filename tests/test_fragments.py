@@ -7,13 +7,13 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from actions.models import Action, Progress
+from actions.models import Action
 from goals.models import Goal, Indicator, Measurement
 from goals.services import item_move
 from strategy_tracker import fragments
 from tests.conftest import count_queries, make_institutions, visible_text
-
-FOCUS = "prioritere økonomi til investering i læringsteknologier."
+from tests.test_institution_progress import ACTION_TEXT as FOCUS
+from tests.test_institution_progress import tick
 
 
 @pytest.fixture
@@ -30,13 +30,6 @@ def text_of(client, url) -> str:
 def focus_tally(text: str) -> str:
     """What the strategy page says of the focus action: "1 af 3"."""
     return re.search(re.escape(FOCUS) + r" (\d+ af \d+) institution", text).group(1)
-
-
-def tick(client, institution, action, status):
-    row = Progress.objects.get(institution=institution, action=action)
-    url = reverse("progress_update", args=[institution.pk, action.pk])
-    data = {"status": status, "reason": "", "note": "", "version": row.version}
-    assert client.post(url, data).status_code == 302
 
 
 @pytest.mark.parametrize(
@@ -71,9 +64,9 @@ def test_min_institution_is_cached_for_the_institution_and_a_tick_shows_at_once(
     # Another school's tick leaves this page cached; the school's own shows at once.
     consultant_browser = Client()
     consultant_browser.force_login(consultant)
-    tick(consultant_browser, other, focus, "done")
+    assert tick(consultant_browser, other, focus, "done").status_code == 302
     assert count_queries(client, url, cached=True) < cold
-    tick(client, school, focus, "done")
+    assert tick(client, school, focus, "done").status_code == 302
     assert "1 af 15 handlinger udført" in text_of(client, url)
 
 
@@ -88,7 +81,7 @@ def test_every_kind_of_change_shows_on_the_cached_pages(
     # A tick (a single save): the counts on both pages.
     leader = Client()
     leader.force_login(leader_school_a)
-    tick(leader, school, focus, "done")
+    assert tick(leader, school, focus, "done").status_code == 302
     assert focus_tally(text_of(client, strategy_url)) == "1 af 3"
     overview = text_of(client, dashboard_url)
     assert "1 ændring er registreret siden da" in overview
