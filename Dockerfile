@@ -10,8 +10,8 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends gettext libpango-1.0-0 libpangoft2-1.0-0 \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY pyproject.toml ./
-RUN pip install --no-cache-dir .
+COPY requirements.txt ./
+RUN pip install --no-cache-dir --require-hashes --only-binary=:all: -r requirements.txt
 COPY . .
 COPY --from=frontend /app/node_modules ./node_modules
 RUN DEBUG=true python manage.py compilemessages --ignore=node_modules -v0 \

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MO := locale/da/LC_MESSAGES/django.mo
 
-.PHONY: setup system-packages run test lint messages clean
+.PHONY: setup system-packages run test lint lock messages clean
 
 setup: system-packages $(VENV)/.installed node_modules/.installed $(MO)
 
@@ -19,9 +19,10 @@ system-packages:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+# Machines install exactly the lock: every package pinned and checked against its hashes, wheels only.
+$(VENV)/.installed: requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes \
+		--only-binary=:all: -r requirements-dev.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -47,6 +48,13 @@ lint: setup
 
 test: lint
 	$(BIN)/pytest
+
+# Refresh the locks from pyproject.toml's ranges, each package at its newest release that the ranges allow
+# (README, "Upgrading packages"). requirements.txt (the production image) keeps dev's versions.
+LOCK := --universal --python-version 3.11 --generate-hashes --quiet
+lock: $(VENV)/.installed
+	$(BIN)/uv pip compile pyproject.toml --extra dev $(LOCK) --upgrade -o requirements-dev.txt
+	$(BIN)/uv pip compile pyproject.toml $(LOCK) -c requirements-dev.txt -o requirements.txt
 
 messages: $(VENV)/.installed
 	$(BIN)/python manage.py makemessages -l da --no-location --ignore=.venv --ignore=node_modules

@@ -98,9 +98,12 @@ def _editable_fields(kind) -> list[str]:
 
 
 def _edit_page(request, kind, form, *, instance, conflict=None, status=200):
+    template = "goals/item_edit.html"
+    if request.headers.get("HX-Request") == "true":
+        template += "#item"
     return render(
         request,
-        "goals/item_edit.html",
+        template,
         {
             "kind": kind,
             "form": form,

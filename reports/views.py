@@ -312,11 +312,9 @@ def report_detail(request, pk):
             done=Count("pk", filter=Q(status=Report.Status.DONE)),
             failed=Count("pk", filter=Q(status=Report.Status.FAILED)),
         )
-    template = (
-        "reports/includes/report_status.html"
-        if request.headers.get("HX-Request") == "true"
-        else "reports/report_detail.html"
-    )
+    template = "reports/report_detail.html"
+    if request.headers.get("HX-Request") == "true":
+        template += "#status"
     return render(request, template, {"report": report, "parts": parts})
 
 

@@ -14,9 +14,9 @@ from actions.services import progress_sync
 from goals.services import strategy_create_from_document
 from institutions.models import Actor, Institution, Membership, User
 from strategy_tracker import fragments
+from tests.factories import InstitutionFactory, MembershipFactory, PersonFactory
 
 STRATEGY_FILE = settings.BASE_DIR / "fixtures" / "strategy_mariagerfjord.json"
-PASSWORD = "a-test-password-2026"
 
 
 @pytest.fixture(autouse=True)
@@ -161,12 +161,10 @@ def make_institutions(actors, *, schools: int, daycare: int, prefix: str = "") -
 @pytest.fixture
 def institutions(actors):
     """The administration, schools A and B, and one daycare institution."""
-    administration = Institution.objects.create(name="Forvaltningen", actor=actors["forvaltning"])
-    school_a = Institution.objects.create(name="Skole A", actor=actors["skole"], area="Hobro")
-    school_b = Institution.objects.create(name="Skole B", actor=actors["skole"], area="Hadsund")
-    daycare = Institution.objects.create(
-        name="Dagtilbud A", actor=actors["dagtilbud"], area="Hobro"
-    )
+    administration = InstitutionFactory(name="Forvaltningen", actor=actors["forvaltning"])
+    school_a = InstitutionFactory(name="Skole A", actor=actors["skole"], area="Hobro")
+    school_b = InstitutionFactory(name="Skole B", actor=actors["skole"], area="Hadsund")
+    daycare = InstitutionFactory(name="Dagtilbud A", actor=actors["dagtilbud"], area="Hobro")
     progress_sync()
     return {
         "administration": administration,
@@ -179,11 +177,9 @@ def institutions(actors):
 def make_person(email: str, name: str, role: str = User.Role.STAFF, **memberships) -> User:
     """A person with the test password; `memberships` maps an institution to a role."""
     first_name, last_name = name.split(" ", 1)
-    user = User.objects.create_user(
-        email, PASSWORD, first_name=first_name, last_name=last_name, role=role
-    )
+    user = PersonFactory(email=email, first_name=first_name, last_name=last_name, role=role)
     for institution, membership_role in memberships.values():
-        Membership.objects.create(user=user, institution=institution, role=membership_role)
+        MembershipFactory(user=user, institution=institution, role=membership_role)
     return user
 
 

@@ -129,6 +129,30 @@ def test_changing_e_mail_or_two_factor_asks_for_the_password_again(
     assert response.url.startswith(reverse("account_reauthenticate"))
 
 
+def test_a_person_with_a_verified_address_can_confirm_by_a_code_sent_there(client, leader_school_a):
+    client.force_login(leader_school_a)
+    response = client.get(reverse("account_request_reauthentication_code"))
+    assert response.url.startswith(reverse("account_reauthenticate"))  # no address to send it to
+    leader_school_a.emailaddress_set.create(
+        email=leader_school_a.email, verified=True, primary=True
+    )
+    client.force_login(leader_school_a)  # no password typed in this session
+    response = client.get(reverse("account_request_reauthentication_code"))
+    assert response.status_code == 200
+    response = client.post(
+        reverse("account_request_reauthentication_code"), {"recipient": leader_school_a.email}
+    )
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_confirm_reauthentication_code"))
+    [message] = mail.outbox
+    assert message.to == [leader_school_a.email]
+    code = re.search(r"^([A-Z0-9]{4}-[A-Z0-9]{4})$", message.body, re.MULTILINE).group(1)
+    assert client.post(response.url, {"code": "000000"}).status_code == 200  # refused, asked again
+    assert client.post(response.url, {"code": code}).status_code == 302
+    client.post(reverse("account_email"), {"action_add": "", "email": "ny.adresse@example.org"})
+    assert leader_school_a.emailaddress_set.filter(email="ny.adresse@example.org").exists()
+
+
 def test_a_password_reset_does_not_get_past_two_factor_authentication(client, consultant):
     client.post(reverse("account_reset_password"), {"email": consultant.email})
     [message] = mail.outbox

@@ -11,6 +11,7 @@ from actions.selectors import pool_shares_compute
 from actions.services import plan_item_add
 from institutions.models import Institution, Membership
 from tests.conftest import count_queries, make_person, visible_text
+from tests.factories import InstitutionFactory
 
 FOCUS = "prioritere økonomi til investering i læringsteknologier."
 
@@ -215,12 +216,10 @@ def test_consultant_previews_then_confirms_and_each_local_plan_shows_its_share(
     counts = {"school_a": 23, "school_b": 41, "daycare": 58}
     for key, children in counts.items():
         Institution.objects.filter(pk=institutions[key].pk).update(children_count=children)
-    fourth = Institution.objects.create(
+    fourth = InstitutionFactory(
         name="Skole C", actor=institutions["school_a"].actor, children_count=77
     )
-    Institution.objects.create(
-        name="Lukket skole", actor=fourth.actor, children_count=500, is_active=False
-    )
+    InstitutionFactory(name="Lukket skole", actor=fourth.actor, children_count=500, is_active=False)
     actors = [institutions["school_a"].actor_id, institutions["daycare"].actor_id]
     form = {"title": "Udviklingspulje 2026", "amount": "315.000", "actors": actors}
     client.force_login(consultant)

@@ -15,6 +15,7 @@ from institutions.models import Institution
 from reports.selectors import Tally, progress_over_time
 from strategy_tracker import fragments
 from tests.conftest import count_queries, make_institutions, visible_text
+from tests.factories import InstitutionFactory
 
 STATUSES = ["not_started", "in_progress", "done", "done", "not_relevant"]
 
@@ -22,7 +23,7 @@ STATUSES = ["not_started", "in_progress", "done", "done", "not_relevant"]
 @pytest.fixture
 def seeded(strategy, institutions, actors):
     """A mix of statuses at every institution, and an inactive school full of done rows."""
-    closed = Institution.objects.create(name="Lukket Skole", actor=actors["skole"], is_active=False)
+    closed = InstitutionFactory(name="Lukket Skole", actor=actors["skole"], is_active=False)
     from actions.services import progress_sync
 
     progress_sync(institution_ids=[closed.pk])

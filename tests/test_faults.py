@@ -16,7 +16,8 @@ from django.urls import reverse
 from actions.models import Action, Progress
 from goals.models import Goal
 from institutions.models import Membership
-from tests.conftest import PASSWORD, make_institutions, make_person, visible_text
+from tests.conftest import make_institutions, make_person, visible_text
+from tests.factories import PASSWORD
 
 FOCUS = "prioritere økonomi til investering i læringsteknologier."
 NOWHERE = "redis://127.0.0.1:1/0"  # nothing listens there: Redis as good as stopped

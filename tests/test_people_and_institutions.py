@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from actions.models import Action
 from institutions.models import Institution, Membership, User
-from tests.conftest import PASSWORD, make_person
+from tests.conftest import make_person
+from tests.factories import PASSWORD, PersonFactory
 
 
 def test_consultant_sees_institutions_and_people(client, consultant, institutions):
@@ -36,7 +37,7 @@ def test_consultant_signed_in_with_password_must_set_up_two_factor_first(client,
 
 
 def test_superuser_without_two_factor_is_sent_to_set_it_up_from_admin(client, db):
-    User.objects.create_superuser("super@example.org", PASSWORD)
+    PersonFactory(email="super@example.org", superuser=True)
     client.post(reverse("account_login"), {"login": "super@example.org", "password": PASSWORD})
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302

@@ -11,6 +11,7 @@ from actions.services import progress_sync
 from goals.services import strategy_create_from_document
 from institutions.models import Institution
 from tests.conftest import STRATEGY_FILE
+from tests.factories import InstitutionFactory
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ def test_removed_rows_keep_their_history(action, actors, institutions):
 
 
 def test_a_new_institution_gets_rows_for_its_actors_actions(strategy, actors, institutions):
-    school = Institution.objects.create(name="Skole C", actor=actors["skole"])
+    school = InstitutionFactory(name="Skole C", actor=actors["skole"])
     progress_sync(institution_ids=[school.pk])
     expected = Action.objects.filter(goal__domain__strategy=strategy, actors=actors["skole"])
     assert school.progress.count() == expected.count() == 15

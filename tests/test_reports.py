@@ -211,6 +211,20 @@ def test_a_report_gives_up_after_three_attempts_with_the_error_recorded(
     assert "Rapporten kunne ikke laves." in page and "Prøv igen" in page
 
 
+def test_the_waiting_page_refreshes_only_its_status_in_place(
+    client, media, strategy, committee_member
+):
+    report = Report.objects.create(kind="status", strategy=strategy, parameters={})
+    client.force_login(committee_member)
+    url = reverse("report_detail", args=[report.pk])
+    page = client.get(url).content.decode()
+    part = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "<html" in page and "<html" not in part
+    assert part.lstrip().startswith('<div id="report-status"')
+    assert f'hx-get="{url}"' in part and part.strip() in page
+    assert "Rapporten står i kø" in part
+
+
 def test_leaders_see_only_their_own_institutions_reports(
     client, media, strategy, institutions, leader_school_a
 ):

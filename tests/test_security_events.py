@@ -11,7 +11,8 @@ from allauth.mfa.totp.internal.auth import (
 from django.urls import reverse
 
 from institutions.models import Membership, SecurityEvent, User
-from tests.conftest import PASSWORD, make_person
+from tests.conftest import make_person
+from tests.factories import PASSWORD, PersonFactory
 
 
 def test_sign_in_and_failed_sign_in_are_recorded(client, leader_school_a):
@@ -108,7 +109,7 @@ def test_administrator_reads_the_events_in_admin(client, leader_school_a):
     from tests.conftest import with_totp
 
     client.post(reverse("account_login"), {"login": leader_school_a.email, "password": "forkert"})
-    superuser = with_totp(User.objects.create_superuser("super@example.org", PASSWORD))
+    superuser = with_totp(PersonFactory(email="super@example.org", superuser=True))
     client.force_login(superuser)
     page = client.get(reverse("admin:institutions_securityevent_changelist"))
     assert page.status_code == 200

@@ -3,7 +3,7 @@
 from django.urls import reverse
 
 from institutions.models import User
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 
 def test_person_signs_in_with_e_mail_and_password(client, strategy, leader_school_a):

@@ -143,6 +143,27 @@ def test_two_stale_forms_first_wins_second_sees_both_texts(
     assert item.text == "Fælles tekst."
 
 
+def test_the_in_place_form_is_the_edit_pages_own_part(
+    client, strategy, institutions, consultant, action
+):
+    """htmx gets the form alone, the same markup the page has, and a stale save shows both texts."""
+    client.force_login(consultant)
+    url = reverse("item_edit", args=["handling", action.pk])
+    page = client.get(url).content.decode()
+    part = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in part and part.lstrip().startswith(f'<div id="item-handling-{action.pk}"')
+    assert visible_text(part) in visible_text(page)
+    assert (
+        edit(client, "handling", action.pk, action_data(action, text="Ny tekst.")).status_code
+        == 302
+    )
+    stale = action_data(action, text="Gammel formulars tekst.")
+    response = client.post(url, stale, headers={"HX-Request": "true"})
+    assert response.status_code == 409
+    assert "<html" not in response.content.decode()
+    assert "Ny tekst." in visible_text(response.content)
+
+
 def test_text_is_shown_as_text(client, strategy, institutions, consultant, action):
     client.force_login(consultant)
     hostile = 'prioritere <script>alert("x")</script> og <img src=x onerror=alert(1)>'
