@@ -46,8 +46,11 @@ lint: setup
 	# Security checks on our code; each accepted finding says why on its line (# nosec).
 	$(BIN)/bandit -q -r goals actions institutions reports strategy_tracker -x "*/migrations/*"
 
+# Tests run in parallel, one worker per core (at most four): each worker has its own test
+# database and Redis database (tests/conftest.py). `make test PYTEST_WORKERS=0` runs them in one process.
+PYTEST_WORKERS ?= auto
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest --numprocesses=$(PYTEST_WORKERS) --maxprocesses=4
 
 # Refresh the locks from pyproject.toml's ranges, each package at its newest release that the ranges allow
 # (README, "Upgrading packages"). requirements.txt (the production image) keeps dev's versions.

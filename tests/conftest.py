@@ -3,17 +3,19 @@ import os
 import re
 import shutil
 from html import unescape
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 
 from actions.services import progress_sync
 from goals.services import strategy_create_from_document
 from institutions.models import Actor, Institution, Membership, User
 from strategy_tracker import fragments
+from strategy_tracker.celery import app as celery_app
 from tests.factories import InstitutionFactory, MembershipFactory, PersonFactory
 
 STRATEGY_FILE = settings.BASE_DIR / "fixtures" / "strategy_mariagerfjord.json"
@@ -22,6 +24,22 @@ STRATEGY_FILE = settings.BASE_DIR / "fixtures" / "strategy_mariagerfjord.json"
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_redis_database(worker_id):
+    """Under pytest-xdist each worker uses a Redis database of its own (1, 2, …), so one
+    worker's cache.clear() or purged queue never reaches another's tests, nor its cached parts.
+    Worker processes that tests start inherit it through the environment."""
+    if worker_id == "master" or not settings.REDIS_URL:
+        yield
+        return
+    url = urlsplit(settings.REDIS_URL)._replace(path=f"/{int(worker_id[2:]) + 1}").geturl()
+    os.environ["REDIS_URL"] = url
+    caches = {"default": settings.CACHES["default"] | {"LOCATION": url}}
+    with override_settings(REDIS_URL=url, CELERY_BROKER_URL=url, CACHES=caches):
+        celery_app.conf.broker_url = url
+        yield
 
 
 @pytest.fixture(autouse=True)
