@@ -25,6 +25,7 @@ from strategy_tracker.permissions import (
     report_readable,
     reports_visible,
     strategy_readable,
+    two_factor_for_consultants,
 )
 from strategy_tracker.spreadsheets import spreadsheet_response
 
@@ -254,12 +255,14 @@ def _report_list(request, *, forms=None, status=200):
     )
 
 
+@two_factor_for_consultants
 @require_GET
 def report_list(request):
     """Earlier reports with who asked for them, and the forms to ask for new ones."""
     return _report_list(request)
 
 
+@two_factor_for_consultants
 @require_POST
 def report_request_view(request, kind):
     """Record a report request; the person lands on its status page."""
@@ -301,6 +304,7 @@ def report_batch_view(request):
     return redirect(batch)
 
 
+@two_factor_for_consultants
 @require_GET
 def report_detail(request, pk):
     """The report's status, refreshed in place by htmx until it is finished."""
@@ -318,6 +322,7 @@ def report_detail(request, pk):
     return render(request, template, {"report": report, "parts": parts})
 
 
+@two_factor_for_consultants
 @require_GET
 def report_download(request, pk):
     report = report_readable(request.user, pk)
@@ -331,6 +336,7 @@ def report_download(request, pk):
     )
 
 
+@two_factor_for_consultants
 @require_POST
 def report_retry_view(request, pk):
     report = report_readable(request.user, pk)

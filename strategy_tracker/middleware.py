@@ -1,3 +1,4 @@
+import re
 import time
 
 from django.conf import settings
@@ -5,8 +6,13 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import BadRequest
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
+
+# C0 control characters and DEL: no address or search of ours contains them, and PostgreSQL
+# refuses a NUL in any text, so they are answered before a view or the security log sees them.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 RENEWED_AT = "_renewed_at"
 SIGNED_IN_AT = "_signed_in_at"
@@ -46,3 +52,17 @@ class SessionRenewalMiddleware:
         if signed_in and now - session.get(RENEWED_AT, 0) >= settings.SESSION_RENEW_AFTER:
             session[RENEWED_AT] = now
         return response
+
+
+def refuse_control_characters(get_response):
+    """Answer 400 (the Danish page) to an address or query with control characters in it."""
+
+    def middleware(request):
+        texts = [request.path]
+        for name, values in request.GET.lists():
+            texts += [name, *values]
+        if any(CONTROL_CHARACTERS.search(text) for text in texts):
+            raise BadRequest("Control characters in the address.")
+        return get_response(request)
+
+    return middleware

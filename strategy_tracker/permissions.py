@@ -41,21 +41,36 @@ def needs_mfa_setup(request) -> bool:
 
 def mfa_setup_redirect(request):
     """Send a consultant without two-factor authentication to set it up first."""
-    messages.warning(request, _("Set up two-factor authentication before you edit anything."))
+    messages.warning(
+        request,
+        _("Set up two-factor authentication before you edit, make reports or see people's data."),
+    )
     return redirect("mfa_activate_totp")
+
+
+def two_factor_for_consultants(view):
+    """Consultants and superusers read everyone's reports and data exports, so they reach these
+    pages only with two-factor authentication; other people go on to the view's own checks."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if needs_mfa_setup(request):
+            return mfa_setup_redirect(request)
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def consultant_required(view):
     """Let consultants (with two-factor authentication) through; refuse everyone else."""
+    with_two_factor = two_factor_for_consultants(view)
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not is_consultant(request.user):
             security_event_record(kind=SecurityEvent.Kind.PERMISSION_DENIED, request=request)
             raise PermissionDenied(_("Only consultants may do this."))
-        if needs_mfa_setup(request):
-            return mfa_setup_redirect(request)
-        return view(request, *args, **kwargs)
+        return with_two_factor(request, *args, **kwargs)
 
     return wrapper
 

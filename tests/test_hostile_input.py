@@ -6,12 +6,14 @@ literally in pages and PDFs."""
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.views.defaults import server_error
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from actions.forms import KronerField
 from goals.models import Goal
+from institutions.models import SecurityEvent
 from reports.models import Report
 from reports.services import report_build
 from tests.conftest import visible_text
@@ -102,6 +104,33 @@ def test_page_parameters_answer_hostile_input_without_a_server_error(data, name)
 def test_wrong_ids_in_addresses_are_not_found(data, path):
     response = client_for(data["people"]["consultant"]).get(path)
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/regneark/import/%00/bekraeft/",
+        "/strategi/%01/",
+        "/oversigt/?q=nul%00byte",
+        "/oversigt/?%7F=1",
+        "/konto/login/?next=/%00",
+    ],
+)
+def test_control_characters_in_an_address_get_the_danish_400_page(data, path):
+    client = client_for(data["people"]["consultant"])
+    events = SecurityEvent.objects.count()
+    response = client.get(path)
+    assert response.status_code == 400
+    assert "Forespørgslen kunne ikke læses" in visible_text(response.content)
+    assert SecurityEvent.objects.count() == events  # answered before any view or log
+
+
+def test_the_server_error_page_is_danish_and_needs_no_database(rf):
+    # No database fixture: any query while rendering would fail this test.
+    response = server_error(rf.get("/strategi/"))
+    assert response.status_code == 500
+    page = visible_text(response.content)
+    assert "Noget gik galt" in page and "Prøv igen om lidt" in page
 
 
 def test_script_in_a_goal_is_shown_as_text_in_the_page_and_the_pdf(

@@ -4,6 +4,7 @@ change nothing. Adding a URL without an entry here fails `test_every_url_has_an_
 import re
 
 import pytest
+from allauth.mfa.models import Authenticator
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -521,3 +522,30 @@ def test_post_for_every_role_and_refused_writes_change_nothing(data, name, role)
 def test_read_only_pages_refuse_post(data, name):
     url = url_named(name, data)
     assert client_for(data["people"]["consultant"]).post(url).status_code == 405
+
+
+# Reading everyone's reports and people's data, and making reports: a consultant or superuser
+# without two-factor authentication is sent to set it up first, and nothing is made.
+TWO_FACTOR_FIRST = [
+    "report_list",
+    "report_detail",
+    "report_download",
+    "report_request",
+    "report_batch",
+    "report_retry",
+    "data_export",
+    "person_list",
+    "person_edit",
+]
+
+
+@pytest.mark.parametrize("name", TWO_FACTOR_FIRST)
+@pytest.mark.parametrize("role", ["consultant", "superuser"])
+def test_consultants_without_two_factor_are_sent_to_set_it_up(data, role, name):
+    person = data["people"][role]
+    Authenticator.objects.filter(user=person).delete()
+    client, url = client_for(person), url_named(name, data)
+    before = (snapshot(), Report.objects.count())
+    response = client.post(url, post_data(name, data)) if name in POST else client.get(url)
+    assert (response.status_code, response.url) == (302, reverse("mfa_activate_totp"))
+    assert (snapshot(), Report.objects.count()) == before
