@@ -1,10 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from goals.models import TEXT
 from institutions.models import Actor
 from strategy_tracker.params import IdMultipleChoiceField
 
-from .models import ActionPlanItem, Progress
+from .models import REASON, ActionPlanItem, Progress
 
 
 class ProgressForm(forms.Form):
@@ -12,11 +13,11 @@ class ProgressForm(forms.Form):
 
     status = forms.ChoiceField(label=_("Status"), choices=Progress.Status.choices)
     reason = forms.CharField(
-        label=_("Why is it not relevant?"), max_length=500, required=False, strip=True
+        label=_("Why is it not relevant?"), max_length=REASON, required=False, strip=True
     )
     note = forms.CharField(
         label=_("What have we done?"),
-        max_length=2000,
+        max_length=TEXT,
         required=False,
         strip=True,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -66,7 +67,7 @@ class ActionPlanItemForm(forms.ModelForm):
             "recurrence",
         ]
         widgets = {
-            "text": forms.Textarea(attrs={"rows": 2, "maxlength": 2000}),
+            "text": forms.Textarea(attrs={"rows": 2}),
             "deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
         help_texts = {
@@ -79,11 +80,11 @@ class ActionPlanItemForm(forms.ModelForm):
         self.fields["action"].queryset = actions
         self.fields["action"].empty_label = _("— a local initiative —")
         self.fields["domain"].queryset = domains
-        self.fields["text"].max_length = 2000
 
     def clean(self):
         cleaned = super().clean()
-        if not cleaned.get("action") and not cleaned.get("text", "").strip():
+        text_refused = "text" in self.errors  # e.g. too long: that message says enough
+        if not cleaned.get("action") and not text_refused and not cleaned.get("text", "").strip():
             self.add_error(
                 "text", _("Choose an action from the strategy or describe a local initiative.")
             )

@@ -5,7 +5,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from goals.models import origin_field
+from goals.models import TEXT, origin_field
+
+REASON = 500  # why an action is not relevant
 
 
 class Action(models.Model):
@@ -25,7 +27,7 @@ class Action(models.Model):
         related_name="children",
         verbose_name=_("part of"),
     )
-    text = models.TextField(_("text"))
+    text = models.TextField(_("text"), max_length=TEXT)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     actors = models.ManyToManyField(
         "institutions.Actor", related_name="actions", verbose_name=_("actors")
@@ -70,8 +72,8 @@ class Progress(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status, default=Status.NOT_STARTED
     )
-    reason = models.TextField(_("reason"), blank=True)
-    note = models.TextField(_("note"), blank=True)
+    reason = models.TextField(_("reason"), max_length=REASON, blank=True)
+    note = models.TextField(_("note"), max_length=TEXT, blank=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -202,7 +204,7 @@ class ActionPlanItem(models.Model):
         related_name="plan_items",
         verbose_name=_("action from the strategy"),
     )
-    text = models.TextField(_("local initiative"), blank=True)
+    text = models.TextField(_("local initiative"), max_length=TEXT, blank=True)
     domain = models.ForeignKey(
         "goals.Domain",
         on_delete=models.SET_NULL,

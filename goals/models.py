@@ -6,6 +6,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+# The most a person may type into a text: forms and imports refuse more, in Danish.
+TEXT = 2_000  # an aim, a principle, a goal, an action, a note
+LONG_TEXT = 10_000  # the strategy's and the domains' introductions
+
 
 class Strategy(models.Model):
     """One four-year version of the municipality's pedagogical IT strategy."""
@@ -18,15 +22,23 @@ class Strategy(models.Model):
     title = models.CharField(_("title"), max_length=300)
     subtitle = models.CharField(_("subtitle"), max_length=300, blank=True)
     municipality = models.CharField(_("municipality"), max_length=100)
-    introduction = models.TextField(_("introduction"), blank=True)
-    purpose = models.TextField(_("purpose"), blank=True)
-    vision = models.TextField(_("vision"), blank=True)
-    aims_introduction = models.TextField(_("introduction to the aims"), blank=True)
-    foundation = models.TextField(_("foundation"), blank=True)
-    framework = models.TextField(_("framework"), blank=True)
-    principles_introduction = models.TextField(_("introduction to the principles"), blank=True)
-    follow_up = models.TextField(_("further work with the strategy"), blank=True)
-    goals_introduction = models.TextField(_("introduction to goals and actions"), blank=True)
+    introduction = models.TextField(_("introduction"), max_length=LONG_TEXT, blank=True)
+    purpose = models.TextField(_("purpose"), max_length=LONG_TEXT, blank=True)
+    vision = models.TextField(_("vision"), max_length=LONG_TEXT, blank=True)
+    aims_introduction = models.TextField(
+        _("introduction to the aims"), max_length=LONG_TEXT, blank=True
+    )
+    foundation = models.TextField(_("foundation"), max_length=LONG_TEXT, blank=True)
+    framework = models.TextField(_("framework"), max_length=LONG_TEXT, blank=True)
+    principles_introduction = models.TextField(
+        _("introduction to the principles"), max_length=LONG_TEXT, blank=True
+    )
+    follow_up = models.TextField(
+        _("further work with the strategy"), max_length=LONG_TEXT, blank=True
+    )
+    goals_introduction = models.TextField(
+        _("introduction to goals and actions"), max_length=LONG_TEXT, blank=True
+    )
     approved_by = models.CharField(_("approved by"), max_length=200, blank=True)
     approved_on = models.DateField(_("approved on"), null=True, blank=True)
     decision_reference = models.CharField(_("decision reference"), max_length=200, blank=True)
@@ -93,7 +105,7 @@ class Aim(models.Model):
 
     strategy = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="aims")
     order = models.PositiveSmallIntegerField(_("order"), default=0)
-    text = models.TextField(_("text"))
+    text = models.TextField(_("text"), max_length=TEXT)
     origin = origin_field()
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history = HistoricalRecords()
@@ -112,7 +124,7 @@ class Principle(models.Model):
 
     strategy = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="principles")
     order = models.PositiveSmallIntegerField(_("order"), default=0)
-    text = models.TextField(_("text"))
+    text = models.TextField(_("text"), max_length=TEXT)
     origin = origin_field()
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history = HistoricalRecords()
@@ -130,7 +142,7 @@ class Domain(models.Model):
     strategy = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="domains")
     name = models.CharField(_("name"), max_length=100)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
-    introduction = models.TextField(_("introduction"), blank=True)
+    introduction = models.TextField(_("introduction"), max_length=LONG_TEXT, blank=True)
     origin = origin_field()
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history = HistoricalRecords()
@@ -153,7 +165,7 @@ class Goal(models.Model):
         LOCAL = "local", _("Local goal")
 
     domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="goals")
-    text = models.TextField(_("text"))
+    text = models.TextField(_("text"), max_length=TEXT)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     scope = models.CharField(_("scope"), max_length=20, choices=Scope, default=Scope.MUNICIPAL)
     principles = models.ManyToManyField(

@@ -1,14 +1,17 @@
 """Importing spreadsheets: a dry run shown as a preview, then all or nothing."""
 
+import datetime as dt
 import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import tablib
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -234,8 +237,11 @@ def stash(*, data: tablib.Dataset, kind: ImportKind, user_id: int, institution_i
 
 
 def unstash(*, token: str, user_id: int) -> dict | None:
+    """The person's own stashed upload, or None when it is unknown, another's or expired."""
     name = f"imports/{token}.json"
     if not token.replace("-", "").replace("_", "").isalnum() or not default_storage.exists(name):
+        return None
+    if default_storage.get_modified_time(name) < _expiry():
         return None
     with default_storage.open(name) as file:
         payload = json.loads(file.read())
@@ -247,6 +253,27 @@ def unstash(*, token: str, user_id: int) -> dict | None:
 
 def discard(token: str) -> None:
     default_storage.delete(f"imports/{token}.json")
+
+
+def _expiry() -> dt.datetime:
+    return timezone.now() - dt.timedelta(seconds=settings.IMPORT_KEEP_SECONDS)
+
+
+def imports_discard_expired() -> int:
+    """Delete uploads kept longer than IMPORT_KEEP_SECONDS, confirmed or not (beat runs it);
+    returns how many went."""
+    try:
+        _folders, names = default_storage.listdir("imports")
+    except FileNotFoundError:
+        return 0
+    expired = [
+        f"imports/{name}"
+        for name in names
+        if default_storage.get_modified_time(f"imports/{name}") < _expiry()
+    ]
+    for name in expired:
+        default_storage.delete(name)
+    return len(expired)
 
 
 def template(kind: ImportKind) -> tablib.Dataset:

@@ -272,10 +272,18 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "reports-requeue": {"task": "reports.tasks.reports_requeue", "schedule": 300.0},
     "reminders": {"task": "actions.tasks.reminders_send_task", "schedule": 6 * 60 * 60.0},
+    "imports-discard-expired": {
+        "task": "institutions.tasks.imports_discard_expired_task",
+        "schedule": 600.0,
+    },
 }
 # Spreadsheet imports: the largest file and the most rows we read.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 10_000)
+# The longest cell an import reads, in characters (the longest text a form takes).
+IMPORT_MAX_CELL = env_int("IMPORT_MAX_CELL", 10_000)
+# An upload waits this long for its confirmation; then it is deleted, confirmed or not.
+IMPORT_KEEP_SECONDS = env_int("IMPORT_KEEP_SECONDS", 3600)
 # Where links in e-mails point; leaders are reminded after this many months without an update.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 REMINDER_QUIET_MONTHS = env_int("REMINDER_QUIET_MONTHS", 3)

@@ -22,9 +22,10 @@ class SpreadsheetError(ValueError):
 
 
 XLSX_MAGIC = b"PK\x03\x04"
-# An XLSX is a zip of XML; refuse one that unpacks to far more than it weighs.
-MAX_UNPACKED_BYTES = 100 * 1024 * 1024
-MAX_PACKING_RATIO = 100
+# An XLSX is a zip of XML; refuse one that unpacks to far more than it weighs. A sheet at
+# the row limit unpacks to a few megabytes; reading 30 MB of XML keeps a worker under 300 MB.
+MAX_UNPACKED_BYTES = 30 * 1024 * 1024
+MAX_PACKING_RATIO = 50
 
 
 def read_upload(upload) -> tablib.Dataset:
@@ -51,10 +52,19 @@ def read_upload(upload) -> tablib.Dataset:
     headers = [str(cell or "").strip() for cell in rows[0]]
     width = len(headers)
     data = tablib.Dataset(headers=headers)
-    for row in rows[1:]:
+    for number, row in enumerate(rows[1:], start=2):
         cells = [_text(cell) for cell in row][:width]
+        if any(len(cell) > settings.IMPORT_MAX_CELL for cell in cells):
+            raise _too_long_cell(number)
         data.append(cells + [""] * (width - len(cells)))
     return data
+
+
+def _too_long_cell(row: int) -> SpreadsheetError:
+    return SpreadsheetError(
+        _("Row %(row)s has a cell with more than %(characters)s characters.")
+        % {"row": row, "characters": settings.IMPORT_MAX_CELL}
+    )
 
 
 def _too_many_rows():
@@ -80,10 +90,19 @@ def _csv_rows(content: bytes) -> list[list[str]]:
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
     rows = []
-    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
-        rows.append(row)
-        if len(rows) > settings.IMPORT_MAX_ROWS + 1:
-            raise _too_many_rows()
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        for row in reader:
+            rows.append(row)
+            if len(rows) > settings.IMPORT_MAX_ROWS + 1:
+                raise _too_many_rows()
+    except csv.Error as error:
+        # The csv module's own limit on a field (128 KB) is far above ours.
+        if "field larger than field limit" in str(error):
+            raise _too_long_cell(reader.line_num) from None
+        raise SpreadsheetError(
+            _("Row %(row)s cannot be read as CSV.") % {"row": reader.line_num}
+        ) from None
     return rows
 
 

@@ -144,6 +144,8 @@ def test_approved_plan_records_later_changes_as_amendments(
         ({"text": "Tablets", "budget": "mange penge"}, "Skriv beløbet i hele kroner"),
         ({"text": "Tablets", "deadline": "31-02-2026"}, "Indtast en gyldig dato."),
         ({"text": "Tablets", "funding": "lotto"}, "Marker en gyldig valgmulighed."),
+        ({"text": "x" * 2_001}, "Denne værdi må højst have 2000 tegn (den har 2001)."),
+        ({"text": "x" * 1_000_000}, "må højst have 2000 tegn (den har 1000000)"),
     ],
 )
 def test_bad_items_are_refused_in_danish_and_nothing_is_saved(

@@ -4,6 +4,8 @@ hostile files refused with a Danish message and no change."""
 import csv
 import datetime as dt
 import io
+import os
+import time
 import zipfile
 
 import openpyxl
@@ -13,6 +15,7 @@ from django.urls import reverse
 
 from actions.models import Action, Progress
 from institutions.models import Institution, Membership, User
+from institutions.tasks import imports_discard_expired_task
 from tests.conftest import visible_text
 
 FOCUS = "prioritere økonomi til investering i læringsteknologier."
@@ -160,6 +163,19 @@ def zip_bomb() -> SimpleUploadedFile:
         (
             lambda: SimpleUploadedFile("stor.csv", b"Navn;Type\n" + b"x;Skole\n" * 40_000),
             "Filen er for stor",
+        ),
+        (
+            lambda: csv_upload([["Navn", "Type"], ["x" * 10_001, "Skole"]]),
+            "Række 2 har en celle med mere end 10000 tegn.",
+        ),
+        (
+            # Past the csv module's own limit of 131,072 characters a field.
+            lambda: csv_upload([["Navn", "Type"], ["Skole A", "Skole"], ["x" * 131_073, "Skole"]]),
+            "Række 3 har en celle med mere end 10000 tegn.",
+        ),
+        (
+            lambda: xlsx_upload([["Navn", "Type"], ["x" * 10_001, "Skole"]], name="lang.xlsx"),
+            "Række 2 har en celle med mere end 10000 tegn.",
         ),
     ],
 )
@@ -372,3 +388,37 @@ def test_a_danish_strategy_csv_is_understood(client, strategy, institutions, con
     purchase = Action.objects.get(text="vejlede om indkøb.")
     assert (purchase.deadline_label, purchase.budget) == ("primo 2027", 12_500)
     assert list(strategy.domains.values_list("name", flat=True)) == ["Kompetencer", "Læremidler"]
+
+
+def test_an_xlsx_that_unpacks_to_more_than_30_mb_is_refused_though_it_packs_well_under_50(
+    client, strategy, institutions, consultant
+):
+    """Like a 3.4 MB file that unpacks to 100 MB: within the ratio, over the absolute limit."""
+    rows = b"".join(os.urandom(64).hex().encode() + b"0" * 896 for _ in range(31 * 1024))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", rows)
+    packed = buffer.getvalue()
+    assert 31 * 1024 * 1024 / len(packed) < 50
+    client.force_login(consultant)
+    response = preview(client, SimpleUploadedFile("stor.xlsx", packed))
+    assert response.status_code == 400
+    assert "pakkes ud til langt mere" in visible_text(response.content)
+
+
+def test_an_upload_is_deleted_after_an_hour_confirmed_or_not(
+    client, settings, tmp_path, strategy, institutions, consultant
+):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(consultant)
+    old = preview(client, csv_upload(DANISH_ROWS)).context["token"]
+    new = preview(client, csv_upload(DANISH_ROWS)).context["token"]
+    two_hours_ago = time.time() - 7200
+    os.utime(tmp_path / "imports" / f"{old}.json", (two_hours_ago, two_hours_ago))
+    before = state()
+    response = client.post(reverse("spreadsheet_import_confirm", args=[old]))
+    assert response.status_code == 404  # expired: the page says to upload it again
+    assert state() == before
+    assert imports_discard_expired_task.apply().get() == 1
+    assert sorted(path.name for path in (tmp_path / "imports").iterdir()) == [f"{new}.json"]

@@ -180,6 +180,7 @@ def test_text_is_shown_as_text(client, strategy, institutions, consultant, actio
         ({"budget": "-5.000"}, "Denne værdi skal være større end eller lig 0."),
         ({"actors": []}, "Vælg, hvem der udfører handlingen."),
         ({"deadline": "31-02-2026"}, "Indtast en gyldig dato."),
+        ({"text": "x" * 2_001}, "Denne værdi må højst have 2000 tegn (den har 2001)."),
     ],
 )
 def test_bad_action_edits_are_refused_in_danish(

@@ -1,0 +1,11 @@
+"""Celery tasks of the institutions app: thin adapters over services."""
+
+from celery import shared_task
+
+from .imports import imports_discard_expired
+
+
+@shared_task
+def imports_discard_expired_task() -> int:
+    """Run by beat every ten minutes: no upload is kept longer than an hour."""
+    return imports_discard_expired()
