@@ -19,4 +19,4 @@ RUN DEBUG=true python manage.py compilemessages --ignore=node_modules -v0 \
 RUN useradd --create-home app && mkdir -p /app/media && chown app /app/media
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "strategy_tracker.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "strategy_tracker.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]

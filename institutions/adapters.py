@@ -1,15 +1,22 @@
+import math
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import ratelimit
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .audit import security_event_record
 from .models import SecurityEvent, User
+from .selectors import sign_in_limits
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -17,6 +24,30 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request):
         return False
+
+    def pre_authenticate(self, request, **credentials):
+        """Wrong passwords make that address wait, longer each time (one person cannot lock
+        out the others). allauth's per-address limits apply only where the settings say the
+        client's address can be trusted (SIGN_IN_LIMIT_PER_ADDRESS)."""
+        email = str(credentials.get("email") or "")
+        [limit] = sign_in_limits(emails=[email], now=timezone.now()) or [None]
+        if limit is not None:
+            security_event_record(
+                kind=SecurityEvent.Kind.SIGN_IN_LIMITED, request=request, email=email
+            )
+            minutes = math.ceil((limit.wait_until - timezone.now()).total_seconds() / 60)
+            raise forms.ValidationError(
+                ngettext(
+                    "Too many wrong passwords for this address. Try again in %(minutes)s "
+                    "minute, or ask a consultant to lift the wait.",
+                    "Too many wrong passwords for this address. Try again in %(minutes)s "
+                    "minutes, or ask a consultant to lift the wait.",
+                    minutes,
+                )
+                % {"minutes": minutes}
+            )
+        if not ratelimit.consume(request, action="sign_in_address"):
+            raise self.validation_error("too_many_login_attempts")
 
 
 def sso_email(sociallogin) -> str | None:

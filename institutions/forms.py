@@ -65,3 +65,7 @@ class ImportForm(forms.Form):
         if cleaned.get("kind") == "status" and not cleaned.get("institution"):
             self.add_error("institution", _("Choose the institution the progress belongs to."))
         return cleaned
+
+
+class SignInLimitLiftForm(forms.Form):
+    email = forms.EmailField(max_length=320)

@@ -117,6 +117,8 @@ class SecurityEvent(models.Model):
     class Kind(models.TextChoices):
         LOGIN = "login", _("Signed in")
         LOGIN_FAILED = "login_failed", _("Failed sign-in")
+        SIGN_IN_LIMITED = "sign_in_limited", _("Sign-in refused: wait after wrong passwords")
+        SIGN_IN_LIMIT_LIFTED = "sign_in_limit_lifted", _("Sign-in wait lifted")
         LOGOUT = "logout", _("Signed out")
         MFA_ADDED = "mfa_added", _("Two-factor authentication added")
         MFA_REMOVED = "mfa_removed", _("Two-factor authentication removed")

@@ -1,8 +1,13 @@
+import datetime as dt
+from dataclasses import dataclass
+
 import tablib
 from django.conf import settings
+from django.db.models import CharField, Max, Value
+from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils.translation import gettext as _
 
-from .models import Institution, Membership, User
+from .models import Institution, Membership, SecurityEvent, User
 
 
 def memberships_of(user: User) -> list[Membership]:
@@ -56,3 +61,62 @@ def institution_export():
             ]
         )
     return data
+
+
+# --- Sign-in limits: per account, a growing wait ---------------------------------------------
+
+FREE_SIGN_IN_ATTEMPTS = 5
+FIRST_SIGN_IN_WAIT = dt.timedelta(seconds=30)
+LONGEST_SIGN_IN_WAIT = dt.timedelta(minutes=15)
+SIGN_IN_MEMORY = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class SignInLimit:
+    email: str
+    failures: int
+    last_failure: dt.datetime
+    wait_until: dt.datetime
+
+
+def _wait_after(failures: int) -> dt.timedelta:
+    """No wait for the first FREE_SIGN_IN_ATTEMPTS wrong passwords, then 30 seconds, doubling
+    with each further one, at most 15 minutes."""
+    if failures < FREE_SIGN_IN_ATTEMPTS:
+        return dt.timedelta(0)
+    return min(FIRST_SIGN_IN_WAIT * 2 ** (failures - FREE_SIGN_IN_ATTEMPTS), LONGEST_SIGN_IN_WAIT)
+
+
+def sign_in_limits(*, emails: list[str] | None = None, now: dt.datetime) -> list[SignInLimit]:
+    """The addresses that must wait before a password is tried again, from the security log:
+    wrong passwords since the later of the last sign-in, the last lifted limit and a day ago.
+    `emails` narrows it to those addresses. Two queries."""
+    recent = SecurityEvent.objects.filter(at__gt=now - SIGN_IN_MEMORY).annotate(
+        address=Lower(
+            Coalesce(NullIf("email", Value("")), "subject__email", output_field=CharField())
+        )
+    )
+    failed = recent.filter(kind=SecurityEvent.Kind.LOGIN_FAILED).exclude(email="")
+    if emails is not None:
+        failed = failed.filter(address__in=[email.lower() for email in emails])
+    failures: dict[str, list[dt.datetime]] = {}
+    for address, at in failed.order_by("at").values_list("address", "at"):
+        failures.setdefault(address, []).append(at)
+    resets = dict(
+        recent.filter(
+            kind__in=[SecurityEvent.Kind.LOGIN, SecurityEvent.Kind.SIGN_IN_LIMIT_LIFTED],
+            address__in=list(failures),
+        )
+        .values("address")
+        .annotate(latest=Max("at"))
+        .values_list("address", "latest")
+    )
+    limits = []
+    for email, times in failures.items():
+        since = [at for at in times if email not in resets or at > resets[email]]
+        if not since:
+            continue
+        wait_until = since[-1] + _wait_after(len(since))
+        if wait_until > now:
+            limits.append(SignInLimit(email, len(since), since[-1], wait_until))
+    return sorted(limits, key=lambda limit: limit.wait_until, reverse=True)

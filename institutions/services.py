@@ -107,3 +107,9 @@ def invitation_send(*, person: User, invited_by: User, base_url: str) -> None:
         from_email=None,
         recipient_list=[person.email],
     )
+
+
+def sign_in_limit_lift(*, email: str, by: User) -> None:
+    """Let the address try a password again at once: its earlier wrong passwords stop
+    counting (institutions.selectors.sign_in_limits reads the event)."""
+    security_event_record(kind=SecurityEvent.Kind.SIGN_IN_LIMIT_LIFTED, actor=by, email=email)

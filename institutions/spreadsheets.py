@@ -53,7 +53,10 @@ class InstitutionResource(resources.ModelResource):
     children_count = fields.Field(
         attribute="children_count",
         column_name="children_count",
-        widget=WholeNumberWidget(gettext_lazy("The number cannot be negative.")),
+        widget=WholeNumberWidget(
+            gettext_lazy("The number cannot be negative."),
+            invalid_message=gettext_lazy("Write the number of children as a whole number."),
+        ),
     )
 
     class Meta(ImportMeta):

@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -16,11 +17,17 @@ from strategy_tracker.permissions import consultant_required, institution_for
 from strategy_tracker.spreadsheets import SpreadsheetError, read_upload, spreadsheet_response
 
 from . import imports
-from .forms import ImportForm, InstitutionForm, PersonForm
+from .forms import ImportForm, InstitutionForm, PersonForm, SignInLimitLiftForm
 from .models import Institution, Membership, User
 from .privacy import person_anonymise
-from .selectors import institution_export
-from .services import institution_save, person_deactivate, person_invite, person_update
+from .selectors import institution_export, sign_in_limits
+from .services import (
+    institution_save,
+    person_deactivate,
+    person_invite,
+    person_update,
+    sign_in_limit_lift,
+)
 
 
 @consultant_required
@@ -51,6 +58,26 @@ def person_list(request):
         Prefetch("memberships", queryset=Membership.objects.select_related("institution"))
     )
     return render(request, "institutions/person_list.html", {"people": people})
+
+
+@consultant_required
+@require_GET
+def sign_in_limit_list(request):
+    """Who must wait before trying a password again, and a way to lift it."""
+    limits = sign_in_limits(now=timezone.now())
+    return render(request, "institutions/sign_in_limits.html", {"limits": limits})
+
+
+@consultant_required
+@require_POST
+def sign_in_limit_lift_view(request):
+    form = SignInLimitLiftForm(request.POST)
+    email = form.cleaned_data["email"] if form.is_valid() else None
+    if email is None or not sign_in_limits(emails=[email], now=timezone.now()):
+        raise Http404(_("That address does not have to wait."))
+    sign_in_limit_lift(email=email, by=request.user)
+    messages.success(request, _("%(email)s can sign in again now.") % {"email": email})
+    return redirect("sign_in_limits")
 
 
 @consultant_required

@@ -7,12 +7,16 @@ from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import BadRequest
+from django.db import DatabaseError, connection
 from django.dispatch import receiver
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 # C0 control characters and DEL: no address or search of ours contains them, and PostgreSQL
 # refuses a NUL in any text, so they are answered before a view or the security log sees them.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+HEALTH_PATH = "/sundhed/"
 
 RENEWED_AT = "_renewed_at"
 SIGNED_IN_AT = "_signed_in_at"
@@ -64,5 +68,22 @@ def refuse_control_characters(get_response):
         if any(CONTROL_CHARACTERS.search(text) for text in texts):
             raise BadRequest("Control characters in the address.")
         return get_response(request)
+
+    return middleware
+
+
+def health_check(get_response):
+    """HEALTH_PATH for the container's health check: answered first, before the host check and
+    the HTTPS redirect that a request from inside the container cannot pass; 503 while the
+    database does not answer."""
+
+    def middleware(request):
+        if request.path != HEALTH_PATH:
+            return get_response(request)
+        try:
+            connection.ensure_connection()
+        except DatabaseError:
+            return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+        return HttpResponse("ok\n", content_type="text/plain")
 
     return middleware

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "strategy_tracker.middleware.health_check",
     "django.middleware.security.SecurityMiddleware",
     "strategy_tracker.middleware.refuse_control_characters",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -130,6 +131,15 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that does not answer is given up on, so a web worker answers "try again in a
+    # little while" instead of hanging; gunicorn's --timeout (docker-compose.yml) is above both.
+    # The statement limit is off unless set (long-running commands and workers need none).
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int(
+        "DATABASE_CONNECT_TIMEOUT", 5
+    )
+    if statement_timeout := env_int("DATABASE_STATEMENT_TIMEOUT", 0):
+        DATABASES["default"]["OPTIONS"]["options"] = f"-c statement_timeout={statement_timeout}s"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "institutions.User"
@@ -152,7 +162,25 @@ ACCOUNT_PREVENT_ENUMERATION = True
 # ACCOUNT_REAUTHENTICATION_TIMEOUT seconds ago; two-factor settings always do (allauth's own).
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Sign-in limits (README, "Lockout"). Wrong passwords make that address wait, longer each time
+# (institutions.adapters); two-factor codes have a limit of their own per person (allauth's
+# "login_failed", which passwords no longer count towards). Limits per client address only where
+# the address is the client's: behind a proxy that is not declared, everyone shares the proxy's
+# address, and one person's guesses would lock out the whole municipality.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env_str("TRUSTED_CLIENT_IP_HEADER") or None
+CLIENT_ADDRESS_KNOWN = env_bool(
+    "CLIENT_ADDRESS_KNOWN",
+    bool(ALLAUTH_TRUSTED_PROXY_COUNT or ALLAUTH_TRUSTED_CLIENT_IP_HEADER),
+)
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "5/5m/key",
+    "sign_in_address": "30/m/ip" if CLIENT_ADDRESS_KNOWN else "",
+    "login": "30/m/ip" if CLIENT_ADDRESS_KNOWN else "",
+    "reset_password": "20/m/ip,5/m/key" if CLIENT_ADDRESS_KNOWN else "5/m/key",
+    "reset_password_from_key": "20/m/ip" if CLIENT_ADDRESS_KNOWN else "",
+    "request_login_code": "20/m/ip,3/m/key" if CLIENT_ADDRESS_KNOWN else "3/m/key",
+}
 # Single sign-on, switched on by configuration alone; only people who already have an account
 # may use it, and only from the municipality's own tenant / domains (see SocialAccountAdapter).
 SOCIALACCOUNT_ADAPTER = "institutions.adapters.SocialAccountAdapter"

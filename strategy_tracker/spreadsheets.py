@@ -235,12 +235,18 @@ def parse_actors(value: str) -> list[str]:
 class WholeNumberWidget(widgets.Widget):
     """A whole number written the Danish way ("1.234", "160.000 kr."), never negative."""
 
-    def __init__(self, negative_message: str):
+    def __init__(self, negative_message: str, *, invalid_message: str | None = None):
         super().__init__()
         self.negative_message = negative_message
+        self.invalid_message = invalid_message  # the kroner parser's own, unless given
 
     def clean(self, value, row=None, **kwargs):
-        number = parse_kroner(value)
+        try:
+            number = parse_kroner(value)
+        except ValueError:
+            if self.invalid_message is None:
+                raise
+            raise ValueError(str(self.invalid_message)) from None
         if number is not None and number < 0:
             raise ValueError(str(self.negative_message))
         return number

@@ -62,6 +62,16 @@ urlpatterns = [
     path("institutioner/<int:pk>/", institution_views.institution_edit, name="institution_edit"),
     path("personer/", institution_views.person_list, name="person_list"),
     path("personer/ny/", institution_views.person_edit, name="person_create"),
+    path(
+        "personer/ventetid/",
+        institution_views.sign_in_limit_list,
+        name="sign_in_limits",
+    ),
+    path(
+        "personer/ventetid/ophaev/",
+        institution_views.sign_in_limit_lift_view,
+        name="sign_in_limit_lift",
+    ),
     path("personer/<int:pk>/", institution_views.person_edit, name="person_edit"),
     path(
         "personer/<int:pk>/deaktiver/",
@@ -180,3 +190,5 @@ urlpatterns = [
     path("konto/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "strategy_tracker.errors.server_error_or_unavailable"

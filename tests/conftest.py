@@ -27,14 +27,15 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _own_redis_database(worker_id):
+def _own_redis_database():
     """Under pytest-xdist each worker uses a Redis database of its own (1, 2, …), so one
     worker's cache.clear() or purged queue never reaches another's tests, nor its cached parts.
     Worker processes that tests start inherit it through the environment."""
-    if worker_id == "master" or not settings.REDIS_URL:
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1, …; unset without xdist
+    if not worker or not settings.REDIS_URL:
         yield
         return
-    url = urlsplit(settings.REDIS_URL)._replace(path=f"/{int(worker_id[2:]) + 1}").geturl()
+    url = urlsplit(settings.REDIS_URL)._replace(path=f"/{int(worker[2:]) + 1}").geturl()
     os.environ["REDIS_URL"] = url
     caches = {"default": settings.CACHES["default"] | {"LOCATION": url}}
     with override_settings(REDIS_URL=url, CELERY_BROKER_URL=url, CACHES=caches):

@@ -9,7 +9,6 @@ import sys
 import pytest
 import yaml
 from django.conf import settings
-from django.urls import resolve
 
 COMPOSE = yaml.safe_load((settings.BASE_DIR / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
@@ -34,11 +33,30 @@ def test_app_service_commands_name_things_that_exist(name):
         assert (settings.BASE_DIR / "manage.py").exists()
 
 
-def test_web_health_check_url_exists_and_needs_no_login(client, db):
+def test_web_health_check_passes_under_production_settings():
+    """The compose health check's own request (http, host 127.0.0.1) with DEBUG=false: no
+    redirect to https, no refused host, and the database reached."""
     check = " ".join(SERVICES["web"]["healthcheck"]["test"])
-    path = re.search(r"http://127\.0\.0\.1:8000(/[\w/-]*)", check).group(1)
-    resolve(path)
-    assert client.get(path).status_code == 200
+    host, path = re.search(r"http://(127\.0\.0\.1:8000)(/[\w/-]*)", check).groups()
+    script = (
+        "from django.test import Client\n"
+        f"response = Client(HTTP_HOST={host!r}).get({path!r})\n"
+        "print(response.status_code, response.content.decode().strip())"
+    )
+    result = start_django(
+        DEBUG="false", SECRET_KEY="x" * 50, ALLOWED_HOSTS="strategi.example.dk", script=script
+    )
+    assert result.stdout.strip() == "200 ok", result.stderr[-2000:]
+
+
+def test_gunicorn_gives_up_after_the_database_does():
+    """A web worker answers "try again" (503) before gunicorn kills it."""
+    command = SERVICES["web"]["command"]
+    example = (settings.BASE_DIR / ".env.example").read_text()
+    gunicorn = int(re.search(r"--timeout (\d+)", command).group(1))
+    statement = int(re.search(r"DATABASE_STATEMENT_TIMEOUT=(\d+) gunicorn", command).group(1))
+    connect = int(re.search(r"^DATABASE_CONNECT_TIMEOUT=(\d+)$", example, re.MULTILINE).group(1))
+    assert gunicorn > statement + connect
 
 
 def test_env_example_lists_every_variable_the_settings_read():
@@ -53,10 +71,10 @@ def test_env_example_lists_every_variable_the_settings_read():
     assert read
 
 
-def start_django(**env) -> subprocess.CompletedProcess:
+def start_django(script: str = "", **env) -> subprocess.CompletedProcess:
     clean = {key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "DEBUG"}}
-    return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
+    return subprocess.run(  # noqa: S603 - this interpreter on our own code
+        [sys.executable, "-c", f"import django; django.setup()\n{script}"],
         env={**clean, "DJANGO_SETTINGS_MODULE": "strategy_tracker.settings", **env},
         cwd=settings.BASE_DIR,
         capture_output=True,

@@ -2,7 +2,12 @@
 connection dropped, and many people changing the same things at once. (A worker killed
 during a report, and reports asked for while the queue is down, are in test_reports.)"""
 
+import os
+import socket
+import subprocess
+import sys
 import threading
+import time
 from io import BytesIO
 
 import psycopg
@@ -170,3 +175,87 @@ def test_ten_consultants_edit_one_goal_at_once_and_one_wins(strategy, consultant
     # Those who lost see the saved text beside their own, not an error page.
     loser = next(r for r in responses if r.status_code == 409)
     assert f"Version {winner}" in visible_text(loser.content)
+
+
+# --- The database stops answering -----------------------------------------------------------
+
+
+@pytest.fixture
+def silent_database():
+    """The URL of a "database" that accepts connections and never answers, as PostgreSQL does
+    when its host hangs; the app in a process of its own is pointed at it."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        yield f"postgres://root@127.0.0.1:{listener.getsockname()[1]}/test"
+
+
+def in_a_fresh_process(script: str, **env: str) -> subprocess.CompletedProcess:
+    """Run `script` after django.setup() in a new interpreter with these settings."""
+    return subprocess.run(  # noqa: S603 - this interpreter on our own code
+        [sys.executable, "-c", f"import django; django.setup()\n{script}"],
+        env=os.environ | {"DJANGO_SETTINGS_MODULE": "strategy_tracker.settings", **env},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+# Production settings name static files by collectstatic's manifest, which the image makes and
+# this checkout has not: here they are named as the embedded run names them.
+SIGN_IN = """
+from django.conf import settings
+from django.test import Client, override_settings
+static = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+with override_settings(STORAGES=settings.STORAGES | {"staticfiles": static}):
+    response = Client(raise_request_exception=False, HTTP_HOST="localhost").post(
+        "/konto/login/",
+        {"login": "leder@example.org", "password": "forkert"},
+        headers={"X-Forwarded-Proto": "https"},
+    )
+print(response.status_code, response.get("Retry-After"))
+print(response.content.decode())
+"""
+
+
+def test_while_the_database_does_not_answer_a_page_says_try_again_in_danish(silent_database):
+    started = time.monotonic()
+    result = in_a_fresh_process(
+        SIGN_IN,
+        DATABASE_URL=silent_database,
+        DATABASE_CONNECT_TIMEOUT="2",
+        # Production settings: with DEBUG, Django shows its own error page instead.
+        DEBUG="false",
+        SECRET_KEY="x" * 50,
+    )
+    assert time.monotonic() - started < 30  # gave up on the database instead of hanging
+    status, page = result.stdout.split("\n", 1)
+    assert status == "503 30", result.stderr[-2000:]
+    assert "Prøv igen om lidt" in visible_text(page)
+    assert "Server Error" not in page
+
+
+def test_the_health_check_says_503_while_the_database_does_not_answer(silent_database):
+    script = (
+        "from django.test import Client\n"
+        "print(Client(HTTP_HOST='127.0.0.1:8000').get('/sundhed/').status_code)"
+    )
+    result = in_a_fresh_process(script, DATABASE_URL=silent_database, DATABASE_CONNECT_TIMEOUT="2")
+    assert result.stdout.strip() == "503", result.stderr[-2000:]
+
+
+@pytest.mark.postgres
+def test_a_query_that_runs_past_the_statement_timeout_is_stopped():
+    script = (
+        "from django.db import OperationalError, connection\n"
+        "try:\n"
+        "    connection.cursor().execute('SELECT pg_sleep(10)')\n"
+        "except OperationalError as error:\n"
+        "    print('stopped:', error)\n"
+    )
+    started = time.monotonic()
+    result = in_a_fresh_process(script, DATABASE_STATEMENT_TIMEOUT="1")
+    assert time.monotonic() - started < 8
+    assert "stopped: canceling statement due to statement timeout" in result.stdout, result.stderr

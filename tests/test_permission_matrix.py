@@ -79,6 +79,8 @@ GET = {
     "person_create": [302, 403, 403, 403, 403, 200, 200],
     "person_edit": [302, 403, 403, 403, 403, 200, 200],
     "person_deactivate": [302, 403, 403, 403, 403, 405, 405],
+    "sign_in_limits": [302, 403, 403, 403, 403, 200, 200],
+    "sign_in_limit_lift": [302, 403, 403, 403, 403, 405, 405],
     "my_institution": [302, 302, 302, 302, 302, 302, 302],
     # School A's page: the committee reads every institution, leader B gets 404.
     "institution_progress": [302, 200, 200, 404, 200, 200, 200],
@@ -395,6 +397,7 @@ def post_data(name, data):
             "role": User.Role.CONSULTANT,
         },
         "person_deactivate": {},
+        "sign_in_limit_lift": {"email": "ingen@example.org"},
         "progress_update": {"status": "done", "version": "1", "reason": "", "note": ""},
         "local_plan": NEW_ITEM,
         "local_plan_approve": {"approved_on": "2026-11-22"},
@@ -453,6 +456,8 @@ POST = {
     "person_create": [302, 403, 403, 403, 403, 302, 302],
     "person_edit": [302, 403, 403, 403, 403, 302, 302],
     "person_deactivate": [302, 403, 403, 403, 403, 302, 302],
+    # Nobody is waiting in this data: consultants are told there is nothing to lift.
+    "sign_in_limit_lift": [302, 403, 403, 403, 403, 404, 404],
     "progress_update": [302, 403, 302, 404, 302, 302, 302],
     "local_plan": [302, 403, 302, 404, 302, 302, 302],
     "local_plan_approve": [302, 403, 302, 404, 302, 302, 302],
@@ -485,6 +490,7 @@ POST = {
     "data_export": [302, 403, 403, 403, 403, 302, 302],
 }
 READ_ONLY = [
+    "sign_in_limits",
     "data_protection",
     "strategy",
     "strategy_versions",
@@ -536,6 +542,8 @@ TWO_FACTOR_FIRST = [
     "data_export",
     "person_list",
     "person_edit",
+    "sign_in_limits",
+    "sign_in_limit_lift",
 ]
 
 

@@ -1,8 +1,15 @@
 """Signing in with e-mail and password through django-allauth; nobody signs up alone."""
 
-from django.urls import reverse
+import datetime as dt
 
-from institutions.models import User
+from django.db.models import F
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from institutions.models import SecurityEvent, User
+from institutions.selectors import sign_in_limits
+from tests.conftest import visible_text
 from tests.factories import PASSWORD
 
 
@@ -39,16 +46,77 @@ def test_nobody_can_sign_up(client, db):
     assert not User.objects.filter(email="ny@example.org").exists()
 
 
-def test_repeated_failed_logins_lock_the_account_for_a_while(client, leader_school_a):
-    for _ in range(5):
-        client.post(
-            reverse("account_login"), {"login": leader_school_a.email, "password": "forkert"}
-        )
-    response = client.post(
-        reverse("account_login"), {"login": leader_school_a.email, "password": PASSWORD}
+def sign_in(client, email, password, **headers):
+    return client.post(
+        reverse("account_login"), {"login": email, "password": password}, headers=headers
     )
-    assert "for mange mislykkede logonforsøg" in response.content.decode()
-    assert "_auth_user_id" not in client.session
+
+
+def signed_in(response) -> bool:
+    return response.status_code == 302 and "_auth_user_id" in response.wsgi_request.session
+
+
+def time_passes(seconds: int) -> None:
+    """Move the security log's sign-in events back, as if that much time had gone by."""
+    SecurityEvent.objects.update(at=F("at") - dt.timedelta(seconds=seconds))
+
+
+def test_wrong_passwords_make_that_address_wait_longer_each_time(client, leader_school_a):
+    for _attempt in range(5):
+        assert not signed_in(sign_in(client, leader_school_a.email, "forkert"))
+    refused = sign_in(client, leader_school_a.email, PASSWORD)  # the right one, too soon
+    assert "For mange forkerte adgangskoder for denne adresse. Prøv igen om 1 minut" in (
+        visible_text(refused.content)
+    )
+    assert not signed_in(refused)
+    time_passes(31)
+    assert not signed_in(sign_in(client, leader_school_a.email, "forkert"))  # sixth: 60 s
+    time_passes(31)
+    assert not signed_in(sign_in(client, leader_school_a.email, PASSWORD))
+    time_passes(30)
+    assert signed_in(sign_in(client, leader_school_a.email, PASSWORD))
+    kinds = list(SecurityEvent.objects.order_by("at", "pk").values_list("kind", flat=True))
+    assert kinds.count("sign_in_limited") == 2 and kinds[-1] == "login"
+
+
+def test_guessing_from_one_address_locks_nobody_else_out(client, leader_school_a, settings):
+    """Behind the reverse proxy every client has the proxy's address."""
+    guesser = Client()
+    for n in range(40):
+        sign_in(guesser, f"gaet{n}@example.org", "forkert")
+    assert signed_in(sign_in(client, leader_school_a.email, PASSWORD))
+
+
+def test_with_a_trusted_proxy_only_the_guessing_address_is_limited(
+    client, leader_school_a, settings
+):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    settings.ACCOUNT_RATE_LIMITS = settings.ACCOUNT_RATE_LIMITS | {"sign_in_address": "30/m/ip"}
+    guesser = Client()
+    for n in range(31):
+        sign_in(guesser, f"gaet{n}@example.org", "forkert", x_forwarded_for="203.0.113.7")
+    refused = sign_in(guesser, leader_school_a.email, PASSWORD, x_forwarded_for="203.0.113.7")
+    assert not signed_in(refused)
+    other = sign_in(client, leader_school_a.email, PASSWORD, x_forwarded_for="198.51.100.2")
+    assert signed_in(other)
+
+
+def test_a_consultant_sees_who_must_wait_and_lifts_it(client, leader_school_a, consultant):
+    for _attempt in range(6):  # the sixth is refused unread: it does not count
+        sign_in(Client(), leader_school_a.email, "forkert")
+    client.force_login(consultant)
+    page = visible_text(client.get(reverse("sign_in_limits")).content)
+    assert f"{leader_school_a.email} 5" in page
+    response = client.post(reverse("sign_in_limit_lift"), {"email": leader_school_a.email})
+    assert response.status_code == 302
+    assert "Ingen skal vente lige nu." in visible_text(
+        client.get(reverse("sign_in_limits")).content
+    )
+    assert signed_in(sign_in(Client(), leader_school_a.email, PASSWORD))
+    lifted = SecurityEvent.objects.get(kind="sign_in_limit_lifted")
+    assert (lifted.actor, lifted.email) == (consultant, leader_school_a.email)
+    # Nothing to lift: a clear answer, no event.
+    assert client.post(reverse("sign_in_limit_lift"), {"email": "x@y.dk"}).status_code == 404
 
 
 def test_log_out_ends_the_session(client, leader_school_a):
@@ -56,3 +124,14 @@ def test_log_out_ends_the_session(client, leader_school_a):
     response = client.post(reverse("account_logout"))
     assert response.status_code == 302
     assert client.get(reverse("strategy")).status_code == 302
+
+
+def test_wrong_two_factor_codes_have_a_limit_of_their_own(client, consultant, leader_school_a):
+    assert sign_in(client, consultant.email, PASSWORD).url == reverse("mfa_authenticate")
+    for _attempt in range(5):
+        client.post(reverse("mfa_authenticate"), {"code": "000000"})
+    refused = client.post(reverse("mfa_authenticate"), {"code": "000000"})
+    assert "for mange mislykkede logonforsøg" in visible_text(refused.content)
+    # The codes did not count as wrong passwords, for the consultant or anyone else.
+    assert not sign_in_limits(emails=[consultant.email], now=timezone.now())
+    assert signed_in(sign_in(Client(), leader_school_a.email, PASSWORD))

@@ -111,7 +111,11 @@ def test_xlsx_with_danish_headings_and_a_formula_that_is_read_not_run(
             "Antal børn",
             "Antallet kan ikke være negativt.",
         ),
-        (["Ny skole", "Skole", "Hobro", "mange", ""], "Antal børn", "Skriv beløbet i hele kroner"),
+        (
+            ["Ny skole", "Skole", "Hobro", "mange", ""],
+            "Antal børn",
+            "Skriv antallet af børn som et helt tal.",
+        ),
         (["Ny skole", "Skole", "Hobro", "10", "ikke en adresse"], "", "er ikke en e-mailadresse."),
     ],
 )
