@@ -58,6 +58,10 @@ class Report(models.Model):
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     # Set when the queue could not be reached; the row stays queued and is sent again later.
     enqueue_failed_at = models.DateTimeField(_("queue unavailable at"), null=True, blank=True)
+    enqueued_at = models.DateTimeField(_("sent to the queue at"), null=True, blank=True)
+    # Renewed by the worker making the report; a running report whose worker has gone quiet
+    # for REPORT_STALE_SECONDS may be claimed by another.
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
 
     class Meta:
         ordering = ["-requested_at"]

@@ -5,13 +5,16 @@ import datetime as dt
 import io
 import logging
 import tempfile
+import threading
 import zipfile
+from contextlib import contextmanager
 from functools import partial
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.text import slugify
 
@@ -39,10 +42,33 @@ def report_enqueue(report_id: int) -> bool:
         logger.exception("Could not enqueue report %s", report_id)
         Report.objects.filter(pk=report_id).update(enqueue_failed_at=timezone.now())
         return False
-    Report.objects.filter(pk=report_id, enqueue_failed_at__isnull=False).update(
-        enqueue_failed_at=None
-    )
+    Report.objects.filter(pk=report_id).update(enqueue_failed_at=None, enqueued_at=timezone.now())
     return True
+
+
+def reports_requeue(*, now: dt.datetime) -> int:
+    """Send again, once, what no worker will make otherwise: reports whose queue was down,
+    running reports whose worker has gone quiet, and queued ones whose message has waited past
+    the queue's visibility timeout (a Redis that lost it). Each is taken by a conditional
+    UPDATE, so two runs at once send one copy. Returns how many were sent."""
+    quiet = now - dt.timedelta(seconds=settings.REPORT_STALE_SECONDS)
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    lost = now - dt.timedelta(seconds=visibility + 60)
+    waiting = Report.objects.exclude(kind=Report.Kind.ACTION_PLAN_BATCH, started_at__isnull=True)
+    candidates = waiting.filter(
+        Q(status=Report.Status.QUEUED, enqueue_failed_at__isnull=False)
+        | Q(status=Report.Status.RUNNING, heartbeat_at__lt=quiet)
+        | Q(status=Report.Status.QUEUED, enqueued_at__lt=lost)
+        | Q(status=Report.Status.QUEUED, enqueued_at__isnull=True, requested_at__lt=lost)
+    ).values_list("pk", "status", "enqueued_at", "heartbeat_at")
+    sent = 0
+    for pk, status, enqueued_at, heartbeat_at in candidates:
+        taken = Report.objects.filter(
+            pk=pk, status=status, enqueued_at=enqueued_at, heartbeat_at=heartbeat_at
+        ).update(status=Report.Status.QUEUED, enqueued_at=now)
+        if taken:
+            sent += report_enqueue(pk)
+    return sent
 
 
 @transaction.atomic
@@ -103,16 +129,49 @@ def report_retry(*, report: Report) -> Report:
 
 
 def _claim(report_id: int) -> Report | None:
-    """Mark the report running for one more attempt; None when there is nothing to do."""
+    """Mark the report running for one more attempt; None when there is nothing to do: it is
+    finished, or another worker is making it (its heartbeat is fresh)."""
+    now = timezone.now()
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report_id)
         if report.status in (Report.Status.DONE, Report.Status.FAILED):
             return None
+        quiet = now - dt.timedelta(seconds=settings.REPORT_STALE_SECONDS)
+        if (
+            report.status == Report.Status.RUNNING
+            and report.heartbeat_at
+            and (report.heartbeat_at > quiet)
+        ):
+            return None
         report.status = Report.Status.RUNNING
         report.attempts += 1
-        report.started_at = timezone.now()
-        report.save(update_fields=["status", "attempts", "started_at"])
+        report.started_at = report.heartbeat_at = now
+        report.save(update_fields=["status", "attempts", "started_at", "heartbeat_at"])
         return report
+
+
+@contextmanager
+def _heartbeat(report_id: int):
+    """While the block runs, renew the report's heartbeat four times per REPORT_STALE_SECONDS
+    from a thread of its own (rendering holds this one for minutes)."""
+    stop = threading.Event()
+
+    def beat():
+        try:
+            while not stop.wait(settings.REPORT_STALE_SECONDS / 4):
+                Report.objects.filter(pk=report_id).update(heartbeat_at=timezone.now())
+        except DatabaseError:
+            logger.warning("Heartbeat of report %s stopped: the database is away", report_id)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=beat, name=f"report-{report_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _file_name(report: Report, extension: str) -> str:
@@ -136,16 +195,8 @@ def report_build(*, report_id: int, today: dt.date | None = None) -> Report | No
     if report is None:
         return None
     try:
-        if report.kind == Report.Kind.ACTION_PLAN_BATCH:
-            name, page_count = _store(_file_name(report, "zip"), _batch_zip(report)), None
-        elif report.kind == Report.Kind.DATA_EXPORT:
-            name, page_count = _store(_file_name(report, "zip"), _data_zip(report)), None
-        else:
-            # Workers have no request to pick the language from; reports are in Danish.
-            with translation.override(settings.LANGUAGE_CODE):
-                html = report_html(report=report, today=today or timezone.localdate())
-            pdf = html_to_pdf(html)
-            name, page_count = _store(_file_name(report, "pdf"), pdf.content), pdf.page_count
+        with _heartbeat(report.pk):
+            name, page_count = _make(report, today=today or timezone.localdate())
     except Exception as error:
         if report.attempts >= MAX_ATTEMPTS:
             report_fail(report_id=report.pk, error=error)
@@ -162,6 +213,19 @@ def report_build(*, report_id: int, today: dt.date | None = None) -> Report | No
     if report.batch_id:
         batch_check(batch_id=report.batch_id)
     return Report.objects.get(pk=report.pk)
+
+
+def _make(report: Report, *, today: dt.date) -> tuple[str, int | None]:
+    """Render and store the report's file: (its name, its page count if a PDF)."""
+    if report.kind == Report.Kind.ACTION_PLAN_BATCH:
+        return _store(_file_name(report, "zip"), _batch_zip(report)), None
+    if report.kind == Report.Kind.DATA_EXPORT:
+        return _store(_file_name(report, "zip"), _data_zip(report)), None
+    # Workers have no request to pick the language from; reports are in Danish.
+    with translation.override(settings.LANGUAGE_CODE):
+        html = report_html(report=report, today=today)
+    pdf = html_to_pdf(html)
+    return _store(_file_name(report, "pdf"), pdf.content), pdf.page_count
 
 
 def _data_zip(report: Report) -> bytes:

@@ -1,9 +1,8 @@
 """Celery tasks: thin adapters that take a primary key and call a service."""
 
-import datetime as dt
-
 from celery import shared_task
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from . import services
@@ -24,20 +23,16 @@ def report_build(self, report_id: int) -> None:
         return  # deleted since it was requested: nothing to make
     try:
         services.report_build(report_id=report_id)
+    except (OperationalError, InterfaceError) as error:
+        # The database is away: wait for it, for up to REPORT_DATABASE_RETRIES half-minutes.
+        raise self.retry(
+            exc=error, countdown=30, max_retries=settings.REPORT_DATABASE_RETRIES
+        ) from error
     except Exception as error:
         raise self.retry(exc=error, countdown=min(5 * 2**self.request.retries, 300)) from error
 
 
 @shared_task
 def reports_requeue() -> int:
-    """Send again the reports that never reached a worker (the queue was down) or whose
-    worker vanished: queued or running for longer than a task may take."""
-    stale = timezone.now() - dt.timedelta(seconds=settings.REPORT_TIME_LIMIT + 60)
-    waiting = Report.objects.filter(status__in=[Report.Status.QUEUED, Report.Status.RUNNING])
-    waiting = waiting.exclude(kind=Report.Kind.ACTION_PLAN_BATCH, started_at__isnull=True)
-    ids = list(waiting.filter(enqueue_failed_at__isnull=False).values_list("pk", flat=True)) + list(
-        waiting.filter(requested_at__lt=stale).values_list("pk", flat=True)
-    )
-    for report_id in dict.fromkeys(ids):
-        services.report_enqueue(report_id)
-    return len(ids)
+    """Run by beat every minute: send again, once, what no worker would make otherwise."""
+    return services.reports_requeue(now=timezone.now())

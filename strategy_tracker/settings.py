@@ -296,9 +296,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= REPORT_TIME_LIMIT:
     raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must be above REPORT_TIME_LIMIT.")
+# A running report whose worker has not renewed its heartbeat for this long is taken to have
+# died: beat's requeue (every minute) sends it again, and another worker may claim it.
+REPORT_STALE_SECONDS = env_int("REPORT_STALE_SECONDS", 60)
+if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= REPORT_STALE_SECONDS:
+    raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must be above REPORT_STALE_SECONDS.")
+# While the database is away a report task waits half a minute and tries again, this many times.
+REPORT_DATABASE_RETRIES = env_int("REPORT_DATABASE_RETRIES", 12)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
-    "reports-requeue": {"task": "reports.tasks.reports_requeue", "schedule": 300.0},
+    "reports-requeue": {"task": "reports.tasks.reports_requeue", "schedule": 60.0},
     "reminders": {"task": "actions.tasks.reminders_send_task", "schedule": 6 * 60 * 60.0},
     "imports-discard-expired": {
         "task": "institutions.tasks.imports_discard_expired_task",

@@ -1,6 +1,7 @@
 """PDF reports: made by a real Celery worker on Redis, read back with pypdf; tasks that are
 idempotent, give up after three attempts, survive a killed worker and fetch nothing."""
 
+import datetime as dt
 import io
 import os
 import signal
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -25,7 +27,7 @@ from actions.services import plan_item_add
 from goals.models import Goal
 from reports.models import Report
 from reports.pdf import html_to_pdf
-from reports.services import report_build, report_request
+from reports.services import report_build, report_request, reports_requeue
 from strategy_tracker.celery import app as celery_app
 from tests.conftest import make_institutions
 
@@ -352,6 +354,8 @@ def test_a_report_survives_its_worker_being_killed(
         # A short limit so the killed worker's task comes back within the test.
         "REPORT_TIME_LIMIT": "20",
         "CELERY_VISIBILITY_TIMEOUT": "25",
+        # Its heartbeat stops with it: by the time the task comes back, the claim is free.
+        "REPORT_STALE_SECONDS": "8",
     }
     celery_app.control.purge()
     first = _worker_process(env)
@@ -428,3 +432,76 @@ def test_a_request_made_while_the_queue_is_down_is_kept_and_made_later(
         assert reports_requeue() == 1
         assert wait_for(report).status == "done", report.error
     assert report.enqueue_failed_at is None
+
+
+# --- One worker per report: the claim, the heartbeat and the requeue ------------------------
+
+
+def test_a_second_copy_of_a_running_report_leaves_it_to_its_worker(
+    media, strategy, committee_member
+):
+    report = Report.objects.create(
+        kind="status", strategy=strategy, parameters={"since": "2026-01-01"}
+    )
+    now = timezone.now()
+    Report.objects.filter(pk=report.pk).update(
+        status="running", attempts=1, started_at=now, heartbeat_at=now
+    )
+    assert report_build(report_id=report.pk) is None  # its worker is alive: hands off
+    report.refresh_from_db()
+    assert (report.status, report.attempts, report.file.name) == ("running", 1, "")
+    # Its worker has been silent past REPORT_STALE_SECONDS: another may take it over.
+    quiet = now - dt.timedelta(seconds=settings.REPORT_STALE_SECONDS + 1)
+    Report.objects.filter(pk=report.pk).update(heartbeat_at=quiet)
+    assert report_build(report_id=report.pk).status == "done"
+    report.refresh_from_db()
+    assert report.attempts == 2 and report.page_count
+
+
+def test_the_heartbeat_is_renewed_while_a_report_is_made(
+    media, transactional_db, strategy, actors, settings
+):
+    settings.REPORT_STALE_SECONDS = 0.4  # a beat every 0.1 s
+    make_institutions(actors, schools=20, daycare=20)
+    report = Report.objects.create(kind="revision", strategy=strategy, parameters={})
+    report_build(report_id=report.pk)
+    report.refresh_from_db()
+    assert report.status == "done"
+    assert report.heartbeat_at > report.started_at
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+def test_requeue_runs_at_once_send_one_copy_of_a_report_whose_worker_went_quiet(
+    transactional_db, strategy
+):
+    quiet = timezone.now() - dt.timedelta(seconds=settings.REPORT_STALE_SECONDS + 1)
+    report = Report.objects.create(kind="status", strategy=strategy, parameters={})
+    Report.objects.filter(pk=report.pk).update(
+        status="running", attempts=1, started_at=quiet, heartbeat_at=quiet
+    )
+    fresh = Report.objects.create(kind="status", strategy=strategy, parameters={})
+    Report.objects.filter(pk=fresh.pk).update(
+        status="running", started_at=timezone.now(), heartbeat_at=timezone.now()
+    )
+    celery_app.control.purge()
+    barrier, sent = threading.Barrier(2), []
+
+    def requeue():
+        barrier.wait()
+        sent.append(reports_requeue(now=timezone.now()))
+        connection.close()
+
+    threads = [threading.Thread(target=requeue) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(sent) == [0, 1]
+    assert reports_requeue(now=timezone.now()) == 0  # sent once; not again next minute
+    report.refresh_from_db()
+    assert report.status == "queued" and report.enqueued_at is not None
+    with celery_app.connection_for_read() as conn:
+        waiting = conn.default_channel.client.llen("celery")
+    assert waiting == 1
+    celery_app.control.purge()
