@@ -1,12 +1,13 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from goals.admin import HistoryAdmin
 
 from .models import Action, ActionPlan, ActionPlanItem, Progress
 from .services import progress_sync
 
 
 @admin.register(Action)
-class ActionAdmin(SimpleHistoryAdmin):
+class ActionAdmin(HistoryAdmin):
     list_display = ["__str__", "goal", "parent", "deadline", "deadline_label", "budget"]
     list_filter = ["goal__domain__strategy", "goal__domain", "actors"]
     list_select_related = ["goal", "parent"]
@@ -20,7 +21,7 @@ class ActionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Progress)
-class ProgressAdmin(SimpleHistoryAdmin):
+class ProgressAdmin(HistoryAdmin):
     list_display = ["action", "institution", "status", "updated_by", "updated_at"]
     list_filter = ["status", "institution__actor"]
     list_select_related = ["action", "institution", "updated_by"]
@@ -35,7 +36,7 @@ class ActionPlanItemInline(admin.TabularInline):
 
 
 @admin.register(ActionPlan)
-class ActionPlanAdmin(SimpleHistoryAdmin):
+class ActionPlanAdmin(HistoryAdmin):
     list_display = ["__str__", "status", "approved_on"]
     list_filter = ["status"]
     inlines = [ActionPlanItemInline]

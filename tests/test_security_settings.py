@@ -2,7 +2,10 @@
 security headers: CSP without inline code, no framing, HSTS, a strict referrer policy and
 __Host- cookies."""
 
+import base64
+import hashlib
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -10,6 +13,9 @@ import sys
 from django.conf import settings
 from django.urls import reverse
 
+from goals.models import Goal
+from tests.conftest import with_totp
+from tests.factories import PersonFactory
 from tests.test_deployment_files import start_django
 
 PRODUCTION = {
@@ -86,3 +92,24 @@ def test_production_cookies_are_host_only_and_secure():
         "True",
         "True",
     ]
+
+
+def test_admin_history_pages_allow_exactly_their_inline_styles(client, strategy):
+    """django-simple-history's history list has an inline style the site's CSP would refuse."""
+    superuser = with_totp(PersonFactory(email="super@example.org", superuser=True))
+    client.force_login(superuser)
+    goal = Goal.objects.first()
+    response = client.get(reverse("admin:goals_goal_history", args=[goal.pk]))
+    assert response.status_code == 200
+    styles = set(re.findall(r'style="([^"]*)"', response.content.decode()))
+    assert styles  # the page still has one: else this allowance can go
+    policy = response["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    allowed = directives["style-src-attr"].split()
+    assert "'unsafe-hashes'" in allowed
+    for style in styles:
+        digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in allowed, style
+    # Other pages allow no inline style at all.
+    other = client.get(reverse("admin:goals_goal_change", args=[goal.pk]))
+    assert "style-src-attr" not in other["Content-Security-Policy"]
