@@ -27,11 +27,11 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def pre_authenticate(self, request, **credentials):
         """Wrong passwords make that address wait, longer each time (one person cannot lock
-        out the others). allauth's per-address limits apply only where the settings say the
-        client's address can be trusted (SIGN_IN_LIMIT_PER_ADDRESS)."""
+        out the others). The limit per client address applies only where the settings say the
+        address can be trusted (CLIENT_ADDRESS_KNOWN)."""
         email = str(credentials.get("email") or "")
-        [limit] = sign_in_limits(emails=[email], now=timezone.now()) or [None]
-        if limit is not None:
+        if limits := sign_in_limits(emails=[email], now=timezone.now()):
+            [limit] = limits
             security_event_record(
                 kind=SecurityEvent.Kind.SIGN_IN_LIMITED, request=request, email=email
             )
