@@ -120,6 +120,7 @@ class SecurityEvent(models.Model):
         SIGN_IN_LIMITED = "sign_in_limited", _("Sign-in refused: wait after wrong passwords")
         SIGN_IN_LIMIT_LIFTED = "sign_in_limit_lifted", _("Sign-in wait lifted")
         LOGOUT = "logout", _("Signed out")
+        MFA_FAILED = "mfa_failed", _("Wrong two-factor code")
         MFA_ADDED = "mfa_added", _("Two-factor authentication added")
         MFA_REMOVED = "mfa_removed", _("Two-factor authentication removed")
         MFA_RESET = "mfa_reset", _("Recovery codes renewed")

@@ -1,6 +1,11 @@
 """Security events raised by Django and allauth are recorded here; nothing else happens."""
 
-from allauth.mfa.signals import authenticator_added, authenticator_removed, authenticator_reset
+from allauth.mfa.signals import (
+    authentication_failed,
+    authenticator_added,
+    authenticator_removed,
+    authenticator_reset,
+)
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
@@ -25,6 +30,17 @@ def _logged_out(sender, request, user, **kwargs):
 def _login_failed(sender, credentials, request=None, **kwargs):
     email = str(credentials.get("email") or credentials.get("username") or "")
     security_event_record(kind=SecurityEvent.Kind.LOGIN_FAILED, request=request, email=email)
+
+
+@receiver(authentication_failed)
+def _mfa_failed(sender, request, user, authenticator, reauthentication, **kwargs):
+    security_event_record(
+        kind=SecurityEvent.Kind.MFA_FAILED,
+        request=request,
+        actor=user,
+        subject=user,
+        detail={"type": authenticator.type, "reauthentication": reauthentication},
+    )
 
 
 def _authenticator_event(kind):

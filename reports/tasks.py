@@ -19,9 +19,9 @@ from .models import Report
 )
 def report_build(self, report_id: int) -> None:
     """Make the report's file; a failed attempt is retried with a growing pause."""
-    if not Report.objects.filter(pk=report_id).exists():
-        return  # deleted since it was requested: nothing to make
     try:
+        if not Report.objects.filter(pk=report_id).exists():
+            return  # deleted since it was requested: nothing to make
         services.report_build(report_id=report_id)
     except (OperationalError, InterfaceError) as error:
         # The database is away: wait for it, for up to REPORT_DATABASE_RETRIES half-minutes.

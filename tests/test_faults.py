@@ -254,3 +254,40 @@ def test_a_query_that_runs_past_the_statement_timeout_is_stopped():
     )
     result = in_a_fresh_process(script, DATABASE_STATEMENT_TIMEOUT="1")
     assert "stopped: canceling statement due to statement timeout" in result.stdout, result.stderr
+
+
+def test_a_report_task_waits_for_a_database_that_is_away(silent_database):
+    """Each try meets the silent database; the task tries again (here four times, more than
+    the three a failing report gets) instead of giving up at once."""
+    port = int(silent_database.rsplit(":", 1)[1].split("/")[0])
+    listener = socket.create_server(("127.0.0.1", 0))
+    tries, held = [], []
+
+    def count():
+        while True:
+            try:
+                conn, _address = listener.accept()
+            except OSError:
+                return
+            tries.append(1)
+            held.append(conn)  # accepted and never answered
+
+    threading.Thread(target=count, daemon=True).start()
+    url = silent_database.replace(str(port), str(listener.getsockname()[1]))
+    script = (
+        "from reports.tasks import report_build\n"
+        "from strategy_tracker.celery import app\n"
+        "app.conf.task_eager_propagates = False  # a retry's own apply() would raise\n"
+        "result = report_build.apply(args=[1])\n"
+        "print(result.state, type(result.result).__name__)"
+    )
+    try:
+        result = in_a_fresh_process(
+            script, DATABASE_URL=url, DATABASE_CONNECT_TIMEOUT="1", REPORT_DATABASE_RETRIES="4"
+        )
+    finally:
+        listener.close()
+        for conn in held:
+            conn.close()
+    assert result.stdout.strip() == "FAILURE OperationalError", result.stderr[-2000:]
+    assert len(tries) == 5  # the first try and four more

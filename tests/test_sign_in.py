@@ -132,6 +132,8 @@ def test_wrong_two_factor_codes_have_a_limit_of_their_own(client, consultant, le
         client.post(reverse("mfa_authenticate"), {"code": "000000"})
     refused = client.post(reverse("mfa_authenticate"), {"code": "000000"})
     assert "for mange mislykkede logonforsøg" in visible_text(refused.content)
+    wrong_codes = SecurityEvent.objects.filter(kind="mfa_failed", subject=consultant)
+    assert wrong_codes.count() == 5  # the sixth was refused before it was read
     # The codes did not count as wrong passwords, for the consultant or anyone else.
     assert not sign_in_limits(emails=[consultant.email], now=timezone.now())
     assert signed_in(sign_in(Client(), leader_school_a.email, PASSWORD))
