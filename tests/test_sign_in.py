@@ -7,9 +7,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from institutions.audit import security_event_record
 from institutions.models import SecurityEvent, User
-from institutions.selectors import sign_in_limits
-from tests.conftest import visible_text
+from institutions.selectors import FREE_SIGN_IN_ATTEMPTS, sign_in_limits
+from tests.conftest import count_queries, visible_text
 from tests.factories import PASSWORD
 
 
@@ -137,3 +138,20 @@ def test_wrong_two_factor_codes_have_a_limit_of_their_own(client, consultant, le
     # The codes did not count as wrong passwords, for the consultant or anyone else.
     assert not sign_in_limits(emails=[consultant.email], now=timezone.now())
     assert signed_in(sign_in(Client(), leader_school_a.email, PASSWORD))
+
+
+def test_the_sign_in_waits_page_runs_as_many_queries_for_one_address_as_for_twenty(
+    client, consultant
+):
+    client.force_login(consultant)
+
+    def wrong_passwords(first: int, last: int) -> None:
+        for n in range(first, last):
+            for _attempt in range(FREE_SIGN_IN_ATTEMPTS):
+                security_event_record(kind="login_failed", email=f"person{n}@example.org")
+
+    wrong_passwords(0, 1)
+    one = count_queries(client, reverse("sign_in_limits"))
+    wrong_passwords(1, 20)
+    assert count_queries(client, reverse("sign_in_limits")) == one <= 6
+    assert "person19@example.org" in visible_text(client.get(reverse("sign_in_limits")).content)
