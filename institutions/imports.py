@@ -266,10 +266,11 @@ def imports_discard_expired() -> int:
         _folders, names = default_storage.listdir("imports")
     except FileNotFoundError:
         return 0
+    expiry = _expiry()
     expired = [
         f"imports/{name}"
         for name in names
-        if default_storage.get_modified_time(f"imports/{name}") < _expiry()
+        if default_storage.get_modified_time(f"imports/{name}") < expiry
     ]
     for name in expired:
         default_storage.delete(name)

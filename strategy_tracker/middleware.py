@@ -81,7 +81,9 @@ def health_check(get_response):
         if request.path != HEALTH_PATH:
             return get_response(request)
         try:
-            connection.ensure_connection()
+            # A query, not just a connection: a kept-open connection says nothing of now.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
         except DatabaseError:
             return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
         return HttpResponse("ok\n", content_type="text/plain")

@@ -162,11 +162,12 @@ ACCOUNT_PREVENT_ENUMERATION = True
 # ACCOUNT_REAUTHENTICATION_TIMEOUT seconds ago; two-factor settings always do (allauth's own).
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
-# Sign-in limits (README, "Lockout"). Wrong passwords make that address wait, longer each time
-# (institutions.adapters); two-factor codes have a limit of their own per person (allauth's
-# "login_failed", which passwords no longer count towards). Limits per client address only where
-# the address is the client's: behind a proxy that is not declared, everyone shares the proxy's
-# address, and one person's guesses would lock out the whole municipality.
+# Sign-in limits (README, "Sign-in limits, without locking anyone else out"). Wrong passwords
+# make that address wait, longer each time (institutions.adapters); two-factor codes have a
+# limit of their own per person (allauth's "login_failed", which passwords no longer count
+# towards). Limits per client address only where the address is the client's: behind a proxy
+# that is not declared, everyone shares the proxy's address, and one person's guesses would
+# lock out the whole municipality.
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env_str("TRUSTED_CLIENT_IP_HEADER") or None
 CLIENT_ADDRESS_KNOWN = env_bool(
