@@ -16,7 +16,8 @@ COPY . .
 COPY --from=frontend /app/node_modules ./node_modules
 RUN DEBUG=true python manage.py compilemessages --ignore=node_modules -v0 \
     && DEBUG=false SECRET_KEY=build-only python manage.py collectstatic --noinput -v0
-RUN useradd --create-home app && mkdir -p /app/media && chown app /app/media
+RUN useradd --create-home app && mkdir -p /app/media /app/proxy-errors \
+    && chown app /app/media /app/proxy-errors
 USER app
 EXPOSE 8000
 CMD ["gunicorn", "strategy_tracker.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]

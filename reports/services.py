@@ -128,9 +128,9 @@ def report_retry(*, report: Report) -> Report:
     return report
 
 
-def _claim(report_id: int) -> Report | None:
+def _claim(report_id: int, *, task_id: str) -> Report | None:
     """Mark the report running for one more attempt; None when there is nothing to do: it is
-    finished, or another worker is making it (its heartbeat is fresh)."""
+    finished, or another task is making it (its heartbeat is fresh)."""
     now = timezone.now()
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report_id)
@@ -141,12 +141,16 @@ def _claim(report_id: int) -> Report | None:
             report.status == Report.Status.RUNNING
             and report.heartbeat_at
             and (report.heartbeat_at > quiet)
+            and not (task_id and report.claimed_by == task_id)
         ):
             return None
         report.status = Report.Status.RUNNING
         report.attempts += 1
         report.started_at = report.heartbeat_at = now
-        report.save(update_fields=["status", "attempts", "started_at", "heartbeat_at"])
+        report.claimed_by = task_id
+        report.save(
+            update_fields=["status", "attempts", "started_at", "heartbeat_at", "claimed_by"]
+        )
         return report
 
 
@@ -188,10 +192,13 @@ def _store(name: str, content: bytes) -> str:
     return default_storage.save(name, ContentFile(content))
 
 
-def report_build(*, report_id: int, today: dt.date | None = None) -> Report | None:
+def report_build(
+    *, report_id: int, task_id: str = "", today: dt.date | None = None
+) -> Report | None:
     """Render the report's PDF (or a batch's ZIP) and record the result. Errors are raised
-    for the task to retry; the last attempt records the error instead."""
-    report = _claim(report_id)
+    for the task to retry; the last attempt records the error instead. `task_id` names the
+    queue's task: its retries keep it, and may take back a report it left running."""
+    report = _claim(report_id, task_id=task_id)
     if report is None:
         return None
     try:

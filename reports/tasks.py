@@ -22,11 +22,13 @@ def report_build(self, report_id: int) -> None:
     try:
         if not Report.objects.filter(pk=report_id).exists():
             return  # deleted since it was requested: nothing to make
-        services.report_build(report_id=report_id)
+        services.report_build(report_id=report_id, task_id=self.request.id or "")
     except (OperationalError, InterfaceError) as error:
-        # The database is away: wait for it, for up to REPORT_DATABASE_RETRIES half-minutes.
+        # The database is away: wait for it, REPORT_DATABASE_RETRIES times a pause.
         raise self.retry(
-            exc=error, countdown=30, max_retries=settings.REPORT_DATABASE_RETRIES
+            exc=error,
+            countdown=settings.REPORT_DATABASE_RETRY_SECONDS,
+            max_retries=settings.REPORT_DATABASE_RETRIES,
         ) from error
     except Exception as error:
         raise self.retry(exc=error, countdown=min(5 * 2**self.request.retries, 300)) from error

@@ -138,6 +138,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int(
         "DATABASE_CONNECT_TIMEOUT", 5
     )
+    # An open connection whose host has gone (sent data unacknowledged for 15 s) is closed,
+    # so the request ends with "try again" too (Linux; libpq's tcp_user_timeout, in ms).
+    DATABASES["default"]["OPTIONS"]["tcp_user_timeout"] = 15_000
     if statement_timeout := env_int("DATABASE_STATEMENT_TIMEOUT", 0):
         DATABASES["default"]["OPTIONS"]["options"] = f"-c statement_timeout={statement_timeout}s"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -302,7 +305,8 @@ if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= REPORT_TIME_LIMIT:
 REPORT_STALE_SECONDS = env_int("REPORT_STALE_SECONDS", 60)
 if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= REPORT_STALE_SECONDS:
     raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must be above REPORT_STALE_SECONDS.")
-# While the database is away a report task waits half a minute and tries again, this many times.
+# While the database is away a report task waits this many seconds and tries again, this many times.
+REPORT_DATABASE_RETRY_SECONDS = env_int("REPORT_DATABASE_RETRY_SECONDS", 30)
 REPORT_DATABASE_RETRIES = env_int("REPORT_DATABASE_RETRIES", 12)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {

@@ -144,6 +144,13 @@ def _require_services(request):
 
 
 @pytest.fixture
+def media(settings, tmp_path):
+    """Files the app writes (reports, uploads) go to a folder of this test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
 def actors(db):
     """The three actors; created by a data migration, re-made after a flushing test."""
     defaults = [

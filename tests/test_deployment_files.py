@@ -1,6 +1,7 @@
 """docker-compose.yml, .env.example and the settings agree with the project."""
 
 import importlib
+import io
 import os
 import re
 import subprocess
@@ -9,13 +10,17 @@ import sys
 import pytest
 import yaml
 from django.conf import settings
+from django.core.management import call_command
+
+from tests.conftest import visible_text
 
 COMPOSE = yaml.safe_load((settings.BASE_DIR / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
 
 
 def test_compose_has_the_production_services_with_health_checks():
-    assert set(SERVICES) == {"web", "worker", "beat", "postgres", "redis"}
+    assert set(SERVICES) == {"web", "worker", "beat", "postgres", "redis", "proxy"}
+    assert SERVICES["proxy"]["profiles"] == ["proxy"]  # the example proxy, started on request
     for name, service in SERVICES.items():
         assert "healthcheck" in service, f"{name} has no health check"
 
@@ -47,6 +52,42 @@ def test_web_health_check_passes_under_production_settings():
         DEBUG="false", SECRET_KEY="x" * 50, ALLOWED_HOSTS="strategi.example.dk", script=script
     )
     assert result.stdout.strip() == "200 ok", result.stderr[-2000:]
+
+
+NGINX = (settings.BASE_DIR / "docs" / "nginx.conf").read_text()
+
+
+def test_the_proxy_example_shows_a_danish_page_for_each_error_it_answers_itself(tmp_path):
+    call_command("proxy_error_pages", tmp_path, stdout=io.StringIO())
+    pages = dict(re.findall(r"error_page (\d+) (/fejl/\d+\.html);", NGINX))
+    assert set(pages) == {"400", "413", "502", "503", "504"}
+    for status, path in pages.items():
+        page = (tmp_path / path.removeprefix("/fejl/")).read_text(encoding="utf-8")
+        assert '<html lang="da">' in page, status
+        # Shown while the app is away: nothing may need fetching from it.
+        assert not re.search(r"<(link|script|img)\b", page), status
+        assert "/static/" not in page and "{" not in page.split("</style>")[1], status
+    assert "Prøv igen om lidt" in visible_text((tmp_path / "502.html").read_text())
+    limit = int(re.search(r"client_max_body_size (\d+)m;", NGINX).group(1))
+    assert f"op til {limit} MB" in visible_text((tmp_path / "413.html").read_text())
+    assert limit * 1024 * 1024 > settings.IMPORT_MAX_BYTES  # the app explains its own limit
+
+
+def test_the_proxy_serves_the_pages_web_writes_and_tells_the_app_what_it_trusts():
+    proxy_mounts = dict(volume.split(":")[:2] for volume in SERVICES["proxy"]["volumes"])
+    web_mounts = dict(volume.split(":")[:2] for volume in SERVICES["web"]["volumes"])
+    written_to = re.search(r"proxy_error_pages (\S+)", SERVICES["web"]["command"]).group(1)
+    root = re.search(r"location \^~ /fejl/ \{[^}]*root (\S+);", NGINX).group(1)
+    assert web_mounts["proxy-errors"] == written_to
+    assert proxy_mounts["proxy-errors"] == f"{root}/fejl"
+    assert proxy_mounts["./docs/nginx.conf"] == "/etc/nginx/conf.d/default.conf"
+    # HTTPS as SECURE_PROXY_SSL_HEADER reads it; the client's address in the header the
+    # example tells TRUSTED_CLIENT_IP_HEADER to name.
+    assert "proxy_set_header X-Forwarded-Proto $scheme;" in NGINX
+    trusted = re.search(r"TRUSTED_CLIENT_IP_HEADER=([\w-]+)", NGINX).group(1)
+    assert f"proxy_set_header {trusted} $remote_addr;" in NGINX
+    gunicorn = int(re.search(r"--timeout (\d+)", SERVICES["web"]["command"]).group(1))
+    assert int(re.search(r"proxy_read_timeout (\d+)s;", NGINX).group(1)) > gunicorn
 
 
 def test_gunicorn_gives_up_after_the_database_does():

@@ -1,13 +1,17 @@
 """Faults the app survives, against the real services: Redis out of reach, the database
-connection dropped, and many people changing the same things at once. (A worker killed
-during a report, and reports asked for while the queue is down, are in test_reports.)"""
+connection dropped, cut or silent (for pages and a report mid-render), and many people
+changing the same things at once. (A worker killed during a report, and reports asked for
+while the queue is down, are in test_reports.)"""
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import threading
+import time
 from io import BytesIO
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -20,8 +24,11 @@ from django.urls import reverse
 from actions.models import Action, Progress
 from goals.models import Goal
 from institutions.models import Membership
+from reports.services import report_request
+from strategy_tracker.celery import app as celery_app
 from tests.conftest import make_institutions, make_person, visible_text
 from tests.factories import PASSWORD
+from tests.test_reports import _worker_process, pdf_text, wait_for
 
 FOCUS = "prioritere økonomi til investering i læringsteknologier."
 NOWHERE = "redis://127.0.0.1:1/0"  # nothing listens there: Redis as good as stopped
@@ -291,3 +298,179 @@ def test_a_report_task_waits_for_a_database_that_is_away(silent_database):
             conn.close()
     assert result.stdout.strip() == "FAILURE OperationalError", result.stderr[-2000:]
     assert len(tries) == 5  # the first try and four more
+
+
+# --- The database cut while the app runs ---------------------------------------------------
+
+
+class DatabaseProxy:
+    """A TCP proxy in front of PostgreSQL that a test can cut. `cut()` drops the open
+    connections and leaves new ones unanswered, as when the database's host goes away;
+    `restore()` forwards again. `unanswered` counts connections tried during a cut."""
+
+    def __init__(self):
+        database = settings.DATABASES["default"]
+        self.target = (database["HOST"] or "127.0.0.1", int(database["PORT"] or 5432))
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        port = self.listener.getsockname()[1]
+        self.url = f"postgres://{database['USER']}@127.0.0.1:{port}/{database['NAME']}"
+        self.forwarding = True
+        self.open, self.held, self.unanswered = [], [], 0
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _address = self.listener.accept()
+            except OSError:
+                return  # closed
+            with self.lock:
+                if not self.forwarding:
+                    self.held.append(client)
+                    self.unanswered += 1
+                    continue
+                server = socket.create_connection(self.target)
+                self.open += [client, server]
+            for source, sink in ((client, server), (server, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source, sink):
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                _drop(end)
+
+    def cut(self):
+        with self.lock:
+            self.forwarding = False
+            for end in self.open:
+                _drop(end)
+            self.open.clear()
+
+    def restore(self):
+        with self.lock:
+            for end in self.held:
+                _drop(end)
+            self.held.clear()
+            self.forwarding = True
+
+    def close(self):
+        self.listener.close()
+        self.cut()
+        self.restore()
+
+
+def _drop(end: socket.socket):
+    with contextlib.suppress(OSError):  # already closed by the other side
+        end.shutdown(socket.SHUT_RDWR)
+    end.close()
+
+
+@pytest.fixture
+def database_proxy(transactional_db):
+    """The test database, committed (so other processes see it), behind a proxy to cut."""
+    proxy = DatabaseProxy()
+    yield proxy
+    proxy.close()
+
+
+# A web process: each line on stdin is one sign-in attempt, answered with its status and
+# whether the page says "try again". Production settings (DEBUG off), persistent connections.
+SIGN_IN_PER_LINE = """
+import sys
+from django.conf import settings
+from django.db import close_old_connections
+from django.test import Client, override_settings
+static = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+client = Client(raise_request_exception=False, HTTP_HOST="localhost")
+with override_settings(STORAGES=settings.STORAGES | {"staticfiles": static}):
+    for _line in sys.stdin:
+        close_old_connections()  # what Django runs as each request starts and ends
+        response = client.post(
+            "/konto/login/",
+            {"login": "leder@example.org", "password": "forkert"},
+            headers={"X-Forwarded-Proto": "https"},
+        )
+        close_old_connections()
+        print(response.status_code, "Prøv igen om lidt" in response.content.decode(), flush=True)
+"""
+
+
+@pytest.mark.postgres
+def test_pages_say_try_again_while_the_database_is_cut_and_work_when_it_is_back(database_proxy):
+    web = subprocess.Popen(  # noqa: S603 - this interpreter on our own code
+        [sys.executable, "-c", f"import django; django.setup()\n{SIGN_IN_PER_LINE}"],
+        env=os.environ
+        | {
+            "DJANGO_SETTINGS_MODULE": "strategy_tracker.settings",
+            "DATABASE_URL": database_proxy.url,
+            "DATABASE_CONNECT_TIMEOUT": "2",
+            "CONN_MAX_AGE": "60",
+            "DEBUG": "false",
+            "SECRET_KEY": "x" * 50,
+        },
+        cwd=settings.BASE_DIR,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+    def sign_in() -> str:
+        web.stdin.write("\n")
+        web.stdin.flush()
+        return web.stdout.readline().strip()
+
+    try:
+        assert sign_in() == "200 False"  # the form again, "wrong password"
+        database_proxy.cut()
+        assert sign_in() == "503 True"
+        assert sign_in() == "503 True"
+        database_proxy.restore()
+        assert sign_in() == "200 False"
+    finally:
+        web.stdin.close()
+        web.wait(timeout=30)
+    assert database_proxy.unanswered == 2
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+def test_a_report_cut_off_from_the_database_mid_render_is_finished_when_it_is_back(
+    media, database_proxy, strategy, actors, committee_member
+):
+    make_institutions(actors, schools=40, daycare=80)  # a render long enough to cut into
+    celery_app.control.purge()
+    worker = _worker_process(
+        os.environ
+        | {
+            "DATABASE_URL": database_proxy.url,
+            "DATABASE_CONNECT_TIMEOUT": "2",
+            "MEDIA_ROOT": str(media),
+            "REPORT_DATABASE_RETRY_SECONDS": "1",
+        }
+    )
+    try:
+        report = report_request(
+            kind="revision", strategy=strategy, parameters={}, by=committee_member
+        )
+        wait_for(report, statuses=("running", "done"), timeout=60, every=0.02)
+        database_proxy.cut()
+        time.sleep(6)  # an outage of a few seconds; the task keeps trying
+        assert database_proxy.unanswered >= 2
+        report.refresh_from_db()
+        assert report.status == "running"
+        database_proxy.restore()
+        assert wait_for(report, timeout=90).status == "done", report.error
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    # Taken back by its own task's retry: a second attempt, one file, a readable PDF.
+    assert report.attempts == 2
+    (pdf,) = Path(media).rglob("*.pdf")
+    assert "Revisionsrapport" in pdf_text(pdf.read_bytes())

@@ -36,12 +36,6 @@ GOAL = "I skolen skal børn og unge have adgang til en personlig enhed."
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
 def some_progress(strategy, institutions, leader_school_a):
     """School A has done the focus action and said why another is not relevant."""
     school = institutions["school_a"]
@@ -60,13 +54,13 @@ def pdf_text(content: bytes) -> str:
     return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
 
 
-def wait_for(report, statuses=("done", "failed"), timeout=90):
+def wait_for(report, statuses=("done", "failed"), timeout=90, every=0.2):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         report.refresh_from_db()
         if report.status in statuses:
             return report
-        time.sleep(0.2)
+        time.sleep(every)
     raise AssertionError(f"report {report.pk} still {report.status} after {timeout} s")
 
 
@@ -456,6 +450,20 @@ def test_a_second_copy_of_a_running_report_leaves_it_to_its_worker(
     assert report_build(report_id=report.pk).status == "done"
     report.refresh_from_db()
     assert report.attempts == 2 and report.page_count
+
+
+def test_a_report_left_running_by_its_own_task_is_taken_back_by_that_tasks_retry(media, strategy):
+    report = Report.objects.create(
+        kind="status", strategy=strategy, parameters={"since": "2026-01-01"}
+    )
+    now = timezone.now()
+    Report.objects.filter(pk=report.pk).update(
+        status="running", attempts=1, heartbeat_at=now, claimed_by="task-1"
+    )
+    assert report_build(report_id=report.pk, task_id="task-2") is None  # another copy
+    assert report_build(report_id=report.pk, task_id="task-1").status == "done"  # its retry
+    report.refresh_from_db()
+    assert (report.attempts, report.claimed_by) == (2, "task-1")
 
 
 def test_the_heartbeat_is_renewed_while_a_report_is_made(

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import pytest
 from django.db.models import F
 from django.test import Client
 from django.urls import reverse
@@ -10,6 +11,7 @@ from django.utils import timezone
 from institutions.audit import security_event_record
 from institutions.models import SecurityEvent, User
 from institutions.selectors import FREE_SIGN_IN_ATTEMPTS, sign_in_limits
+from tests.browser import use_session_of
 from tests.conftest import count_queries, visible_text
 from tests.factories import PASSWORD
 
@@ -118,6 +120,26 @@ def test_a_consultant_sees_who_must_wait_and_lifts_it(client, leader_school_a, c
     assert (lifted.actor, lifted.email) == (consultant, leader_school_a.email)
     # Nothing to lift: a clear answer, no event.
     assert client.post(reverse("sign_in_limit_lift"), {"email": "x@y.dk"}).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sign_in_waits_fit_a_phone_each_value_under_its_heading(
+    page, live_server, leader_school_a, consultant
+):
+    for _attempt in range(5):
+        sign_in(Client(), leader_school_a.email, "forkert")
+    use_session_of(page, live_server, consultant)
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(live_server.url + reverse("sign_in_limits"))
+    table = page.locator("table")
+    assert table.evaluate("table => table.getBoundingClientRect().right <= innerWidth")
+    failures = page.locator("tbody td").nth(1)
+    assert failures.inner_text() == "5"
+    heading = failures.evaluate("cell => getComputedStyle(cell, '::before').content")
+    assert heading == '"Forkerte adgangskoder"'
+    assert page.get_by_role(
+        "button", name=f"Ophæv ventetiden for {leader_school_a.email}"
+    ).is_visible()
 
 
 def test_log_out_ends_the_session(client, leader_school_a):
