@@ -93,7 +93,7 @@ class ActionPlanItemForm(forms.ModelForm):
 
 class PlanApproveForm(forms.Form):
     approved_on = forms.DateField(
-        label=_("Approved on"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Approved on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
 

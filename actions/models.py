@@ -18,7 +18,9 @@ class Action(models.Model):
         CARRY = "carry", _("Continued, progress carried over")
         RESET = "reset", _("Continued, progress reset")
 
-    goal = models.ForeignKey("goals.Goal", on_delete=models.CASCADE, related_name="actions")
+    goal = models.ForeignKey(
+        "goals.Goal", on_delete=models.CASCADE, related_name="actions", verbose_name=_("goal")
+    )
     parent = models.ForeignKey(
         "self",
         on_delete=models.CASCADE,
@@ -65,9 +67,14 @@ class Progress(models.Model):
         DONE = "done", _("Done")
         NOT_RELEVANT = "not_relevant", _("Not relevant")
 
-    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="progress")
+    action = models.ForeignKey(
+        Action, on_delete=models.CASCADE, related_name="progress", verbose_name=_("action")
+    )
     institution = models.ForeignKey(
-        "institutions.Institution", on_delete=models.CASCADE, related_name="progress"
+        "institutions.Institution",
+        on_delete=models.CASCADE,
+        related_name="progress",
+        verbose_name=_("institution"),
     )
     status = models.CharField(
         _("status"), max_length=20, choices=Status, default=Status.NOT_STARTED
@@ -111,7 +118,10 @@ class ActionPlan(models.Model):
         APPROVED = "approved", _("Approved")
 
     strategy = models.ForeignKey(
-        "goals.Strategy", on_delete=models.CASCADE, related_name="action_plans"
+        "goals.Strategy",
+        on_delete=models.CASCADE,
+        related_name="action_plans",
+        verbose_name=_("strategy"),
     )
     institution = models.ForeignKey(
         "institutions.Institution",
@@ -120,6 +130,7 @@ class ActionPlan(models.Model):
         blank=True,
         related_name="action_plans",
         help_text=_("Empty for the municipal action plan."),
+        verbose_name=_("institution"),
     )
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
@@ -195,7 +206,9 @@ class ActionPlanItem(models.Model):
         ONE_OFF = "one_off", _("One-off")
         RECURRING = "recurring", _("Recurring")
 
-    plan = models.ForeignKey(ActionPlan, on_delete=models.CASCADE, related_name="items")
+    plan = models.ForeignKey(
+        ActionPlan, on_delete=models.CASCADE, related_name="items", verbose_name=_("action plan")
+    )
     action = models.ForeignKey(
         Action,
         on_delete=models.CASCADE,
@@ -264,7 +277,10 @@ class PoolAllocation(models.Model):
     """An amount from a central pool shared among institutions by their number of children."""
 
     strategy = models.ForeignKey(
-        "goals.Strategy", on_delete=models.CASCADE, related_name="pool_allocations"
+        "goals.Strategy",
+        on_delete=models.CASCADE,
+        related_name="pool_allocations",
+        verbose_name=_("strategy"),
     )
     title = models.CharField(_("title"), max_length=200)
     amount = models.PositiveIntegerField(_("amount (DKK)"))
@@ -290,9 +306,17 @@ class PoolAllocation(models.Model):
 
 
 class PoolShare(models.Model):
-    allocation = models.ForeignKey(PoolAllocation, on_delete=models.CASCADE, related_name="shares")
+    allocation = models.ForeignKey(
+        PoolAllocation,
+        on_delete=models.CASCADE,
+        related_name="shares",
+        verbose_name=_("allocation"),
+    )
     institution = models.ForeignKey(
-        "institutions.Institution", on_delete=models.CASCADE, related_name="pool_shares"
+        "institutions.Institution",
+        on_delete=models.CASCADE,
+        related_name="pool_shares",
+        verbose_name=_("institution"),
     )
     children_count = models.PositiveIntegerField(_("number of children"))
     amount = models.PositiveIntegerField(_("amount (DKK)"))
@@ -320,7 +344,10 @@ class Reminder(models.Model):
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        verbose_name=_("person"),
     )
     period = models.CharField(_("period"), max_length=20)
     sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)

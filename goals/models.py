@@ -103,7 +103,9 @@ def origin_field():
 class Aim(models.Model):
     """One of the purpose's aims ("At børn og unge …")."""
 
-    strategy = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="aims")
+    strategy = models.ForeignKey(
+        Strategy, on_delete=models.CASCADE, related_name="aims", verbose_name=_("strategy")
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     text = models.TextField(_("text"), max_length=TEXT)
     origin = origin_field()
@@ -122,7 +124,9 @@ class Aim(models.Model):
 class Principle(models.Model):
     """A municipal guiding principle (pejlemærke) that the strategy supports."""
 
-    strategy = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="principles")
+    strategy = models.ForeignKey(
+        Strategy, on_delete=models.CASCADE, related_name="principles", verbose_name=_("strategy")
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     text = models.TextField(_("text"), max_length=TEXT)
     origin = origin_field()
@@ -139,7 +143,9 @@ class Principle(models.Model):
 
 
 class Domain(models.Model):
-    strategy = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="domains")
+    strategy = models.ForeignKey(
+        Strategy, on_delete=models.CASCADE, related_name="domains", verbose_name=_("strategy")
+    )
     name = models.CharField(_("name"), max_length=100)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     introduction = models.TextField(_("introduction"), max_length=LONG_TEXT, blank=True)
@@ -164,7 +170,9 @@ class Goal(models.Model):
         MUNICIPAL = "municipal", _("Municipal goal")
         LOCAL = "local", _("Local goal")
 
-    domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="goals")
+    domain = models.ForeignKey(
+        Domain, on_delete=models.CASCADE, related_name="goals", verbose_name=_("domain")
+    )
     text = models.TextField(_("text"), max_length=TEXT)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     scope = models.CharField(_("scope"), max_length=20, choices=Scope, default=Scope.MUNICIPAL)
@@ -185,7 +193,9 @@ class Goal(models.Model):
 
 
 class Indicator(models.Model):
-    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="indicators")
+    goal = models.ForeignKey(
+        Goal, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("goal")
+    )
     name = models.CharField(_("name"), max_length=200)
     unit = models.CharField(_("unit"), max_length=50, blank=True)
     baseline = models.DecimalField(
@@ -212,13 +222,19 @@ class Indicator(models.Model):
 
 
 class Measurement(models.Model):
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="measurements")
+    indicator = models.ForeignKey(
+        Indicator,
+        on_delete=models.CASCADE,
+        related_name="measurements",
+        verbose_name=_("indicator"),
+    )
     institution = models.ForeignKey(
         "institutions.Institution",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="measurements",
+        verbose_name=_("institution"),
     )
     value = models.DecimalField(_("value"), max_digits=12, decimal_places=2)
     measured_on = models.DateField(_("measured on"))

@@ -66,7 +66,13 @@ EXAMPLE = [
     "160.000",
     "1, 3",
 ]
-SCOPES = {"kommunalt": Goal.Scope.MUNICIPAL, "lokalt": Goal.Scope.LOCAL}
+# "Kommunalt mål" or, as many strategies write it, "Kommunale mål"; "Lokalt"/"Lokale mål".
+SCOPES = {
+    "kommunalt": Goal.Scope.MUNICIPAL,
+    "kommunale": Goal.Scope.MUNICIPAL,
+    "lokalt": Goal.Scope.LOCAL,
+    "lokale": Goal.Scope.LOCAL,
+}
 
 
 def _next_order(queryset) -> int:
@@ -172,16 +178,29 @@ class ParentWidget(widgets.Widget):
         return value.text if value else ""
 
 
+class DeadlineWidget(widgets.Widget):
+    """One part of a "Frist" cell (`parse_deadline`): 0 the date, 1 the words. The row itself
+    is left as it came, so a refused row can be handed back as it was written."""
+
+    def __init__(self, part: int):
+        super().__init__()
+        self.part = part
+
+    def clean(self, value, row=None, **kwargs):
+        return parse_deadline(value or "")[self.part]
+
+
 class ActionResource(resources.ModelResource):
     """Rows are matched to the strategy's actions by goal, text and actors: a strategy may
     say the same words once for schools and once for daycare."""
 
     text = fields.Field(attribute="text", column_name="text")
     responsible = fields.Field(attribute="responsible", column_name="responsible")
-    deadline = fields.Field(
-        attribute="deadline", column_name="deadline_date", widget=widgets.DateWidget("%Y-%m-%d")
+    # One "Frist" column holds either a date or words such as "Efteråret 2026".
+    deadline = fields.Field(attribute="deadline", column_name="deadline", widget=DeadlineWidget(0))
+    deadline_label = fields.Field(
+        attribute="deadline_label", column_name="deadline", widget=DeadlineWidget(1)
     )
-    deadline_label = fields.Field(attribute="deadline_label", column_name="deadline_label")
     budget = fields.Field(
         attribute="budget",
         column_name="budget",
@@ -251,12 +270,6 @@ class ActionResource(resources.ModelResource):
             "" if budget is None else f"{budget:,} kr.".replace(",", "."),
             row.get("principles", ""),
         ]
-
-    def before_import_row(self, row, **kwargs):
-        # One "Frist" column holds either a date or words such as "Efteråret 2026".
-        day, label = parse_deadline(row.get("deadline", ""))
-        row["deadline_date"] = day.isoformat() if day else ""
-        row["deadline_label"] = label
 
     def before_save_instance(self, instance, row, **kwargs):
         if instance.pk is None:

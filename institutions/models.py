@@ -94,9 +94,14 @@ class Membership(models.Model):
         LEADER = "leader", _("Leader")
         RESOURCE_PERSON = "resource_person", _("Resource person")
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("person")
+    )
     institution = models.ForeignKey(
-        Institution, on_delete=models.CASCADE, related_name="memberships"
+        Institution,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("institution"),
     )
     role = models.CharField(_("role"), max_length=20, choices=Role)
 

@@ -22,7 +22,11 @@ class Report(models.Model):
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind)
     strategy = models.ForeignKey(
-        "goals.Strategy", on_delete=models.PROTECT, related_name="reports", null=True
+        "goals.Strategy",
+        on_delete=models.PROTECT,
+        related_name="reports",
+        null=True,
+        verbose_name=_("strategy"),
     )
     institution = models.ForeignKey(
         "institutions.Institution",
@@ -31,6 +35,7 @@ class Report(models.Model):
         blank=True,
         related_name="reports",
         help_text=_("Whose action plan; empty for the municipal plan and the other kinds."),
+        verbose_name=_("institution"),
     )
     batch = models.ForeignKey(
         "self",

@@ -90,3 +90,23 @@ def test_timeline_pages_have_no_wcag_violations_on_a_phone(
         assert "Robotter indkøbt" in page.locator("main").inner_text()
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
         assert axe_violations(page) == []
+
+
+def test_a_leader_approves_the_plan_on_the_first_try_with_todays_date(
+    page, live_server, strategy, leader_school_a
+):
+    from django.utils import timezone
+
+    from actions.models import ActionPlan
+
+    use_session_of(page, live_server, leader_school_a)
+    page.goto(live_server.url + reverse("my_institution"))
+    page.get_by_role("link", name="Lokal handleplan").click()
+    page.get_by_label("Handling fra strategien").select_option(label=FOCUS[:80])
+    page.get_by_role("button", name="Tilføj").click()
+    approved_on = page.get_by_label("Godkendt den")
+    assert approved_on.input_value() == timezone.localdate().isoformat()  # shown, not empty
+    page.get_by_role("button", name="Godkend").click()
+    assert "Handleplanen er godkendt." in page.locator("main").inner_text()
+    plan = ActionPlan.objects.get(institution__memberships__user=leader_school_a)
+    assert (plan.status, plan.approved_on) == ("approved", timezone.localdate())

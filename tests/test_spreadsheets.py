@@ -426,3 +426,35 @@ def test_an_upload_is_deleted_after_an_hour_confirmed_or_not(
     assert state() == before
     assert imports_discard_expired_task.apply().get() == 1
     assert sorted(path.name for path in (tmp_path / "imports").iterdir()) == [f"{new}.json"]
+
+
+def test_a_strategy_spreadsheet_with_bad_rows_gets_the_row_by_row_preview(
+    client, strategy, institutions, consultant
+):
+    client.force_login(consultant)
+    good = ["Kompetencer", "Alle kan kode.", "Lokale mål", "afholde kodeuge.", "", "Skole"]
+    rows = [
+        ["Domæne", "Mål", "Målniveau", "Handling", "Overpunkt", "Aktør", "Budget (kr.)"],
+        [*good, "160.000"],
+        ["Kompetencer", "Alle kan kode.", "", "ukendt aktør.", "", "Ukendt", ""],
+        ["Kompetencer", "Alle kan kode.", "", "negativt budget.", "", "Skole", "-5"],
+        ["Kompetencer", "", "", "uden mål.", "", "Skole", ""],
+        ["Kompetencer", "Et mål.", "Regionalt mål", "forkert niveau.", "", "Skole", ""],
+    ]
+    before = Action.objects.count()
+    response = preview(client, csv_upload(rows, name="strategi.csv"), "strategi")
+    assert response.status_code == 200
+    problems = response.context["preview"].problems
+    assert [problem.row for problem in problems] == [3, 4, 5, 6]
+    page = visible_text(response.content)
+    assert "3 Ukendt aktør “ukendt”. 4 Budget (kr.) Budgettet kan ikke være negativt." in page
+    assert "5 Skriv målet. 6 Skriv målniveauet som “kommunalt” eller “lokalt”." in page
+    assert "2 Ny Kompetencer Alle kan kode. Lokalt mål afholde kodeuge." in page
+    # The refused rows come back as they were written, each with its error, to be fixed;
+    # nothing was written.
+    failed = client.get(reverse("spreadsheet_failed_rows", args=[response.context["token"]]))
+    lines = failed.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "Domæne;Mål;Målniveau;Handling;Overpunkt;Aktør;Budget (kr.);Fejl"
+    assert lines[1] == "Kompetencer;Alle kan kode.;;ukendt aktør.;;Ukendt;;Ukendt aktør “ukendt”."
+    assert len(lines) == 5
+    assert Action.objects.count() == before

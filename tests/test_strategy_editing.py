@@ -1,6 +1,7 @@
 """Consultants edit the strategy in the browser: in place, with history, and no lost edits."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -362,3 +363,16 @@ def test_an_action_with_progress_is_archived_rather_than_deleted(
     mine = visible_text(client.get(reverse("institution_progress", args=[school.pk])).content)
     assert FOCUS not in mine
     assert "0 af 14 handlinger udført" in mine
+
+
+def test_the_action_form_names_its_fields_in_danish(
+    client, strategy, institutions, consultant, action
+):
+    client.force_login(consultant)
+    page = client.get(reverse("item_edit", args=["handling", action.pk]))
+    labels = [
+        visible_text(label)
+        for label in re.findall(r"<label[^>]*>.*?</label>", page.content.decode(), re.S)
+    ]
+    assert "Mål" in labels
+    assert not {"Goal", "Actors", "Parent", "Deadline"} & set(labels)

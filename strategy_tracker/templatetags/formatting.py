@@ -52,6 +52,14 @@ def with_class(field, css_class: str):
 
 
 @register.filter
+def option_with_class(option, css_class: str):
+    """Render one choice of a checkbox or radio list with the design system's CSS class,
+    which draws the box its label shows."""
+    option.data["attrs"] = {**option.data["attrs"], "class": css_class}
+    return option.tag()
+
+
+@register.filter
 def history_kind(record) -> str:
     """What a history record did to its object: added, changed or removed."""
     return {"+": _("Added"), "-": _("Removed")}.get(record.history_type, _("Changed"))
