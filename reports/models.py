@@ -68,7 +68,8 @@ class Report(models.Model):
     # for REPORT_STALE_SECONDS may be claimed by another.
     heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     # The queue's id for the task making it: that task's own retry (after the database was
-    # away mid-render) may take the report back at once; a second copy may not.
+    # away mid-render) may take the report back at once; a second copy may not. The queue
+    # redelivers the same id only after the visibility timeout, past REPORT_TIME_LIMIT.
     claimed_by = models.CharField(_("made by task"), max_length=64, blank=True, editable=False)
 
     class Meta:
