@@ -1,12 +1,19 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from actions import views as action_views
 from goals import views as goal_views
 from institutions import views as institution_views
 from reports import views as report_views
+
+# Django admin names itself after the site, in Danish, not "Django administration".
+admin.site.site_header = format_lazy("{} – {}", settings.SITE_NAME, _("administration"))
+admin.site.site_title = admin.site.site_header
 
 urlpatterns = [
     path("", goal_views.home, name="home"),

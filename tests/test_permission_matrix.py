@@ -16,7 +16,7 @@ from actions.services import plan_item_add
 from goals.models import Goal, Indicator, Measurement, Strategy
 from institutions.models import Institution, Membership, User
 from reports.models import Report
-from tests.conftest import make_person, with_totp
+from tests.conftest import make_person, visible_text, with_totp
 from tests.factories import PersonFactory
 
 ROLES = ["anonymous", "committee", "leader_a", "leader_b", "resource_a", "consultant", "superuser"]
@@ -557,3 +557,10 @@ def test_consultants_without_two_factor_are_sent_to_set_it_up(data, role, name):
     response = client.post(url, post_data(name, data)) if name in POST else client.get(url)
     assert (response.status_code, response.url) == (302, reverse("mfa_activate_totp"))
     assert (snapshot(), Report.objects.count()) == before
+
+
+def test_admin_is_named_after_the_site_in_danish(data):
+    page = client_for(data["people"]["superuser"]).get(reverse("admin:index")).content.decode()
+    header = re.search(r'<div id="site-name">(.*?)</div>', page, re.S).group(1)
+    assert visible_text(header) == "Strategitrackeren – administration"
+    assert "<title>Website-administration | Strategitrackeren – administration</title>" in page
