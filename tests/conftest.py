@@ -3,6 +3,7 @@ import json
 import os
 import re
 import shutil
+import threading
 from html import unescape
 from urllib.parse import urlsplit
 
@@ -188,11 +189,8 @@ def _strategy_rows(django_db_setup, django_db_blocker):
         _ensure_actors()
         before = {model: set(model.objects.values_list("pk", flat=True)) for model in models}
         made = strategy_create_from_document(document=document)
-        rows = {
-            model: list(model.objects.exclude(pk__in=before[model]))
-            for model in models
-            if model.objects.exclude(pk__in=before[model]).exists()
-        }
+        written = {model: list(model.objects.exclude(pk__in=before[model])) for model in models}
+        rows = {model: objects for model, objects in written.items() if objects}
         actor_pks = dict(Actor.objects.values_list("code", "pk"))
         transaction.set_rollback(True)
     return made.pk, actor_pks, rows
@@ -289,6 +287,29 @@ def leader_school_a(institutions):
 @pytest.fixture
 def committee_member(db):
     return make_person("udvalg@example.org", "Ulla Udvalg", User.Role.COMMITTEE)
+
+
+def run_together(work, count: int) -> list:
+    """Start `count` threads at the same moment; each returns its result or its error."""
+    barrier = threading.Barrier(count)
+    results = [None] * count
+
+    def run(n):
+        try:
+            barrier.wait(timeout=30)
+            results[n] = work(n)
+        except Exception as error:  # reported by the test
+            results[n] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a request never finished"
+    return results
 
 
 def visible_text(html: str | bytes) -> str:

@@ -26,7 +26,7 @@ from goals.models import Goal
 from institutions.models import Membership
 from reports.services import report_request
 from strategy_tracker.celery import app as celery_app
-from tests.conftest import make_institutions, make_person, visible_text
+from tests.conftest import make_institutions, make_person, run_together, visible_text
 from tests.factories import PASSWORD
 from tests.test_reports import _worker_process, pdf_text, wait_for
 
@@ -105,29 +105,6 @@ def test_a_dropped_database_connection_is_replaced_on_the_next_request(strategy,
     assert connection.connection.info.backend_pid != backend
 
 
-def _run_together(work, count: int) -> list:
-    """Start `count` threads at the same moment; each returns its result or its error."""
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def run(n):
-        try:
-            barrier.wait(timeout=30)
-            results[n] = work(n)
-        except Exception as error:  # reported by the test
-            results[n] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a request never finished"
-    return results
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_fifty_leaders_tick_at_once_and_every_change_is_kept(strategy, actors):
@@ -149,7 +126,7 @@ def test_fifty_leaders_tick_at_once_and_every_change_is_kept(strategy, actors):
         data = {"status": "done", "version": "1", "reason": "", "note": f"Skole {n}"}
         return client.post(url, data).status_code
 
-    results = _run_together(tick, len(clients))
+    results = run_together(tick, len(clients))
     assert results == [302] * len(clients)
     rows = Progress.objects.filter(action=focus, institution__in=schools)
     assert sorted(rows.values_list("status", flat=True)) == ["done"] * len(clients)
@@ -171,7 +148,7 @@ def test_ten_consultants_edit_one_goal_at_once_and_one_wins(strategy, consultant
         url = reverse("item_edit", args=["maal", goal.pk])
         return clients[n].post(url, data | {"version": 1})
 
-    responses = _run_together(edit, 10)
+    responses = run_together(edit, 10)
     statuses = sorted(getattr(r, "status_code", r) for r in responses)
     assert statuses == [302] + [409] * 9
     goal.refresh_from_db()

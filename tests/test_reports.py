@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -29,7 +28,7 @@ from reports.models import Report
 from reports.pdf import html_to_pdf
 from reports.services import report_build, report_request, reports_requeue
 from strategy_tracker.celery import app as celery_app
-from tests.conftest import make_institutions
+from tests.conftest import make_institutions, run_together
 
 FOCUS = "prioritere økonomi til investering i læringsteknologier."
 GOAL = "I skolen skal børn og unge have adgang til en personlig enhed."
@@ -493,18 +492,7 @@ def test_requeue_runs_at_once_send_one_copy_of_a_report_whose_worker_went_quiet(
         status="running", started_at=timezone.now(), heartbeat_at=timezone.now()
     )
     celery_app.control.purge()
-    barrier, sent = threading.Barrier(2), []
-
-    def requeue():
-        barrier.wait()
-        sent.append(reports_requeue(now=timezone.now()))
-        connection.close()
-
-    threads = [threading.Thread(target=requeue) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    sent = run_together(lambda _n: reports_requeue(now=timezone.now()), 2)
     assert sorted(sent) == [0, 1]
     assert reports_requeue(now=timezone.now()) == 0  # sent once; not again next minute
     report.refresh_from_db()
