@@ -43,8 +43,13 @@ lint: setup
 	$(BIN)/djlint templates --lint
 	$(BIN)/djlint templates --check
 	$(BIN)/python manage.py makemigrations --check --dry-run -v0
+	# The layers run one way and services never reach for tasks or views (pyproject.toml).
+	$(BIN)/lint-imports
+	# Types of the services, selectors and permissions (pyproject.toml, [tool.mypy]).
+	$(BIN)/mypy
 	# Security checks on our code; each accepted finding says why on its line (# nosec).
-	$(BIN)/bandit -q -r goals actions institutions reports strategy_tracker -x "*/migrations/*"
+	$(BIN)/bandit -q -r core institutions goals actions reports administration strategy_tracker devtools \
+		-x "*/migrations/*"
 
 # Tests run in parallel, one worker per core (at most four): each worker has its own test
 # database and Redis database (tests/conftest.py). `make test PYTEST_WORKERS=0` runs them in one process.

@@ -1,11 +1,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from goals.models import TEXT
+from core.danish import parse_kroner
+from core.params import IdMultipleChoiceField
+from goals.forms import DATE, VersionedForm
+from goals.models import TEXT, Goal, Strategy
 from institutions.models import Actor
-from strategy_tracker.params import IdMultipleChoiceField
 
-from .models import REASON, ActionPlanItem, Progress
+from .models import REASON, Action, ActionPlanItem, Progress
 
 
 class ProgressForm(forms.Form):
@@ -40,8 +42,12 @@ class KronerField(forms.IntegerField):
 
     def to_python(self, value):
         if isinstance(value, str):
-            value = value.strip().removesuffix("kr.").removesuffix("kr").strip()
-            value = value.replace(".", "").replace(" ", "").replace("\xa0", "")
+            try:
+                return parse_kroner(value)
+            except ValueError:
+                raise forms.ValidationError(
+                    self.error_messages["invalid"], code="invalid"
+                ) from None
         return super().to_python(value)
 
 
@@ -102,7 +108,7 @@ class PoolAllocationForm(forms.Form):
     amount = KronerField(label=_("Amount (DKK)"), min_value=1, max_value=2_000_000_000)
     actors = IdMultipleChoiceField(
         label=_("Kinds of institution"),
-        queryset=Actor.objects.exclude(code="forvaltning"),
+        queryset=Actor.objects.local(),
         widget=forms.CheckboxSelectMultiple,
     )
     # A fingerprint of the previewed allocation: confirming a different one is refused.
@@ -116,3 +122,45 @@ class MeasurementForm(forms.Form):
     measured_on = forms.DateField(
         label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
+
+
+class ActionForm(VersionedForm):
+    budget = KronerField(label=_("Budget (DKK)"), min_value=0, required=False)
+
+    class Meta:
+        model = Action
+        fields = [
+            "text",
+            "goal",
+            "actors",
+            "parent",
+            "responsible",
+            "deadline",
+            "deadline_label",
+            "budget",
+        ]
+        widgets = {"actors": forms.CheckboxSelectMultiple, "deadline": DATE}
+        field_classes = {"actors": IdMultipleChoiceField}
+        error_messages = {"actors": {"required": _("Choose who carries out the action.")}}
+
+    def __init__(self, *args, strategy: Strategy, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["goal"].queryset = Goal.objects.filter(domain__strategy=strategy).order_by(
+            "domain__order", "order"
+        )
+        self.fields["goal"].label_from_instance = lambda goal: f"{goal.domain.name}: {goal}"
+        self.fields["goal"].queryset = self.fields["goal"].queryset.select_related("domain")
+        parents = Action.objects.filter(
+            goal__domain__strategy=strategy, parent=None, archived_at=None
+        )
+        if self.instance.pk:
+            parents = parents.exclude(pk=self.instance.pk)
+        self.fields["parent"].queryset = parents.order_by("goal__domain__order", "order")
+        self.fields["actors"].queryset = Actor.objects.order_by("order")
+
+    def clean(self):
+        cleaned = super().clean()
+        parent, goal = cleaned.get("parent"), cleaned.get("goal")
+        if parent and goal and parent.goal_id != goal.pk:
+            self.add_error("parent", _("A sub-item must belong to the same goal as its parent."))
+        return cleaned

@@ -17,7 +17,8 @@ from django.utils import translation
 from goals.models import Strategy
 from institutions.models import Institution, Membership, User
 
-from .models import Progress, Reminder
+from . import rollup
+from .models import Reminder
 
 
 @dataclass
@@ -33,14 +34,12 @@ def institutions_needing_reminder(*, strategy: Strategy, today: dt.date) -> list
     quiet_since = today - relativedelta(months=settings.REMINDER_QUIET_MONTHS)
     rows = Q(progress__action__goal__domain__strategy=strategy, progress__action__archived_at=None)
     institutions = (
-        Institution.objects.filter(is_active=True)
-        .exclude(actor__code="forvaltning")
+        Institution.objects.local()
+        .filter(is_active=True)
         .annotate(
             overdue=Count(
                 "progress",
-                filter=rows
-                & Q(progress__action__deadline__lt=today)
-                & ~Q(progress__status__in=[Progress.Status.DONE, Progress.Status.NOT_RELEVANT]),
+                filter=rows & rollup.overdue(today=today, path="progress__"),
             ),
             last_update=Max("progress__updated_at", filter=rows),
         )

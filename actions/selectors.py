@@ -2,15 +2,18 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import tablib
-from django.db.models import OuterRef, Q, Subquery, Sum
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Sum
 from django.utils.translation import gettext as _
 
-from goals.models import Domain, Strategy
-from institutions.models import Institution
+from goals.models import Domain, Goal, Strategy
+from institutions.models import Actor, Institution
 
-from .models import AMENDMENT, ActionPlan, ActionPlanItem, PoolShare, Progress
+from . import rollup
+from .models import AMENDMENT, Action, ActionPlan, ActionPlanItem, PoolShare, Progress
+from .rollup import Tally
 
 
 @dataclass
@@ -21,12 +24,16 @@ class DomainProgress:
     rows: list[Progress] = field(default_factory=list)
 
     @property
+    def tally(self) -> Tally:
+        return Tally.of(row.status for row in self.rows)
+
+    @property
     def done(self) -> int:
-        return sum(row.status == Progress.Status.DONE for row in self.rows)
+        return self.tally.done
 
     @property
     def counted(self) -> int:
-        return sum(row.status != Progress.Status.NOT_RELEVANT for row in self.rows)
+        return self.tally.counted
 
 
 def institution_progress(*, institution: Institution, strategy: Strategy) -> list[DomainProgress]:
@@ -60,7 +67,7 @@ def institution_progress(*, institution: Institution, strategy: Strategy) -> lis
 class ProgressChange:
     """One recorded change of an institution's status on an action: who, when, old → new."""
 
-    record: object
+    record: Any  # a historical Progress row
     previous_status: str | None  # None for the first record
 
     @property
@@ -69,7 +76,7 @@ class ProgressChange:
 
     @property
     def old_status(self) -> str:
-        return Progress.Status(self.previous_status).label if self.previous_status else ""
+        return str(Progress.Status(self.previous_status).label) if self.previous_status else ""
 
     @property
     def new_status(self) -> str:
@@ -128,7 +135,7 @@ def economic_overview(
     for item in items:
         amounts = item.amounts_by_year(plan.years)
         amount = sum(amounts.values())
-        domain_id = item.action.goal.domain_id if item.action_id else item.domain_id
+        domain_id = item.action.goal.domain_id if item.action is not None else item.domain_id
         by_domain[domain_id] += amount
         by_funding[item.funding] += amount
         for year, value in amounts.items():
@@ -142,7 +149,9 @@ def economic_overview(
         year_rows.append((_("No deadline"), by_year[None]))
     return EconomicOverview(
         by_domain=domain_rows,
-        by_funding=[(label, by_funding[value]) for value, label in ActionPlanItem.Funding.choices],
+        by_funding=[
+            (str(label), by_funding[value]) for value, label in ActionPlanItem.Funding.choices
+        ],
         by_year=year_rows,
         total=sum(by_funding.values()),
         central_planned=by_funding[ActionPlanItem.Funding.CENTRAL],
@@ -176,10 +185,10 @@ def plan_items(*, plan: ActionPlan) -> list[ActionPlanItem]:
     items = plan.items.select_related("action__goal__domain", "domain").order_by(
         "action__goal__domain__order", "domain__order", "deadline", "pk"
     )
-    items = list(items)
-    for item in items:
+    listed = list(items)
+    for item in listed:
         item.plan = plan  # the item's links need the plan; this spares a query per item
-    return items
+    return listed
 
 
 def plan_page(*, strategy: Strategy, institution: Institution | None) -> PlanPage:
@@ -232,8 +241,8 @@ class PlanBudget:
 
 def plan_budgets(*, strategy: Strategy) -> list[PlanBudget]:
     """Every active institution's local plan budget next to the others. Three queries."""
-    institutions = Institution.objects.filter(is_active=True).exclude(actor__code="forvaltning")
-    rows = {
+    institutions = Institution.objects.local().filter(is_active=True)
+    rows: dict[int | None, PlanBudget] = {
         institution.pk: PlanBudget(institution=institution, plan=None)
         for institution in institutions.select_related("actor").order_by("actor__order", "name")
     }
@@ -305,7 +314,7 @@ class PoolPreview:
 def pool_allocation_preview(*, amount: int, actor_ids: list[int]) -> PoolPreview:
     institutions = pool_candidates(actor_ids=actor_ids)
     shares = pool_shares_compute(
-        amount=amount, children={i.pk: i.children_count for i in institutions}
+        amount=amount, children={i.pk: i.children_count or 0 for i in institutions}
     )
     inputs = repr([amount, [(i.pk, i.children_count) for i in institutions]])
     return PoolPreview(
@@ -329,3 +338,110 @@ def progress_export(*, institution: Institution, strategy: Strategy):
                 ]
             )
     return data
+
+
+@dataclass
+class ActionGroup:
+    """The actions of one domain for one set of actors, as the strategy prints them."""
+
+    actors: tuple[Actor, ...]
+    actions: list[Action] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """ "Skole og dagtilbud": later names in lower case, as in running text."""
+        first, *rest = [actor.name for actor in self.actors]
+        if not rest:
+            return first
+        *middle, last = [name.lower() for name in rest]
+        return _("%(names)s and %(last)s") % {"names": ", ".join([first, *middle]), "last": last}
+
+
+@dataclass
+class DomainSection:
+    domain: Domain
+    goals: list[Goal]
+    groups: list[ActionGroup]
+    done: int
+    counted: int
+
+    @property
+    def anchor(self) -> str:
+        return f"domain-{self.domain.pk}"
+
+
+def actions_tallied(*, strategy: Strategy, actor_id: int | None = None):
+    """Actions of a strategy annotated with `done` and `counted` (relevant rows at active
+    institutions, of one actor when given), so "x af N" needs no query per action."""
+    rows = Q(progress__institution__is_active=True)
+    if actor_id is not None:
+        rows &= Q(progress__institution__actor_id=actor_id)
+    return Action.objects.filter(goal__domain__strategy=strategy, archived_at=None).annotate(
+        done=Count("progress", filter=rows & rollup.done("progress__")),
+        counted=Count("progress", filter=rows & rollup.counted("progress__")),
+    )
+
+
+def actions_with_progress(*, strategy: Strategy):
+    """The strategy's actions with their tallies and actors, in the strategy's order."""
+    return (
+        actions_tallied(strategy=strategy)
+        .prefetch_related(Prefetch("actors", queryset=Actor.objects.order_by("order", "name")))
+        .order_by("order", "pk")
+    )
+
+
+def strategy_document(*, strategy: Strategy) -> list[DomainSection]:
+    """The strategy's domains with goals and actions grouped by actors, with progress."""
+    domains = list(strategy.domains.prefetch_related("goals__principles", "goals__indicators"))
+    actions = list(actions_with_progress(strategy=strategy).select_related("goal"))
+
+    children = defaultdict(list)
+    for action in actions:
+        if action.parent_id:
+            children[action.parent_id].append(action)
+    by_domain = defaultdict(list)
+    for action in actions:
+        action.sub_items = children[action.pk]
+        by_domain[action.goal.domain_id].append(action)
+
+    sections = []
+    for domain in domains:
+        groups: dict[tuple[int, ...], ActionGroup] = {}
+        for action in by_domain[domain.pk]:
+            if action.parent_id:
+                continue
+            actors = tuple(action.actors.all())
+            key = tuple(actor.pk for actor in actors)
+            groups.setdefault(key, ActionGroup(actors=actors)).actions.append(action)
+        sections.append(
+            DomainSection(
+                domain=domain,
+                goals=list(domain.goals.all()),
+                groups=list(groups.values()),
+                done=sum(action.done for action in by_domain[domain.pk]),
+                counted=sum(action.counted for action in by_domain[domain.pk]),
+            )
+        )
+    return sections
+
+
+def delete_consequences(instance) -> dict[str, int]:
+    """What goes with an item: its goals, actions and the institutions' recorded status."""
+    if isinstance(instance, Domain):
+        actions = Action.objects.filter(goal__domain=instance)
+        goals = instance.goals.count()
+    elif isinstance(instance, Goal):
+        actions, goals = Action.objects.filter(goal=instance), 0
+    elif isinstance(instance, Action):
+        actions, goals = Action.objects.filter(Q(pk=instance.pk) | Q(parent=instance)), 0
+    else:
+        return {"goals": 0, "actions": 0, "institutions": 0}
+    recorded = Progress.objects.filter(action__in=actions).exclude(
+        status=Progress.Status.NOT_STARTED, note=""
+    )
+    return {
+        "goals": goals,
+        "actions": actions.count(),
+        "institutions": recorded.values("institution").distinct().count(),
+    }

@@ -1,16 +1,19 @@
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from goals.models import Strategy
-from institutions.models import Institution
-from strategy_tracker import fragments
+from core import fragments
+from core.history import history_note
+from goals.models import Aim, Domain, Goal, Principle, Strategy
+from institutions.models import Actor, Institution
 
 from .models import (
     AMENDMENT,
@@ -106,7 +109,7 @@ def progress_set(
     progress.updated_by = by
     progress.updated_at = timezone.now()
     progress.version += 1
-    progress._history_user = by
+    history_note(progress, by=by)
     # The row, its action and institution exist (it was just locked); check only the values.
     # The database's own check constraint backs up the rule on "not relevant".
     progress.full_clean(
@@ -136,10 +139,8 @@ def action_plan_ensure(*, strategy: Strategy, institution: Institution | None) -
 
 
 def _record_as(item: ActionPlanItem, by) -> None:
-    item._history_user = by
-    if item.plan.is_approved:
-        # Once a plan is approved, every change to it is an amendment the plan page lists.
-        item._change_reason = AMENDMENT
+    # Once a plan is approved, every change to it is an amendment the plan page lists.
+    history_note(item, by=by, reason=AMENDMENT if item.plan.is_approved else None)
 
 
 @transaction.atomic
@@ -172,7 +173,7 @@ def plan_item_delete(*, item: ActionPlanItem, by) -> None:
 def action_plan_approve(*, plan: ActionPlan, approved_on: dt.date, by) -> ActionPlan:
     plan.status = ActionPlan.Status.APPROVED
     plan.approved_on, plan.approved_by = approved_on, by
-    plan._history_user = by
+    history_note(plan, by=by)
     plan.full_clean()
     plan.save()
     return plan
@@ -192,7 +193,7 @@ def pool_allocation_create(
             _("None of the chosen kinds of institution has children to share by.")
         )
     shares = pool_shares_compute(
-        amount=amount, children={i.pk: i.children_count for i in institutions}
+        amount=amount, children={i.pk: i.children_count or 0 for i in institutions}
     )
     allocation = PoolAllocation(strategy=strategy, title=title, amount=amount, created_by=by)
     allocation.full_clean()
@@ -202,9 +203,183 @@ def pool_allocation_create(
         PoolShare(
             allocation=allocation,
             institution=institution,
-            children_count=institution.children_count,
+            children_count=institution.children_count or 0,
             amount=shares[institution.pk],
         )
         for institution in institutions
     )
     return allocation
+
+
+STRATEGY_TEXT_FIELDS = [
+    "title",
+    "subtitle",
+    "municipality",
+    "introduction",
+    "purpose",
+    "vision",
+    "aims_introduction",
+    "foundation",
+    "framework",
+    "principles_introduction",
+    "follow_up",
+    "goals_introduction",
+    "approved_by",
+    "revision_interval_years",
+]
+
+
+@transaction.atomic
+def strategy_create_from_document(
+    *, document: dict[str, Any], status: str = Strategy.Status.ADOPTED
+) -> Strategy:
+    """Create a strategy with its domains, goals and actions from a nested document.
+
+    The document mirrors the printed strategy: each domain lists its goals, then its actions
+    under actor headings ("Forvaltning", "Skole og dagtilbud"); an action's `goal` is the
+    1-based number of the domain's goal it serves, and its `children` are its sub-items.
+    """
+    actors = {actor.code: actor for actor in Actor.objects.all()}
+    strategy = Strategy(
+        status=status,
+        **{field: document[field] for field in STRATEGY_TEXT_FIELDS if field in document},
+    )
+    strategy.full_clean()
+    strategy.save()
+    Aim.objects.bulk_create(
+        Aim(strategy=strategy, order=number, text=text)
+        for number, text in enumerate(document.get("aims", []), start=1)
+    )
+    Principle.objects.bulk_create(
+        Principle(strategy=strategy, order=number, text=text)
+        for number, text in enumerate(document.get("principles", []), start=1)
+    )
+    for domain_number, domain_doc in enumerate(document["domains"], start=1):
+        domain = Domain.objects.create(
+            strategy=strategy,
+            name=domain_doc["name"],
+            order=domain_number,
+            introduction=domain_doc.get("introduction", ""),
+        )
+        goals = [
+            Goal.objects.create(domain=domain, order=number, text=text)
+            for number, text in enumerate(domain_doc["goals"], start=1)
+        ]
+        order = 0
+        for group in domain_doc["action_groups"]:
+            group_actors = [actors[code] for code in group["actors"]]
+            for action_doc in group["actions"]:
+                order += 1
+                goal = goals[action_doc["goal"] - 1]
+                action = Action.objects.create(goal=goal, order=order, text=action_doc["text"])
+                action.actors.set(group_actors)
+                for child_number, child_text in enumerate(action_doc.get("children", []), start=1):
+                    child = Action.objects.create(
+                        goal=goal, parent=action, order=child_number, text=child_text
+                    )
+                    child.actors.set(group_actors)
+    progress_sync(
+        action_ids=Action.objects.filter(goal__domain__strategy=strategy).values_list(
+            "pk", flat=True
+        )
+    )
+    return strategy
+
+
+class EditConflict(Exception):
+    """Someone saved the item after the person opened it; `current` is what they saved."""
+
+    def __init__(self, current):
+        super().__init__(f"{type(current).__name__} {current.pk} is at version {current.version}")
+        self.current = current
+
+
+def _claim_version(instance, expected_version: int) -> None:
+    """Move the stored version on by one, only if it is still the one the person started
+    from: a single conditional UPDATE, so two saves cannot both win."""
+    model = type(instance)
+    claimed = model.objects.filter(pk=instance.pk, version=expected_version).update(
+        version=F("version") + 1
+    )
+    if not claimed:
+        raise EditConflict(model.objects.get(pk=instance.pk))
+    instance.version = expected_version + 1
+
+
+def _next_order(instance, siblings: tuple[str, ...]) -> int:
+    if not siblings:
+        return 0
+    group = type(instance).objects.filter(**{f: getattr(instance, f) for f in siblings})
+    return (group.aggregate(last=Max("order"))["last"] or 0) + 1
+
+
+@transaction.atomic
+def item_save(*, form, siblings: tuple[str, ...], expected_version: int | None, by):
+    """Save an edit form: a new item goes last among its siblings; a changed one only if
+    nobody saved it since `expected_version`. History records the person."""
+    instance = form.instance
+    created = instance.pk is None
+    if created:
+        if hasattr(instance, "order"):
+            instance.order = _next_order(instance, siblings)
+    elif expected_version is None:
+        raise EditConflict(type(instance).objects.get(pk=instance.pk))
+    else:
+        _claim_version(instance, expected_version)
+    history_note(instance, by=by)
+    instance = form.save()
+    if isinstance(instance, Action):
+        progress_sync(action_ids=[instance.pk])
+    return instance
+
+
+@transaction.atomic
+def item_move(*, instance, siblings: tuple[str, ...], step: int) -> None:
+    """Move an item one place up (-1) or down (+1) among its siblings."""
+    model = type(instance)
+    group = list(
+        model.objects.select_for_update()
+        .filter(**{f: getattr(instance, f) for f in siblings})
+        .order_by("order", "pk")
+    )
+    position = next(n for n, item in enumerate(group) if item.pk == instance.pk)
+    other = position + step
+    if not 0 <= other < len(group):
+        return
+    group[position], group[other] = group[other], group[position]
+    for order, item in enumerate(group):
+        if item.order != order:
+            model.objects.filter(pk=item.pk).update(order=order)
+    fragments.changed(fragments.STRATEGY)
+
+
+@transaction.atomic
+def item_delete(*, instance, by) -> None:
+    """Delete an item and what it contains; their history stays."""
+    history_note(instance, by=by)
+    instance.delete()
+
+
+@transaction.atomic
+def action_archive(*, action: Action, by) -> Action:
+    """Take an action (and its sub-items) out of use, keeping its progress and history."""
+    now = timezone.now()
+    for item in Action.objects.filter(Q(pk=action.pk) | Q(parent=action), archived_at=None):
+        item.archived_at = now
+        item.version += 1
+        history_note(item, by=by, reason=_("Archived"))
+        item.save()
+    return action
+
+
+@transaction.atomic
+def item_restore(*, instance, record, fields: list[str], expected_version: int, by):
+    """Put an earlier version's values back, as a new change of its own."""
+    _claim_version(instance, expected_version)
+    for name in fields:
+        setattr(instance, name, getattr(record, name))
+    when = date_format(timezone.localtime(record.history_date), "j. F Y H:i")
+    history_note(instance, by=by, reason=_("Restored the version of %(when)s") % {"when": when})
+    instance.full_clean()
+    instance.save()
+    return instance

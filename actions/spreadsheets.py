@@ -6,7 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
-from strategy_tracker.spreadsheets import ImportMeta
+from core.history import history_note
+from core.spreadsheets import ImportMeta
 
 from .models import Action, Progress
 
@@ -103,4 +104,4 @@ class ProgressResource(resources.ModelResource):
     def before_save_instance(self, instance, row, **kwargs):
         instance.version += 1
         instance.updated_by, instance.updated_at = self.by, timezone.now()
-        instance._history_user = self.by
+        history_note(instance, by=self.by)

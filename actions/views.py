@@ -9,24 +9,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core import fragments
 from goals.models import Indicator
-from goals.revision import revision_notice
+from goals.permissions import strategy_writable
 from goals.selectors import institution_indicators, strategy_current, strategy_current_or_404
 from goals.services import measurement_record
-from institutions.selectors import memberships_of
-from strategy_tracker import fragments
-from strategy_tracker.permissions import (
+from institutions.models import Actor
+from institutions.permissions import (
     consultant_required,
     institution_readable,
     institutions_for,
     is_consultant,
     may_edit_progress,
     may_read_everything,
-    may_request_report,
+    may_request_plan_pdf,
     may_see_all_plans,
     plan_owner,
-    strategy_writable,
 )
+from institutions.selectors import memberships_of
 
 from .forms import (
     ActionPlanItemForm,
@@ -36,6 +36,7 @@ from .forms import (
     ProgressForm,
 )
 from .models import Action, ActionPlan, ActionPlanItem, Progress
+from .revision import revision_notice
 from .selectors import (
     action_plan_get,
     institution_progress,
@@ -208,7 +209,7 @@ def _item_form(plan: ActionPlan, data=None, item: ActionPlanItem | None = None):
     if plan.institution_id:
         actions = actions.filter(actors=plan.institution.actor_id)
     else:
-        actions = actions.filter(actors__code="forvaltning")
+        actions = actions.filter(actors__code=Actor.ADMINISTRATION)
     if plan.pk:
         taken = plan.items.exclude(pk=item.pk if item else None).exclude(action=None)
         actions = actions.exclude(pk__in=taken.values("action_id"))
@@ -239,7 +240,7 @@ def _plan_page(request, *, institution, may_edit, form=None, approve_form=None, 
             "form": form or (_item_form(page.plan) if may_edit else None),
             "approve_form": approve_form,
             "may_see_all_plans": may_see_all_plans(request.user),
-            "may_make_pdf": may_request_report(request.user, "action_plan", institution),
+            "may_make_pdf": may_request_plan_pdf(request.user, institution),
         },
         status=status,
     )

@@ -5,8 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class GoalsConfig(AppConfig):
     name = "goals"
     verbose_name = _("Strategy and goals")
-
-    def ready(self):
-        from strategy_tracker.fragments import watch
-
-        watch()

@@ -4,10 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from actions.forms import KronerField
-from actions.models import Action
-from institutions.models import Actor
-from strategy_tracker.params import IdMultipleChoiceField
+from core.params import IdMultipleChoiceField
 
 from .models import Aim, Domain, Goal, Indicator, Principle, Strategy
 
@@ -144,48 +141,6 @@ class GoalForm(VersionedForm):
     def __init__(self, *args, strategy: Strategy, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["principles"].queryset = strategy.principles.order_by("order")
-
-
-class ActionForm(VersionedForm):
-    budget = KronerField(label=_("Budget (DKK)"), min_value=0, required=False)
-
-    class Meta:
-        model = Action
-        fields = [
-            "text",
-            "goal",
-            "actors",
-            "parent",
-            "responsible",
-            "deadline",
-            "deadline_label",
-            "budget",
-        ]
-        widgets = {"actors": forms.CheckboxSelectMultiple, "deadline": DATE}
-        field_classes = {"actors": IdMultipleChoiceField}
-        error_messages = {"actors": {"required": _("Choose who carries out the action.")}}
-
-    def __init__(self, *args, strategy: Strategy, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["goal"].queryset = Goal.objects.filter(domain__strategy=strategy).order_by(
-            "domain__order", "order"
-        )
-        self.fields["goal"].label_from_instance = lambda goal: f"{goal.domain.name}: {goal}"
-        self.fields["goal"].queryset = self.fields["goal"].queryset.select_related("domain")
-        parents = Action.objects.filter(
-            goal__domain__strategy=strategy, parent=None, archived_at=None
-        )
-        if self.instance.pk:
-            parents = parents.exclude(pk=self.instance.pk)
-        self.fields["parent"].queryset = parents.order_by("goal__domain__order", "order")
-        self.fields["actors"].queryset = Actor.objects.order_by("order")
-
-    def clean(self):
-        cleaned = super().clean()
-        parent, goal = cleaned.get("parent"), cleaned.get("goal")
-        if parent and goal and parent.goal_id != goal.pk:
-            self.add_error("parent", _("A sub-item must belong to the same goal as its parent."))
-        return cleaned
 
 
 class IndicatorForm(VersionedForm):

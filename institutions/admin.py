@@ -2,9 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from actions.services import progress_sync
-
-from .models import Actor, Institution, Membership, SecurityEvent, User
+from .models import Actor, Membership, SecurityEvent, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -35,17 +33,6 @@ class UserAdmin(BaseUserAdmin):
 class ActorAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "order"]
     prepopulated_fields = {"code": ["name"]}
-
-
-@admin.register(Institution)
-class InstitutionAdmin(admin.ModelAdmin):
-    list_display = ["name", "actor", "area", "children_count", "is_active"]
-    list_filter = ["actor", "area", "is_active"]
-    search_fields = ["name", "area"]
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        progress_sync(institution_ids=[obj.pk])
 
 
 @admin.register(SecurityEvent)

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from strategy_tracker.params import IdMultipleChoiceField
+from core.params import IdMultipleChoiceField
 
 from .models import Institution, Membership, User
 

@@ -50,12 +50,25 @@ class User(AbstractUser):
         return self.get_full_name() or self.email
 
 
+class ActorQuerySet(models.QuerySet):
+    def local(self):
+        """The kinds of institution that act locally, each with its own handleplan: every
+        kind but the administration."""
+        return self.exclude(code=Actor.ADMINISTRATION)
+
+
 class Actor(models.Model):
     """Who carries out actions: Forvaltning, Skole, Dagtilbud (a municipality may add more)."""
+
+    # The municipality's administration acts centrally: it has the municipal handleplan, no
+    # local one, no reminders and no place in the institutions' tables.
+    ADMINISTRATION = "forvaltning"
 
     code = models.SlugField(_("code"), unique=True)
     name = models.CharField(_("name"), max_length=100)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    objects = ActorQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "name"]
@@ -64,6 +77,12 @@ class Actor(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class InstitutionQuerySet(models.QuerySet):
+    def local(self):
+        """Institutions that act locally (every kind but the administration)."""
+        return self.exclude(actor__code=Actor.ADMINISTRATION)
 
 
 class Institution(models.Model):
@@ -76,6 +95,8 @@ class Institution(models.Model):
     area = models.CharField(_("area"), max_length=100, blank=True)
     children_count = models.PositiveIntegerField(_("number of children"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+
+    objects = InstitutionQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

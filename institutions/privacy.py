@@ -1,8 +1,5 @@
-"""The municipality's own data, all of it in one archive; and a person made anonymous while
-the history they are part of stays whole."""
+"""A person made anonymous while the history they are part of stays whole."""
 
-import io
-import zipfile
 from importlib import import_module
 
 from allauth.account.models import EmailAddress
@@ -10,78 +7,11 @@ from allauth.mfa.models import Authenticator
 from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.core import serializers
 from django.db import transaction
 from django.utils import timezone
 
-from actions.models import Action, ActionPlan, ActionPlanItem, PoolAllocation, PoolShare, Progress
-from goals.models import Aim, Domain, Goal, Indicator, Measurement, Principle, Strategy
-from reports.models import Report
-
 from .audit import security_event_record
-from .models import Actor, Institution, Membership, SecurityEvent, User
-
-# What the archive holds, file by file. People without password hashes or second factors;
-# reports as metadata (who asked for what, when, and how it went), not the PDFs.
-PEOPLE_FIELDS = ["email", "first_name", "last_name", "role", "is_active", "date_joined"]
-REPORT_FIELDS = [
-    "kind",
-    "strategy",
-    "institution",
-    "batch",
-    "parameters",
-    "status",
-    "page_count",
-    "requested_by",
-    "requested_at",
-    "finished_at",
-]
-
-
-def _tables():
-    return [
-        ("strategier.json", Strategy.objects.all(), None),
-        ("formaal.json", Aim.objects.all(), None),
-        ("pejlemaerker.json", Principle.objects.all(), None),
-        ("domaener.json", Domain.objects.all(), None),
-        ("maal.json", Goal.objects.all(), None),
-        ("handlinger.json", Action.objects.all(), None),
-        ("indikatorer.json", Indicator.objects.all(), None),
-        ("maalinger.json", Measurement.objects.all(), None),
-        ("aktoerer.json", Actor.objects.all(), None),
-        ("institutioner.json", Institution.objects.all(), None),
-        ("personer.json", User.objects.all(), PEOPLE_FIELDS),
-        ("medlemskaber.json", Membership.objects.all(), None),
-        ("status.json", Progress.objects.all(), None),
-        ("status_historik.json", Progress.history.all(), None),
-        ("handleplaner.json", ActionPlan.objects.all(), None),
-        ("handleplan_punkter.json", ActionPlanItem.objects.all(), None),
-        ("handleplan_historik.json", ActionPlanItem.history.all(), None),
-        ("puljer.json", PoolAllocation.objects.all(), None),
-        ("puljeandele.json", PoolShare.objects.all(), None),
-        ("strategi_historik.json", Strategy.history.all(), None),
-        ("maal_historik.json", Goal.history.all(), None),
-        ("handling_historik.json", Action.history.all(), None),
-        ("rapporter.json", Report.objects.all(), REPORT_FIELDS),
-    ]
-
-
-def municipality_export(*, target, by) -> None:
-    """Write every table of the municipality's data as JSON files into a ZIP archive."""
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, queryset, fields in _tables():
-            with archive.open(name, "w", force_zip64=True) as raw:
-                text = io.TextIOWrapper(raw, encoding="utf-8")
-                serializers.serialize(
-                    "json",
-                    queryset.order_by("pk").iterator(chunk_size=2000),
-                    fields=fields,
-                    stream=text,
-                    ensure_ascii=False,
-                )
-                text.flush()
-                text.detach()
-    security_event_record(kind=SecurityEvent.Kind.DATA_EXPORTED, actor=by)
+from .models import Membership, SecurityEvent, User
 
 
 @transaction.atomic

@@ -7,17 +7,19 @@ from django.db.models import CharField, Max, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils.translation import gettext as _
 
+from core.memo import kept_on
+
 from .models import Institution, Membership, SecurityEvent, User
 
 
 def memberships_of(user: User) -> list[Membership]:
     """The person's memberships with their institutions, by name: read once for the user
     object, which lives as long as the request, however many checks and headers ask."""
-    if not hasattr(user, "_memberships"):
-        user._memberships = list(
-            user.memberships.select_related("institution").order_by("institution__name")
-        )
-    return user._memberships
+    return kept_on(
+        user,
+        "memberships",
+        lambda: list(user.memberships.select_related("institution").order_by("institution__name")),
+    )
 
 
 def user_role_label(user: User) -> str:
@@ -47,7 +49,7 @@ def person_name(user: User | None) -> str:
 def institution_export():
     """Every institution as rows with the import's Danish headings, so it imports back."""
     data = tablib.Dataset(headers=["Navn", "Type", "Område", "Antal børn", "Leder (e-mail)"])
-    leaders = {}
+    leaders: dict[int, str] = {}
     for membership in Membership.objects.filter(role=Membership.Role.LEADER).select_related("user"):
         leaders.setdefault(membership.institution_id, membership.user.email)
     for institution in Institution.objects.select_related("actor").order_by("actor__order", "name"):

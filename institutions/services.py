@@ -6,19 +6,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from actions.services import progress_sync
-
 from .audit import security_event_record
-from .models import Institution, Membership, SecurityEvent, User
-
-
-@transaction.atomic
-def institution_save(*, institution: Institution) -> Institution:
-    """Create or change an institution; its progress rows follow its kind."""
-    institution.full_clean()
-    institution.save()
-    progress_sync(institution_ids=[institution.pk])
-    return institution
+from .models import Membership, SecurityEvent, User
 
 
 def _memberships_set(*, user: User, institutions, role: str) -> None:

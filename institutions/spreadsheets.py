@@ -6,8 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 
-from actions.services import progress_sync
-from strategy_tracker.spreadsheets import ImportMeta, WholeNumberWidget, parse_actors
+from core.spreadsheets import ImportMeta, WholeNumberWidget, parse_actors
 
 from .models import Actor, Institution, Membership, User
 
@@ -75,7 +74,6 @@ class InstitutionResource(resources.ModelResource):
                 ) from None
 
     def after_save_instance(self, instance, row, **kwargs):
-        progress_sync(institution_ids=[instance.pk])
         email = (row.get("leader_email") or "").strip().lower()
         if email:
             leader, _created = User.objects.get_or_create(

@@ -8,18 +8,16 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, Sum
 from django.template.loader import render_to_string
 
+from actions import rollup
 from actions.models import ActionPlanItem, Progress
-from actions.selectors import plan_page
+from actions.revision import revision_compare
+from actions.rollup import Tally
+from actions.selectors import plan_page, strategy_document
 from goals.models import Strategy
-from goals.revision import revision_compare
-from goals.selectors import strategy_document
 from institutions.models import Institution
 
 from .models import Report
 from .selectors import (
-    DONE,
-    RELEVANT,
-    Tally,
     changes_since,
     indicator_statuses,
     institutions_with_progress,
@@ -102,7 +100,9 @@ def revision_context(*, strategy: Strategy, recommendations: str, today: dt.date
     for row in (
         strategy_progress(strategy=strategy)
         .values("action_id", "institution__actor__name")
-        .annotate(done=Count("pk", filter=DONE), counted=Count("pk", filter=RELEVANT))
+        .annotate(
+            done=Count("pk", filter=rollup.done()), counted=Count("pk", filter=rollup.counted())
+        )
         .order_by("institution__actor__order")
     ):
         by_actor[row["action_id"]][row["institution__actor__name"]] = Tally(
@@ -137,7 +137,9 @@ def revision_context(*, strategy: Strategy, recommendations: str, today: dt.date
     for row in (
         strategy_progress(strategy=strategy)
         .values("institution_id", "action__goal__domain_id")
-        .annotate(done=Count("pk", filter=DONE), counted=Count("pk", filter=RELEVANT))
+        .annotate(
+            done=Count("pk", filter=rollup.done()), counted=Count("pk", filter=rollup.counted())
+        )
         .order_by()
     ):
         per_domain[row["institution_id"]][row["action__goal__domain_id"]] = Tally(

@@ -18,7 +18,7 @@ class DashboardForm(forms.Form):
     )
     actor = forms.ModelChoiceField(
         label=_("Kind"),
-        queryset=Actor.objects.exclude(code="forvaltning"),
+        queryset=Actor.objects.local(),
         required=False,
         empty_label=_("All kinds"),
     )

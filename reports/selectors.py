@@ -16,40 +16,25 @@ from django.db.models import (
     F,
     FloatField,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Sum,
 )
-from django.db.models.expressions import Window
+from django.db.models.expressions import OrderBy, Window
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from actions import rollup
 from actions.models import Action, Progress
+from actions.rollup import Tally
+from actions.selectors import actions_tallied
+from core.memo import kept_on
 from goals.models import Domain, Goal, Indicator, Measurement, Strategy
-from goals.selectors import actions_tallied
 from institutions.models import Actor, Institution
 
 OVER_TIME_CACHE_SECONDS = 60 * 60 * 24 * 7
-DONE = Q(status=Progress.Status.DONE)
-RELEVANT = ~Q(status=Progress.Status.NOT_RELEVANT)
-
-
-@dataclass
-class Tally:
-    """ "x af N": done out of the rows that count ("ikke relevant" leaves the denominator)."""
-
-    done: int = 0
-    counted: int = 0
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.done / self.counted) if self.counted else 0
-
-    def __add__(self, other: "Tally") -> "Tally":
-        return Tally(self.done + other.done, self.counted + other.counted)
 
 
 def strategy_progress(*, strategy: Strategy) -> QuerySet[Progress]:
@@ -64,9 +49,7 @@ def strategy_progress(*, strategy: Strategy) -> QuerySet[Progress]:
 def domains_in_order(strategy: Strategy) -> list[Domain]:
     """The strategy's domains in order, fetched once for the page however many parts use
     them (kept on the strategy object, which lives for one request or one report)."""
-    if not hasattr(strategy, "_domains_in_order"):
-        strategy._domains_in_order = list(strategy.domains.order_by("order"))
-    return strategy._domains_in_order
+    return kept_on(strategy, "domains_in_order", lambda: list(strategy.domains.order_by("order")))
 
 
 # --- Domain by actor -----------------------------------------------------------------------
@@ -97,19 +80,21 @@ def progress_by_domain_and_actor(strategy: Strategy) -> list[dict]:
     """The rows that count, per domain and actor: done, counted, and how many rows there are
     and the sum of their ids (which tell when the set of rows changes). One query, kept on
     the strategy object for the matrix and the series of the same page."""
-    if not hasattr(strategy, "_progress_by_domain_and_actor"):
-        strategy._progress_by_domain_and_actor = list(
+    return kept_on(
+        strategy,
+        "progress_by_domain_and_actor",
+        lambda: list(
             strategy_progress(strategy=strategy)
             .values("action__goal__domain_id", "institution__actor_id")
             .annotate(
-                done=Count("pk", filter=DONE),
-                counted=Count("pk", filter=RELEVANT),
+                done=Count("pk", filter=rollup.done()),
+                counted=Count("pk", filter=rollup.counted()),
                 rows=Count("pk"),
                 pk_sum=Sum("pk"),
             )
             .order_by()
-        )
-    return strategy._progress_by_domain_and_actor
+        ),
+    )
 
 
 def progress_matrix(*, strategy: Strategy) -> Matrix:
@@ -137,7 +122,7 @@ def progress_matrix(*, strategy: Strategy) -> Matrix:
 
 # --- Per institution ----------------------------------------------------------------------
 
-INSTITUTION_SORTS = {
+INSTITUTION_SORTS: dict[str, list[str | OrderBy]] = {
     "name": ["name"],
     "-name": ["-name"],
     "percent": [F("share").asc(nulls_first=True), "name"],
@@ -175,12 +160,12 @@ def institutions_with_progress(
     if domain_id is not None:
         rows = rows.filter(action__goal__domain_id=domain_id)
     institutions = (
-        Institution.objects.filter(is_active=True)
-        .exclude(actor__code="forvaltning")
+        Institution.objects.local()
+        .filter(is_active=True)
         .select_related("actor")
         .annotate(
-            done=_row_count(rows.filter(status=Progress.Status.DONE)),
-            counted=_row_count(rows.exclude(status=Progress.Status.NOT_RELEVANT)),
+            done=_row_count(rows.filter(rollup.done())),
+            counted=_row_count(rows.filter(rollup.counted())),
         )
         .annotate(
             share=ExpressionWrapper(
@@ -227,8 +212,13 @@ def overdue_actions(*, strategy: Strategy, today: dt.date):
     return (
         actions_tallied(strategy=strategy)
         .select_related("goal__domain")
-        .filter(deadline__lt=today)
-        .filter(done__lt=F("counted"))
+        .filter(
+            Exists(
+                Progress.objects.filter(
+                    rollup.overdue(today=today), action=OuterRef("pk"), institution__is_active=True
+                )
+            )
+        )
         .order_by("deadline", "goal__domain__order", "order", "pk")
     )
 
@@ -325,11 +315,8 @@ REPLAY_SQL = """
 SELECT domain_id, bucket, SUM(done_change), SUM(counted_change) FROM (
     SELECT g.domain_id AS domain_id,
         CASE {buckets} ELSE %s END AS bucket,
-        (CASE WHEN h.status = 'done' THEN 1 ELSE 0 END)
-        - (CASE WHEN LAG(h.status, 1, 'not_started') OVER w = 'done' THEN 1 ELSE 0 END)
-            AS done_change,
-        (CASE WHEN LAG(h.status, 1, 'not_started') OVER w = 'not_relevant' THEN 1 ELSE 0 END)
-        - (CASE WHEN h.status = 'not_relevant' THEN 1 ELSE 0 END) AS counted_change
+        {done_now} - {done_before} AS done_change,
+        {counted_now} - {counted_before} AS counted_change
     FROM {history} h
     JOIN {progress} p ON p.id = h.id
     JOIN {action} a ON a.id = p.action_id
@@ -349,7 +336,12 @@ def _replayed(*, domain_ids: list[int], days: list[dt.date]) -> dict[tuple[int, 
     day since the one before it, from one pass over the history in the database."""
     adapt = connection.ops.adapt_datetimefield_value
     moments = [adapt(end_of_day(day)) for day in days]
+    before = "LAG(h.status, 1, NULL) OVER w"  # no earlier record: not started
     sql = REPLAY_SQL.format(
+        done_now=rollup.sql_done("h.status"),
+        done_before=rollup.sql_done(before),
+        counted_now=rollup.sql_counted("h.status"),
+        counted_before=rollup.sql_counted(before),
         buckets=" ".join(f"WHEN h.history_date <= %s THEN {n}" for n in range(len(days))),
         history=Progress.history.model._meta.db_table,
         progress=Progress._meta.db_table,
@@ -368,7 +360,8 @@ def _today_by_domain(strategy: Strategy) -> tuple[dict[int, Tally], tuple]:
     """Each domain's rows as they are now, and a fingerprint of which rows count: the past
     changes only when rows come or go (an institution or action added, archived or made
     inactive), never when a status is ticked."""
-    now, fingerprint = defaultdict(Tally), []
+    now: defaultdict[int, Tally] = defaultdict(Tally)
+    fingerprint = []
     for row in progress_by_domain_and_actor(strategy):
         domain_id = row["action__goal__domain_id"]
         now[domain_id] += Tally(row["done"], row["counted"])
@@ -396,7 +389,7 @@ def progress_over_time(*, strategy: Strategy, days: list[dt.date]) -> list[Serie
     missing = [day for day in past if keys[day] not in cached]
     if missing and domains:
         changes = _replayed(domain_ids=[domain.pk for domain in domains], days=missing)
-        computed = {}
+        computed: dict[str, dict[int, tuple[int, int]]] = {}
         for domain in domains:
             running = Tally(0, rows_total[domain.pk])
             for n, day in enumerate(missing):

@@ -10,6 +10,7 @@ import zipfile
 from contextlib import contextmanager
 from functools import partial
 
+from celery import current_app
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -20,24 +21,25 @@ from django.utils.text import slugify
 
 from goals.models import Strategy
 from institutions.models import Institution
-from institutions.privacy import municipality_export
 
 from .documents import report_html
+from .exports import municipality_export
 from .models import Report
 from .pdf import html_to_pdf
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
+# The worker's task (reports.tasks), named rather than imported: tasks call services, never
+# the other way round.
+REPORT_BUILD_TASK = "reports.tasks.report_build_task"
 
 
 def report_enqueue(report_id: int) -> bool:
     """Hand the report to a worker. When the queue cannot be reached the row stays queued,
     marked, and `reports_requeue` sends it when the queue is back: the request is not lost."""
-    from .tasks import report_build
-
     try:
-        report_build.apply_async(args=[report_id], retry=False)
+        current_app.signature(REPORT_BUILD_TASK, args=[report_id]).apply_async(retry=False)
     except Exception:
         logger.exception("Could not enqueue report %s", report_id)
         Report.objects.filter(pk=report_id).update(enqueue_failed_at=timezone.now())
@@ -100,7 +102,7 @@ def report_batch_request(*, strategy: Strategy, by) -> Report:
     batch = Report(kind=Report.Kind.ACTION_PLAN_BATCH, strategy=strategy, requested_by=by)
     batch.full_clean()
     batch.save()
-    institutions = Institution.objects.filter(is_active=True).exclude(actor__code="forvaltning")
+    institutions = Institution.objects.local().filter(is_active=True)
     parts = Report.objects.bulk_create(
         Report(
             kind=Report.Kind.ACTION_PLAN,
@@ -266,5 +268,6 @@ def _batch_zip(batch: Report) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for part in batch.parts.filter(status=Report.Status.DONE).select_related("institution"):
             with default_storage.open(part.file.name) as file:
-                archive.writestr(f"{slugify(part.institution.name)}.pdf", file.read())
+                name = part.institution.name if part.institution else str(part.pk)
+                archive.writestr(f"{slugify(name)}.pdf", file.read())
     return buffer.getvalue()

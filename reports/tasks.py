@@ -10,6 +10,7 @@ from .models import Report
 
 
 @shared_task(
+    name=services.REPORT_BUILD_TASK,
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
@@ -17,7 +18,7 @@ from .models import Report
     time_limit=settings.REPORT_TIME_LIMIT,
     max_retries=services.MAX_ATTEMPTS - 1,
 )
-def report_build(self, report_id: int) -> None:
+def report_build_task(self, report_id: int) -> None:
     """Make the report's file; a failed attempt is retried with a growing pause."""
     try:
         if not Report.objects.filter(pk=report_id).exists():
@@ -35,6 +36,6 @@ def report_build(self, report_id: int) -> None:
 
 
 @shared_task
-def reports_requeue() -> int:
+def reports_requeue_task() -> int:
     """Run by beat every minute: send again, once, what no worker would make otherwise."""
     return services.reports_requeue(now=timezone.now())

@@ -12,25 +12,30 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from goals.selectors import strategy_current_or_404
+from actions.models import Action
+from actions.selectors import strategy_document
+from core import fragments
+from core.params import id_from
+from core.spreadsheets import spreadsheet_response
+from goals.forms import StrategyCreateForm
+from goals.permissions import (
+    may_edit_strategy,
+    strategy_readable,
+)
+from goals.selectors import strategy_current, strategy_current_or_404
 from institutions.models import Actor
-from strategy_tracker import fragments
-from strategy_tracker.params import id_from
-from strategy_tracker.permissions import (
+from institutions.permissions import (
     consultant_required,
     institution_readable,
     is_consultant,
+    landing_page,
     may_read_everything,
-    may_request_report,
-    report_readable,
-    reports_visible,
-    strategy_readable,
     two_factor_for_consultants,
 )
-from strategy_tracker.spreadsheets import spreadsheet_response
 
 from .forms import DashboardForm, RevisionReportForm, StatusReportForm
 from .models import Report
+from .permissions import may_request_report, report_readable, reports_visible
 from .selectors import (
     Tally,
     changes_since,
@@ -345,3 +350,55 @@ def report_retry_view(request, pk):
     report_retry(report=report)
     messages.info(request, _("The report is queued again."))
     return redirect(report)
+
+
+@require_GET
+def strategy_detail(request, pk=None):
+    """The whole strategy as a readable document, with each action's progress."""
+    strategy = strategy_current() if pk is None else strategy_readable(request.user, pk)
+    if strategy is None:
+        form = StrategyCreateForm() if may_edit_strategy(request) else None
+        return render(request, "goals/no_strategy.html", {"form": form}, status=404)
+    may_edit = may_edit_strategy(request) and not strategy.is_archived
+
+    def document_context():
+        sections = strategy_document(strategy=strategy)
+        return {
+            "strategy": strategy,
+            "aims": strategy.aims.all(),
+            "principles": strategy.principles.all(),
+            "sections": sections,
+            "done": sum(section.done for section in sections),
+            "counted": sum(section.counted for section in sections),
+            "may_edit": may_edit,
+            "carry_over_choices": Action.CarryOver.choices,
+        }
+
+    document = fragments.fragment(
+        request,
+        "strategy-document",
+        kinds=[fragments.STRATEGY, fragments.PROGRESS],
+        vary_on=[strategy.pk, may_edit and fragments.form_owner(request)],
+        template="goals/includes/strategy_document.html",
+        context=document_context,
+    )
+    return render(
+        request,
+        "goals/strategy_detail.html",
+        {
+            "strategy": strategy,
+            "document": document,
+            "may_edit": may_edit,
+            "reports": reports_visible(request.user).filter(
+                strategy=strategy, status=Report.Status.DONE
+            )
+            if strategy.is_archived
+            else [],
+        },
+    )
+
+
+@require_GET
+def home(request):
+    """Each role's starting point: the committee's dashboard, a leader's institution."""
+    return redirect(landing_page(request.user))

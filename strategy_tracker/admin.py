@@ -6,7 +6,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from .permissions import mfa_setup_redirect, needs_mfa_setup
+from institutions.permissions import mfa_setup_redirect, needs_mfa_setup
 
 
 class AdminSite(admin.AdminSite):

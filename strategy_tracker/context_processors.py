@@ -1,9 +1,8 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
+from institutions.permissions import is_consultant
 from institutions.selectors import user_role_label
-
-from .permissions import is_consultant
 
 
 def site(request):

@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "goals",
     "actions",
     "reports",
+    "administration",
+    "devtools",
 ]
 
 MIDDLEWARE = [
@@ -269,7 +271,7 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "strategy_tracker.cache.ForgivingRedisCache",
+            "BACKEND": "core.cache.ForgivingRedisCache",
             "LOCATION": REDIS_URL,
             # Give up on an unreachable Redis at once rather than hold the request.
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
@@ -310,10 +312,10 @@ REPORT_DATABASE_RETRY_SECONDS = env_int("REPORT_DATABASE_RETRY_SECONDS", 30)
 REPORT_DATABASE_RETRIES = env_int("REPORT_DATABASE_RETRIES", 12)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
-    "reports-requeue": {"task": "reports.tasks.reports_requeue", "schedule": 60.0},
+    "reports-requeue": {"task": "reports.tasks.reports_requeue_task", "schedule": 60.0},
     "reminders": {"task": "actions.tasks.reminders_send_task", "schedule": 6 * 60 * 60.0},
     "imports-discard-expired": {
-        "task": "institutions.tasks.imports_discard_expired_task",
+        "task": "administration.tasks.imports_discard_expired_task",
         "schedule": 600.0,
     },
 }

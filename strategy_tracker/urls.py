@@ -6,9 +6,9 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+from actions import strategy_views
 from actions import views as action_views
-from goals import views as goal_views
-from institutions import views as institution_views
+from administration import views as administration_views
 from reports import views as report_views
 
 # Django admin names itself after the site, in Danish, not "Django administration".
@@ -16,14 +16,14 @@ admin.site.site_header = format_lazy("{} – {}", settings.SITE_NAME, _("adminis
 admin.site.site_title = admin.site.site_header
 
 urlpatterns = [
-    path("", goal_views.home, name="home"),
-    path("strategi/", goal_views.strategy_detail, name="strategy"),
-    path("strategi/<int:pk>/", goal_views.strategy_detail, name="strategy_version"),
-    path("strategi/ny/", goal_views.strategy_create_view, name="strategy_create"),
-    path("strategi/versioner/", goal_views.strategy_versions, name="strategy_versions"),
-    path("strategi/<int:pk>/revision/", goal_views.revision_start_view, name="revision_start"),
-    path("strategi/<int:pk>/sammenlign/", goal_views.strategy_compare, name="strategy_compare"),
-    path("strategi/<int:pk>/vedtag/", goal_views.strategy_adopt, name="strategy_adopt"),
+    path("", report_views.home, name="home"),
+    path("strategi/", report_views.strategy_detail, name="strategy"),
+    path("strategi/<int:pk>/", report_views.strategy_detail, name="strategy_version"),
+    path("strategi/ny/", strategy_views.strategy_create_view, name="strategy_create"),
+    path("strategi/versioner/", strategy_views.strategy_versions, name="strategy_versions"),
+    path("strategi/<int:pk>/revision/", strategy_views.revision_start_view, name="revision_start"),
+    path("strategi/<int:pk>/sammenlign/", strategy_views.strategy_compare, name="strategy_compare"),
+    path("strategi/<int:pk>/vedtag/", strategy_views.strategy_adopt, name="strategy_adopt"),
     path(
         "strategi/<int:strategy_pk>/oversigt/",
         report_views.dashboard,
@@ -31,28 +31,28 @@ urlpatterns = [
     ),
     path(
         "strategi/handling/<int:pk>/viderefoer/",
-        goal_views.action_carry_over_view,
+        strategy_views.action_carry_over_view,
         name="action_carry_over",
     ),
-    path("strategi/rediger/<slug:slug>/<int:pk>/", goal_views.item_edit, name="item_edit"),
+    path("strategi/rediger/<slug:slug>/<int:pk>/", strategy_views.item_edit, name="item_edit"),
     path(
         "strategi/rediger/<slug:slug>/ny/<int:parent_pk>/",
-        goal_views.item_create,
+        strategy_views.item_create,
         name="item_create",
     ),
     path(
         "strategi/rediger/<slug:slug>/<int:pk>/flyt/",
-        goal_views.item_move_view,
+        strategy_views.item_move_view,
         name="item_move",
     ),
     path(
         "strategi/rediger/<slug:slug>/<int:pk>/slet/",
-        goal_views.item_delete_view,
+        strategy_views.item_delete_view,
         name="item_delete",
     ),
     path(
         "strategi/rediger/<slug:slug>/<int:pk>/historik/",
-        goal_views.item_history_view,
+        strategy_views.item_history_view,
         name="item_history",
     ),
     path(
@@ -64,33 +64,33 @@ urlpatterns = [
         ),
         name="accessibility",
     ),
-    path("institutioner/", institution_views.institution_list, name="institution_list"),
-    path("institutioner/ny/", institution_views.institution_edit, name="institution_create"),
-    path("institutioner/<int:pk>/", institution_views.institution_edit, name="institution_edit"),
-    path("personer/", institution_views.person_list, name="person_list"),
-    path("personer/ny/", institution_views.person_edit, name="person_create"),
+    path("institutioner/", administration_views.institution_list, name="institution_list"),
+    path("institutioner/ny/", administration_views.institution_edit, name="institution_create"),
+    path("institutioner/<int:pk>/", administration_views.institution_edit, name="institution_edit"),
+    path("personer/", administration_views.person_list, name="person_list"),
+    path("personer/ny/", administration_views.person_edit, name="person_create"),
     path(
         "personer/ventetid/",
-        institution_views.sign_in_limit_list,
+        administration_views.sign_in_limit_list,
         name="sign_in_limits",
     ),
     path(
         "personer/ventetid/ophaev/",
-        institution_views.sign_in_limit_lift_view,
+        administration_views.sign_in_limit_lift_view,
         name="sign_in_limit_lift",
     ),
-    path("personer/<int:pk>/", institution_views.person_edit, name="person_edit"),
+    path("personer/<int:pk>/", administration_views.person_edit, name="person_edit"),
     path(
         "personer/<int:pk>/deaktiver/",
-        institution_views.person_deactivate_view,
+        administration_views.person_deactivate_view,
         name="person_deactivate",
     ),
     path(
         "personer/<int:pk>/anonymiser/",
-        institution_views.person_anonymise_view,
+        administration_views.person_anonymise_view,
         name="person_anonymise",
     ),
-    path("data/eksport/", institution_views.data_export, name="data_export"),
+    path("data/eksport/", administration_views.data_export, name="data_export"),
     path(
         "databeskyttelse/",
         login_not_required(
@@ -100,25 +100,25 @@ urlpatterns = [
         ),
         name="data_protection",
     ),
-    path("regneark/import/", institution_views.spreadsheet_import, name="spreadsheet_import"),
+    path("regneark/import/", administration_views.spreadsheet_import, name="spreadsheet_import"),
     path(
         "regneark/import/<str:token>/bekraeft/",
-        institution_views.spreadsheet_import_confirm,
+        administration_views.spreadsheet_import_confirm,
         name="spreadsheet_import_confirm",
     ),
     path(
         "regneark/import/<str:token>/fejl/",
-        institution_views.spreadsheet_failed_rows,
+        administration_views.spreadsheet_failed_rows,
         name="spreadsheet_failed_rows",
     ),
     path(
         "regneark/skabelon/<slug:slug>/",
-        institution_views.spreadsheet_template,
+        administration_views.spreadsheet_template,
         name="spreadsheet_template",
     ),
     path(
         "regneark/eksport/<slug:slug>/<slug:fmt>/",
-        institution_views.spreadsheet_export,
+        administration_views.spreadsheet_export,
         name="spreadsheet_export",
     ),
     path("min-institution/", action_views.my_institution, name="my_institution"),

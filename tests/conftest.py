@@ -16,11 +16,10 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext, override_settings
 
 from actions.models import Action
-from actions.services import progress_sync
+from actions.services import progress_sync, strategy_create_from_document
+from core import fragments
 from goals.models import Strategy
-from goals.services import strategy_create_from_document
 from institutions.models import Actor, Institution, Membership, User
-from strategy_tracker import fragments
 from strategy_tracker.celery import app as celery_app
 from tests.factories import InstitutionFactory, MembershipFactory, PersonFactory
 

@@ -13,9 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from institutions.permissions import institution_for, institutions_for
 from institutions.selectors import person_name
 from strategy_tracker.middleware import RENEWED_AT, SIGNED_IN_AT
-from strategy_tracker.permissions import institution_for, institutions_for
 
 
 def test_session_ends_after_the_idle_timeout_and_each_request_renews_it(

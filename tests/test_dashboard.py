@@ -11,9 +11,10 @@ import pytest
 from django.urls import reverse
 
 from actions.models import Progress
+from actions.rollup import Tally
+from core import fragments
 from institutions.models import Institution
-from reports.selectors import Tally, progress_over_time
-from strategy_tracker import fragments
+from reports.selectors import progress_over_time
 from tests.conftest import count_queries, make_institutions, visible_text
 from tests.factories import InstitutionFactory
 

@@ -39,7 +39,7 @@ def test_pages_and_sign_in_work_while_redis_cannot_be_reached(
 ):
     settings.CACHES = {
         "default": {
-            "BACKEND": "strategy_tracker.cache.ForgivingRedisCache",
+            "BACKEND": "core.cache.ForgivingRedisCache",
             "LOCATION": NOWHERE,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
@@ -259,10 +259,10 @@ def test_a_report_task_waits_for_a_database_that_is_away(silent_database):
     threading.Thread(target=count, daemon=True).start()
     url = silent_database.replace(str(port), str(listener.getsockname()[1]))
     script = (
-        "from reports.tasks import report_build\n"
+        "from reports.tasks import report_build_task\n"
         "from strategy_tracker.celery import app\n"
         "app.conf.task_eager_propagates = False  # a retry's own apply() would raise\n"
-        "result = report_build.apply(args=[1])\n"
+        "result = report_build_task.apply(args=[1])\n"
         "print(result.state, type(result.result).__name__)"
     )
     try:

@@ -8,9 +8,9 @@ from django.test import Client
 from django.urls import reverse
 
 from actions.models import Action
+from actions.services import item_move
+from core import fragments
 from goals.models import Goal, Indicator, Measurement
-from goals.services import item_move
-from strategy_tracker import fragments
 from tests.conftest import count_queries, make_institutions, visible_text
 from tests.test_institution_progress import ACTION_TEXT as FOCUS
 from tests.test_institution_progress import tick
@@ -156,7 +156,7 @@ def test_without_a_reachable_cache_every_request_makes_the_page(
 ):
     settings.CACHES = {
         "default": {
-            "BACKEND": "strategy_tracker.cache.ForgivingRedisCache",
+            "BACKEND": "core.cache.ForgivingRedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
         }
     }

@@ -5,8 +5,8 @@ from django.urls import reverse
 
 from actions.models import Action, Progress
 from actions.services import progress_sync
+from core import fragments
 from institutions.models import Membership
-from strategy_tracker import fragments
 from tests.conftest import count_queries, make_person
 
 ACTION_TEXT = "prioritere økonomi til investering i læringsteknologier."

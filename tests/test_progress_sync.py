@@ -7,8 +7,7 @@ import pytest
 from django.db import connection
 
 from actions.models import Action, Progress
-from actions.services import progress_sync
-from goals.services import strategy_create_from_document
+from actions.services import progress_sync, strategy_create_from_document
 from institutions.models import Institution
 from tests.conftest import STRATEGY_FILE
 from tests.factories import InstitutionFactory

@@ -420,9 +420,9 @@ def test_a_request_made_while_the_queue_is_down_is_kept_and_made_later(
     # The queue is back: the beat task sends what was kept, and a worker makes it.
     celery_app.control.purge()
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
-        from reports.tasks import reports_requeue
+        from reports.tasks import reports_requeue_task
 
-        assert reports_requeue() == 1
+        assert reports_requeue_task() == 1
         assert wait_for(report).status == "done", report.error
     assert report.enqueue_failed_at is None
 

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from actions.models import Action, Progress
+from actions.revision import revision_compare, revision_start
 from goals.models import Aim, Domain, Goal, Indicator, Principle, Strategy
-from goals.revision import revision_compare, revision_start
 from reports.models import Report
 from reports.services import report_build
 from tests.conftest import count_queries, visible_text

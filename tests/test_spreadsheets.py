@@ -14,8 +14,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from actions.models import Action, Progress
+from administration.tasks import imports_discard_expired_task
 from institutions.models import Institution, Membership, User
-from institutions.tasks import imports_discard_expired_task
 from tests.conftest import visible_text
 
 FOCUS = "prioritere økonomi til investering i læringsteknologier."

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from actions.models import Action, Progress
-from strategy_tracker import fragments
+from core import fragments
 from tests.conftest import count_queries, make_institutions
 
 

@@ -4,7 +4,7 @@ label, and every chart comes with its numbers as a table."""
 
 from django import template
 
-from reports.selectors import Tally
+from actions.rollup import Tally
 
 register = template.Library()
 

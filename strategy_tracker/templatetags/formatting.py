@@ -7,6 +7,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from actions.rollup import Tally
 from institutions.selectors import person_name
 
 register = template.Library()
@@ -38,11 +39,9 @@ def number(value: Decimal | None) -> str:
 
 
 @register.filter
-def percent(part: int, whole: int) -> int:
-    """Whole-number percentage of part in whole; 0 when there is nothing to count."""
-    if not whole:
-        return 0
-    return round(100 * part / whole)
+def percent(done: int, counted: int) -> int:
+    """ "x af N" as a whole-number percentage, by the roll-up rule (0 with nothing to count)."""
+    return Tally(done or 0, counted or 0).percent
 
 
 @register.filter

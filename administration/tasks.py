@@ -1,4 +1,4 @@
-"""Celery tasks of the institutions app: thin adapters over services."""
+"""Celery tasks of the administration app: thin adapters over services."""
 
 from celery import shared_task
 

@@ -16,12 +16,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
-from actions.models import Action, Progress
+from core import fragments
+from core.history import history_note
+from goals.models import Aim, Domain, Goal, Indicator, Principle, Strategy
 from institutions.models import Institution
-from strategy_tracker import fragments
 
 from .editing import KINDS
-from .models import Aim, Domain, Goal, Indicator, Principle, Strategy
+from .models import Action, Progress
 from .services import STRATEGY_TEXT_FIELDS
 
 COPIED = gettext_lazy("Copied from the previous version")
@@ -36,8 +37,7 @@ def _copy(item, *, by, **values):
     item.version = 1
     for name, value in values.items():
         setattr(item, name, value)
-    item._history_user = by
-    item._change_reason = str(COPIED)
+    history_note(item, by=by, reason=str(COPIED))
     item.save()
     return item
 
@@ -73,8 +73,7 @@ def revision_start(
         previous=strategy,
     )
     draft.title = title
-    draft._history_user = by
-    draft._change_reason = str(COPIED)
+    history_note(draft, by=by, reason=str(COPIED))
     draft.full_clean()
     draft.save()
 
@@ -131,7 +130,7 @@ def action_carry_over_set(*, action: Action, carry_over: str, by) -> Action:
         raise ValidationError(_("Choose to carry the progress over or to reset it."))
     action.carry_over = carry_over
     action.version += 1
-    action._history_user = by
+    history_note(action, by=by)
     action.save()
     return action
 
@@ -150,8 +149,9 @@ def revision_adopt(
     for old in Strategy.objects.select_for_update().filter(status=Strategy.Status.ADOPTED):
         old.status, old.archived_at = Strategy.Status.ARCHIVED, now
         old.version += 1
-        old._history_user = by
-        old._change_reason = _("Archived on the adoption of %(title)s") % {"title": draft.title}
+        history_note(
+            old, by=by, reason=_("Archived on the adoption of %(title)s") % {"title": draft.title}
+        )
         old.save()
     draft.status, draft.adopted_at = Strategy.Status.ADOPTED, now
     draft.approved_on, draft.decision_meeting, draft.decision_reference = (
@@ -160,7 +160,7 @@ def revision_adopt(
         reference,
     )
     draft.version += 1
-    draft._history_user = by
+    history_note(draft, by=by)
     draft.full_clean()
     draft.save()
     _progress_for_adopted(strategy=draft, by=by)

@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from actions.models import Action
+from actions.services import strategy_create_from_document
 from goals.models import Goal, Strategy
-from goals.services import strategy_create_from_document
 
 
 class Command(BaseCommand):

@@ -8,18 +8,11 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from actions.models import Action
+from goals.forms import AimForm, DomainForm, GoalForm, IndicatorForm, PrincipleForm, StrategyForm
+from goals.models import Aim, Domain, Goal, Indicator, Principle, Strategy
 
-from .forms import (
-    ActionForm,
-    AimForm,
-    DomainForm,
-    GoalForm,
-    IndicatorForm,
-    PrincipleForm,
-    StrategyForm,
-)
-from .models import Aim, Domain, Goal, Indicator, Principle, Strategy
+from .forms import ActionForm
+from .models import Action
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,9 @@ from django.utils import timezone
 
 from actions.models import Action, ActionPlan, ActionPlanItem, Progress
 from actions.services import progress_sync
+from core import fragments
 from goals.models import Goal, Strategy
 from institutions.models import Actor, Institution
-
-from . import fragments
 
 AREAS = ["Nord", "Syd", "Øst", "Vest", "Centrum", "Amager", "Valby", "Brønshøj"]
 STATUSES = [

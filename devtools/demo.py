@@ -10,6 +10,7 @@ from django.db import transaction
 
 from actions.models import Action, ActionPlanItem, Progress
 from actions.services import plan_item_add, pool_allocation_create, progress_sync
+from core.history import history_note
 from goals.models import Indicator, Strategy
 from goals.services import measurement_record
 from institutions.models import Actor, Institution, Membership, User
@@ -50,7 +51,7 @@ def demo_create(*, document: dict[str, Any], strategy: Strategy, now: dt.datetim
     institutions = [
         Institution(
             name=document["administration"]["name"],
-            actor=actors["forvaltning"],
+            actor=actors[Actor.ADMINISTRATION],
             area=document["administration"]["area"],
         )
     ]
@@ -87,7 +88,7 @@ def demo_create(*, document: dict[str, Any], strategy: Strategy, now: dt.datetim
     members = {m.institution_id: m.user for m in Membership.objects.select_related("user")}
     consultant = next(user for user in users if user.role == User.Role.CONSULTANT)
     for institution in institutions:
-        if institution.pk not in members and institution.actor.code != "forvaltning":
+        if institution.pk not in members and institution.actor.code != Actor.ADMINISTRATION:
             leader = User.objects.create_user(
                 f"leder.{institution.pk}@example.org",
                 None,
@@ -142,7 +143,7 @@ def _progress_history_create(*, strategy, members, consultant, now) -> int:
             progress.updated_at = when
             progress.version += 1
             progress._history_date = when
-            progress._history_user = user
+            history_note(progress, by=user)
             progress.save()
             changes += 1
     return changes

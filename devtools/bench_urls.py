@@ -2,7 +2,8 @@
 
 from django.urls import path
 
+from strategy_tracker.urls import urlpatterns as project_urlpatterns
+
 from .bench import bare
-from .urls import urlpatterns as project_urlpatterns
 
 urlpatterns = [path("bench/bare/", bare, name="bench_bare"), *project_urlpatterns]

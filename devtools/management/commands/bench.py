@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from strategy_tracker.bench import bench_run
+from devtools.bench import bench_run
 
 
 class Command(BaseCommand):

@@ -1,4 +1,6 @@
-"""Who may do what. Every view asks here; no view decides access on its own.
+"""Who may do what: the roles and the institutions people act for. Every view asks here or in
+the permissions module of the app whose data it guards (goals: strategy versions, reports:
+reports); no view decides access on its own.
 
 Roles (DESIGN.md §4): anonymous people are sent to sign-in by LoginRequiredMiddleware; committee
 members read; leaders and resource persons act for their own institutions; consultants and
@@ -16,9 +18,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 
-from institutions.audit import security_event_record
-from institutions.models import Institution, SecurityEvent, User
-from institutions.selectors import memberships_of
+from .audit import security_event_record
+from .models import Institution, SecurityEvent, User
+from .selectors import memberships_of
 
 
 def is_consultant(user: User) -> bool:
@@ -134,6 +136,14 @@ def plan_owner(request, pk: int | None) -> tuple[Institution | None, bool]:
     return institution, may_edit_progress(request, institution)
 
 
+def may_request_plan_pdf(user: User, institution: Institution | None) -> bool:
+    """A handleplan as PDF: a local plan for its institution's members and consultants; the
+    municipal plan (no institution) for consultants."""
+    if is_consultant(user):
+        return True
+    return institution is not None and user.is_active and is_member(user, institution.pk)
+
+
 def may_see_all_plans(user: User) -> bool:
     """Every institution's budget side by side: consultants and the committee."""
     return may_read_everything(user)
@@ -149,63 +159,3 @@ def landing_page(user: User) -> str:
     if memberships_of(user):
         return "my_institution"
     return "strategy"
-
-
-def reports_visible(user: User) -> QuerySet:
-    """The reports a person may see and download (DESIGN §4): consultants all; the committee
-    status and revision reports; leaders their own institutions' action plans."""
-    from reports.models import Report
-
-    reports = Report.objects.filter(batch__isnull=True)
-    if is_consultant(user):
-        return reports
-    if user.is_active and user.role == User.Role.COMMITTEE:
-        return reports.filter(kind__in=[Report.Kind.STATUS, Report.Kind.REVISION])
-    return reports.filter(
-        kind=Report.Kind.ACTION_PLAN, institution__in=institutions_for(user).values("pk")
-    )
-
-
-def report_readable(user: User, pk: int):
-    """A report the person may see; anyone else's is a 404, so existence does not leak."""
-    return get_object_or_404(reports_visible(user).select_related("institution"), pk=pk)
-
-
-def may_request_report(user: User, kind: str, institution: Institution | None = None) -> bool:
-    from reports.models import Report
-
-    if is_consultant(user):
-        return True
-    if kind in (Report.Kind.STATUS, Report.Kind.REVISION):
-        return user.is_active and user.role == User.Role.COMMITTEE
-    if kind == Report.Kind.ACTION_PLAN and institution is not None:
-        return user.is_active and is_member(user, institution.pk)
-    return False
-
-
-def may_edit_strategy(request) -> bool:
-    """Consultants edit the strategy, once they have two-factor authentication."""
-    return is_consultant(request.user) and not needs_mfa_setup(request)
-
-
-def strategies_visible(user: User) -> QuerySet:
-    """The versions of the strategy a person may open: drafts only for consultants and the
-    committee; the adopted and archived versions for everyone signed in."""
-    from goals.models import Strategy
-    from goals.selectors import with_draft
-
-    strategies = with_draft(Strategy.objects.select_related("previous"))
-    if not may_read_everything(user):
-        strategies = strategies.exclude(status=Strategy.Status.DRAFT)
-    return strategies
-
-
-def strategy_readable(user: User, pk: int):
-    """A version of the strategy the person may open; anyone else gets 404."""
-    return get_object_or_404(strategies_visible(user), pk=pk)
-
-
-def strategy_writable(strategy) -> None:
-    """An archived version is kept as it was adopted: every change to it is refused."""
-    if strategy.is_archived:
-        raise PermissionDenied(_("This version is archived and can no longer be changed."))

@@ -27,14 +27,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from actions.models import Action, ActionPlan, Progress
+from core import fragments
 from goals.selectors import strategy_current
 from institutions.models import Institution, Membership, User
 from reports.documents import report_html
 from reports.models import Report
 from reports.pdf import html_to_pdf
 from reports.services import report_build
-
-from . import fragments
 
 EMAIL = "bench-{}@bench.invalid"
 CACHED_PAGES = ("strategy", "dashboard", "min_institution")
@@ -245,8 +244,8 @@ def bench_reports(*, strategy, school, people, repeat: int = 3) -> list[ReportRe
 WORKER_SCRIPT = """
 import resource, django
 django.setup()
-from reports.tasks import report_build
-report_build.apply(args=[{report_id}]).get()
+from reports.tasks import report_build_task
+report_build_task.apply(args=[{report_id}]).get()
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
@@ -288,8 +287,8 @@ def _run_batch(report_ids: list[int], processes: int) -> float:
 def bench_batch(*, strategy, people, limit: int) -> dict:
     """The local handleplaner, made by one and by two worker processes."""
     institutions = list(
-        Institution.objects.filter(is_active=True, action_plans__strategy=strategy)
-        .exclude(actor__code="forvaltning")
+        Institution.objects.local()
+        .filter(is_active=True, action_plans__strategy=strategy)
         .order_by("name")[:limit]
     )
     timings = {}
@@ -348,7 +347,7 @@ def bench_run(
     people = _people(school)
     try:
         with override_settings(
-            ROOT_URLCONF="strategy_tracker.bench_urls",
+            ROOT_URLCONF="devtools.bench_urls",
             ALLOWED_HOSTS=["*"],
             MEDIA_ROOT=media.name,
             DEBUG=False,

@@ -2,8 +2,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from devtools.scale import scale_create
 from goals.selectors import strategy_current
-from strategy_tracker.scale import scale_create
 
 
 class Command(BaseCommand):

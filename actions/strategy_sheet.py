@@ -8,19 +8,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 
-from actions.models import Action
-from actions.services import progress_sync
+from core.danish import parse_deadline, parse_kroner
+from core.history import history_note
+from core.spreadsheets import ImportMeta, WholeNumberWidget, parse_actors
+from goals.models import Domain, Goal, Strategy
 from institutions.models import Actor
-from strategy_tracker.spreadsheets import (
-    ImportMeta,
-    WholeNumberWidget,
-    parse_actors,
-    parse_deadline,
-    parse_kroner,
-)
 
-from .models import Domain, Goal, Strategy
+from .models import Action
 from .selectors import ActionGroup
+from .services import progress_sync
 
 HEADINGS = {
     "domæne": "domain",
@@ -274,7 +270,7 @@ class ActionResource(resources.ModelResource):
     def before_save_instance(self, instance, row, **kwargs):
         if instance.pk is None:
             instance.order = _next_order(Action.objects.filter(goal=instance.goal))
-        instance._history_user = self.by
+        history_note(instance, by=self.by)
 
     def after_import(self, dataset, result, **kwargs):
         if not kwargs.get("dry_run"):

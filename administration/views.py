@@ -8,26 +8,26 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from actions.selectors import progress_export
+from actions.strategy_sheet import strategy_export
+from core.params import id_from
+from core.spreadsheets import SpreadsheetError, read_upload, spreadsheet_response
 from goals.selectors import strategy_current_or_404
-from goals.spreadsheets import strategy_export
-from reports.models import Report
-from reports.services import report_request
-from strategy_tracker.params import id_from
-from strategy_tracker.permissions import consultant_required, institution_for
-from strategy_tracker.spreadsheets import SpreadsheetError, read_upload, spreadsheet_response
-
-from . import imports
-from .forms import ImportForm, InstitutionForm, PersonForm, SignInLimitLiftForm
-from .models import Institution, Membership, User
-from .privacy import person_anonymise
-from .selectors import institution_export, sign_in_limits
-from .services import (
-    institution_save,
+from institutions.forms import ImportForm, InstitutionForm, PersonForm, SignInLimitLiftForm
+from institutions.models import Institution, Membership, User
+from institutions.permissions import consultant_required, institution_for
+from institutions.privacy import person_anonymise
+from institutions.selectors import institution_export, sign_in_limits
+from institutions.services import (
     person_deactivate,
     person_invite,
     person_update,
     sign_in_limit_lift,
 )
+from reports.models import Report
+from reports.services import report_request
+
+from . import imports
+from .services import institution_save
 
 
 @consultant_required

@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from actions import spreadsheets as progress_sheets
-from goals import spreadsheets as strategy_sheets
-from strategy_tracker.spreadsheets import SpreadsheetError, rename_headings
-
-from . import spreadsheets as institution_sheets
+from actions import strategy_sheet as strategy_sheets
+from actions.services import progress_sync
+from core.spreadsheets import SpreadsheetError, rename_headings
+from institutions import spreadsheets as institution_sheets
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,13 @@ class ImportKind:
     resource: Callable
     columns: list[tuple[str, str]]  # (our name, the Danish heading in templates and exports)
     example: list[str]
+    # What else an import changes, run in its transaction with the rows' primary keys.
+    after_import: Callable[[list[int]], object] | None = None
+
+
+def _institutions_progress(pks: list[int]) -> None:
+    """Imported institutions get their progress rows at once, as if saved one by one."""
+    progress_sync(institution_ids=pks)
 
 
 KINDS = {
@@ -57,6 +64,7 @@ KINDS = {
             ("leader_email", "Leder (e-mail)"),
         ],
         ["Nordbakkeskolen", "Skole", "Hobro", "612", "leder@skole.dk"],
+        after_import=_institutions_progress,
     ),
     "status": ImportKind(
         "status",
@@ -199,6 +207,8 @@ def import_confirm(*, kind: ImportKind, data: tablib.Dataset, **options) -> int:
     if result.has_errors() or result.has_validation_errors():
         transaction.set_rollback(True)
         raise SpreadsheetError(_("The file has errors; nothing was imported."))
+    if kind.after_import:
+        kind.after_import([row.object_id for row in result.rows if row.object_id is not None])
     return result.totals["new"] + result.totals["update"]
 
 

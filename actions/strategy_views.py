@@ -7,87 +7,23 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from actions.models import Action
-from reports.models import Report
-from strategy_tracker import fragments
-from strategy_tracker.params import id_from
-from strategy_tracker.permissions import (
-    consultant_required,
-    landing_page,
-    may_edit_strategy,
-    reports_visible,
+from core.params import id_from
+from goals.forms import RevisionAdoptForm, RevisionStartForm, StrategyCreateForm
+from goals.models import Strategy
+from goals.permissions import (
     strategies_visible,
     strategy_readable,
     strategy_writable,
 )
+from goals.selectors import item_history
+from goals.services import strategy_create
+from institutions.permissions import consultant_required
 
 from .editing import CONTAINERS, KINDS, editable
-from .forms import RevisionAdoptForm, RevisionStartForm, StrategyCreateForm
-from .models import Strategy
+from .models import Action
 from .revision import action_carry_over_set, revision_adopt, revision_compare, revision_start
-from .selectors import delete_consequences, item_history, strategy_current, strategy_document
-from .services import (
-    EditConflict,
-    action_archive,
-    item_delete,
-    item_move,
-    item_restore,
-    item_save,
-    strategy_create,
-)
-
-
-@require_GET
-def strategy_detail(request, pk=None):
-    """The whole strategy as a readable document, with each action's progress."""
-    strategy = strategy_current() if pk is None else strategy_readable(request.user, pk)
-    if strategy is None:
-        form = StrategyCreateForm() if may_edit_strategy(request) else None
-        return render(request, "goals/no_strategy.html", {"form": form}, status=404)
-    may_edit = may_edit_strategy(request) and not strategy.is_archived
-
-    def document_context():
-        sections = strategy_document(strategy=strategy)
-        return {
-            "strategy": strategy,
-            "aims": strategy.aims.all(),
-            "principles": strategy.principles.all(),
-            "sections": sections,
-            "done": sum(section.done for section in sections),
-            "counted": sum(section.counted for section in sections),
-            "may_edit": may_edit,
-            "carry_over_choices": Action.CarryOver.choices,
-        }
-
-    document = fragments.fragment(
-        request,
-        "strategy-document",
-        kinds=[fragments.STRATEGY, fragments.PROGRESS],
-        vary_on=[strategy.pk, may_edit and fragments.form_owner(request)],
-        template="goals/includes/strategy_document.html",
-        context=document_context,
-    )
-    return render(
-        request,
-        "goals/strategy_detail.html",
-        {
-            "strategy": strategy,
-            "document": document,
-            "may_edit": may_edit,
-            "reports": reports_visible(request.user).filter(
-                strategy=strategy, status=Report.Status.DONE
-            )
-            if strategy.is_archived
-            else [],
-        },
-    )
-
-
-@require_GET
-def home(request):
-    """Each role's starting point: the committee's dashboard, a leader's institution."""
-    return redirect(landing_page(request.user))
-
+from .selectors import delete_consequences
+from .services import EditConflict, action_archive, item_delete, item_move, item_restore, item_save
 
 # --- Editing, for consultants -------------------------------------------------------------
 

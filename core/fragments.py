@@ -2,8 +2,8 @@
 
 A part is cached under the current *token* of each kind of data it is made from. Any change
 retires the token (at once and again when its transaction commits): single saves and deletes
-through the signals connected in `watch()`, bulk writes through the services that call
-`changed()`. The next request makes the part afresh, and entries under old tokens expire.
+through the signals connected in `strategy_tracker.watch`, bulk writes through the services
+that call `changed()`. The next request makes the part afresh, and entries under old tokens expire.
 When the cache cannot be reached, tokens are new on every request and every request makes
 the part itself.
 """
@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable
 from django.core.cache import cache
 from django.core.cache.utils import make_template_fragment_key
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
@@ -89,64 +88,3 @@ def fragment(
         html = render_to_string(template, context(), request=request)
         cache.set(key, html, FRAGMENT_SECONDS)
     return html
-
-
-# --- What changes which token ----------------------------------------------------------------
-
-
-def _strategy(instance) -> tuple[str, ...]:
-    return (STRATEGY,)
-
-
-def _institution_data(instance) -> tuple[str, ...]:
-    return (PROGRESS, institution(instance.institution_id))
-
-
-def _institution(instance) -> tuple[str, ...]:
-    return (STRATEGY, PROGRESS, institution(instance.pk))
-
-
-def _people(instance) -> tuple[str, ...]:
-    return (PEOPLE,)
-
-
-def _on_save(kinds_of):
-    def receiver(sender, instance, update_fields=None, **kwargs):
-        if update_fields is not None and set(update_fields) <= {"last_login"}:
-            return  # signing in changes nothing any page shows
-        changed(*kinds_of(instance))
-
-    return receiver
-
-
-def _on_delete(kinds_of):
-    def receiver(sender, instance, **kwargs):
-        changed(*kinds_of(instance))
-
-    return receiver
-
-
-def _on_m2m(sender, action, **kwargs):
-    if action.startswith("post_"):
-        changed(STRATEGY)
-
-
-def watch() -> None:
-    """Connect the models whose changes retire a token (from an app's `ready`)."""
-    from actions.models import Action, Progress
-    from goals.models import Aim, Domain, Goal, Indicator, Measurement, Principle, Strategy
-    from institutions.models import Actor, Institution, User
-
-    watched = {
-        _strategy: [Strategy, Aim, Principle, Domain, Goal, Indicator, Action, Actor],
-        _institution: [Institution],
-        _institution_data: [Progress, Measurement],
-        _people: [User],
-    }
-    for kinds_of, models in watched.items():
-        for model in models:
-            uid = f"fresh-{model.__name__}"
-            post_save.connect(_on_save(kinds_of), model, weak=False, dispatch_uid=uid)
-            post_delete.connect(_on_delete(kinds_of), model, weak=False, dispatch_uid=uid)
-    for through in [Goal.principles.through, Action.actors.through, Indicator.actors.through]:
-        m2m_changed.connect(_on_m2m, through, dispatch_uid=f"fresh-{through.__name__}")

@@ -5,8 +5,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from devtools.demo import demo_create, demo_exists
 from goals.selectors import strategy_current
-from strategy_tracker.demo import demo_create, demo_exists
 
 STRATEGY_FILE = settings.BASE_DIR / "fixtures" / "strategy_mariagerfjord.json"
 DEMO_FILE = settings.BASE_DIR / "fixtures" / "demo.json"
