@@ -113,6 +113,7 @@ def revision_start(
         old_pk, actors = indicator.pk, list(indicator.actors.all())
         copy = _copy(indicator, by=by, goal=goals[indicator.goal_id], origin_id=old_pk)
         copy.actors.set(actors)
+    fragments.changed(fragments.STRATEGY)
     return draft
 
 
@@ -132,6 +133,7 @@ def action_carry_over_set(*, action: Action, carry_over: str, by) -> Action:
     action.version += 1
     history_note(action, by=by)
     action.save()
+    fragments.changed(fragments.STRATEGY)
     return action
 
 
@@ -164,6 +166,7 @@ def revision_adopt(
     draft.full_clean()
     draft.save()
     _progress_for_adopted(strategy=draft, by=by)
+    fragments.changed(fragments.STRATEGY)
     return draft
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import tablib
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from goals.models import Domain, Goal, Strategy
@@ -45,7 +45,7 @@ def institution_progress(*, institution: Institution, strategy: Strategy) -> lis
         action__archived_at=None,
     ).select_related("action__goal__domain", "action__parent", "updated_by")
 
-    def position(row):
+    def position(row: Progress) -> tuple[int, ...]:
         action = row.action
         top = action.parent or action
         return (
@@ -83,7 +83,9 @@ class ProgressChange:
         return self.record.get_status_display()
 
 
-def progress_changes(*, institution: Institution, action_id: int | None = None, limit: int = 50):
+def progress_changes(
+    *, institution: Institution, action_id: int | None = None, limit: int = 50
+) -> list[ProgressChange]:
     """The newest changes at an institution (or to one action there), each with the status
     before it so the page can say old → new. One query, whatever the limit or the length of
     the history: the status before comes from one index lookup per change shown."""
@@ -323,7 +325,7 @@ def pool_allocation_preview(*, amount: int, actor_ids: list[int]) -> PoolPreview
     )
 
 
-def progress_export(*, institution: Institution, strategy: Strategy):
+def progress_export(*, institution: Institution, strategy: Strategy) -> tablib.Dataset:
     """One institution's progress as rows with the import's Danish headings."""
     data = tablib.Dataset(headers=["Handling", "Status", "Note", "Begrundelse", "Domæne"])
     for section in institution_progress(institution=institution, strategy=strategy):
@@ -370,7 +372,7 @@ class DomainSection:
         return f"domain-{self.domain.pk}"
 
 
-def actions_tallied(*, strategy: Strategy, actor_id: int | None = None):
+def actions_tallied(*, strategy: Strategy, actor_id: int | None = None) -> QuerySet[Any]:
     """Actions of a strategy annotated with `done` and `counted` (relevant rows at active
     institutions, of one actor when given), so "x af N" needs no query per action."""
     rows = Q(progress__institution__is_active=True)
@@ -382,7 +384,7 @@ def actions_tallied(*, strategy: Strategy, actor_id: int | None = None):
     )
 
 
-def actions_with_progress(*, strategy: Strategy):
+def actions_with_progress(*, strategy: Strategy) -> QuerySet[Any]:
     """The strategy's actions with their tallies and actors, in the strategy's order."""
     return (
         actions_tallied(strategy=strategy)

@@ -3,8 +3,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from django import forms
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 from core import fragments
 from core.history import history_note
 from goals.models import Aim, Domain, Goal, Principle, Strategy
-from institutions.models import Actor, Institution
+from institutions.models import Actor, Institution, User
 
 from .models import (
     AMENDMENT,
@@ -80,7 +81,7 @@ def progress_sync(
 class ProgressConflict(Exception):
     """Someone else changed the row since the person loaded it."""
 
-    def __init__(self, current: Progress):
+    def __init__(self, current: Progress) -> None:
         super().__init__(f"Progress {current.pk} is at version {current.version}")
         self.current = current
 
@@ -120,6 +121,7 @@ def progress_set(
     if status == Progress.Status.NOT_RELEVANT and not reason:
         raise ValidationError({"reason": _("Say why the action is not relevant.")})
     progress.save(update_fields=["status", "reason", "note", "updated_by", "updated_at", "version"])
+    fragments.changed(fragments.PROGRESS, fragments.institution(progress.institution_id))
     return progress
 
 
@@ -283,13 +285,14 @@ def strategy_create_from_document(
             "pk", flat=True
         )
     )
+    fragments.changed(fragments.STRATEGY)
     return strategy
 
 
 class EditConflict(Exception):
     """Someone saved the item after the person opened it; `current` is what they saved."""
 
-    def __init__(self, current):
+    def __init__(self, current: Any) -> None:
         super().__init__(f"{type(current).__name__} {current.pk} is at version {current.version}")
         self.current = current
 
@@ -314,7 +317,9 @@ def _next_order(instance, siblings: tuple[str, ...]) -> int:
 
 
 @transaction.atomic
-def item_save(*, form, siblings: tuple[str, ...], expected_version: int | None, by):
+def item_save(
+    *, form: forms.ModelForm, siblings: tuple[str, ...], expected_version: int | None, by: User
+) -> models.Model:
     """Save an edit form: a new item goes last among its siblings; a changed one only if
     nobody saved it since `expected_version`. History records the person."""
     instance = form.instance
@@ -330,6 +335,7 @@ def item_save(*, form, siblings: tuple[str, ...], expected_version: int | None, 
     instance = form.save()
     if isinstance(instance, Action):
         progress_sync(action_ids=[instance.pk])
+    fragments.changed(fragments.STRATEGY)
     return instance
 
 
@@ -358,6 +364,8 @@ def item_delete(*, instance, by) -> None:
     """Delete an item and what it contains; their history stays."""
     history_note(instance, by=by)
     instance.delete()
+    # What it contained went with it, progress rows included.
+    fragments.changed(fragments.STRATEGY, fragments.PROGRESS, fragments.EVERY_INSTITUTION)
 
 
 @transaction.atomic
@@ -369,11 +377,14 @@ def action_archive(*, action: Action, by) -> Action:
         item.version += 1
         history_note(item, by=by, reason=_("Archived"))
         item.save()
+    fragments.changed(fragments.STRATEGY)
     return action
 
 
 @transaction.atomic
-def item_restore(*, instance, record, fields: list[str], expected_version: int, by):
+def item_restore(
+    *, instance: models.Model, record: Any, fields: list[str], expected_version: int, by: User
+) -> models.Model:
     """Put an earlier version's values back, as a new change of its own."""
     _claim_version(instance, expected_version)
     for name in fields:
@@ -382,4 +393,5 @@ def item_restore(*, instance, record, fields: list[str], expected_version: int, 
     history_note(instance, by=by, reason=_("Restored the version of %(when)s") % {"when": when})
     instance.full_clean()
     instance.save()
+    fragments.changed(fragments.STRATEGY)
     return instance

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from actions import spreadsheets as progress_sheets
 from actions import strategy_sheet as strategy_sheets
 from actions.services import progress_sync
+from core import fragments
 from core.spreadsheets import SpreadsheetError, rename_headings
 from institutions import spreadsheets as institution_sheets
 
@@ -31,6 +32,8 @@ class ImportKind:
     resource: Callable
     columns: list[tuple[str, str]]  # (our name, the Danish heading in templates and exports)
     example: list[str]
+    # The cached page parts (core.fragments) its rows show in, retired by a confirmed import.
+    retires: tuple[str, ...]
     # What else an import changes, run in its transaction with the rows' primary keys.
     after_import: Callable[[list[int]], object] | None = None
 
@@ -49,6 +52,7 @@ KINDS = {
         lambda **options: strategy_sheets.ActionResource(**options),
         strategy_sheets.COLUMNS,
         strategy_sheets.EXAMPLE,
+        retires=(fragments.STRATEGY,),
     ),
     "institutioner": ImportKind(
         "institutioner",
@@ -64,6 +68,8 @@ KINDS = {
             ("leader_email", "Leder (e-mail)"),
         ],
         ["Nordbakkeskolen", "Skole", "Hobro", "612", "leder@skole.dk"],
+        # Names and kinds on every page, rows in every count, leaders among the people.
+        retires=(fragments.STRATEGY, fragments.PROGRESS, fragments.PEOPLE),
         after_import=_institutions_progress,
     ),
     "status": ImportKind(
@@ -74,6 +80,7 @@ KINDS = {
         lambda **options: progress_sheets.ProgressResource(**options),
         [("action", "Handling"), ("status", "Status"), ("note", "Note"), ("reason", "Begrundelse")],
         ["prioritere økonomi til investering i læringsteknologier.", "I gang", "Budget sat af", ""],
+        retires=(fragments.PROGRESS, fragments.EVERY_INSTITUTION),
     ),
 }
 
@@ -209,6 +216,7 @@ def import_confirm(*, kind: ImportKind, data: tablib.Dataset, **options) -> int:
         raise SpreadsheetError(_("The file has errors; nothing was imported."))
     if kind.after_import:
         kind.after_import([row.object_id for row in result.rows if row.object_id is not None])
+    fragments.changed(*kind.retires)
     return result.totals["new"] + result.totals["update"]
 
 

@@ -4,6 +4,7 @@ themselves."""
 from django.db import transaction
 
 from actions.services import progress_sync
+from core import fragments
 from institutions.models import Institution
 
 
@@ -13,4 +14,6 @@ def institution_save(*, institution: Institution) -> Institution:
     institution.full_clean()
     institution.save()
     progress_sync(institution_ids=[institution.pk])
+    # Its name and kind show on every page; its rows in every count.
+    fragments.changed(fragments.STRATEGY, fragments.PROGRESS, fragments.institution(institution.pk))
     return institution

@@ -1,11 +1,12 @@
 """Page parts made from the strategy and the institutions' progress, cached until those change.
 
 A part is cached under the current *token* of each kind of data it is made from. Any change
-retires the token (at once and again when its transaction commits): single saves and deletes
-through the signals connected in `strategy_tracker.watch`, bulk writes through the services
-that call `changed()`. The next request makes the part afresh, and entries under old tokens expire.
-When the cache cannot be reached, tokens are new on every request and every request makes
-the part itself.
+retires the token (at once and again when its transaction commits): the service that makes
+the change calls `changed()` with the kinds it touched, in the same function, so what a change
+retires is read where it is made (docs/architecture.md lists them). Django admin retires every
+kind after any change (strategy_tracker/admin.py). The next request makes the part afresh, and
+entries under old tokens expire. When the cache cannot be reached, tokens are new on every
+request and every request makes the part itself.
 """
 
 import uuid

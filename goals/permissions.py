@@ -26,7 +26,7 @@ def strategies_visible(user: User) -> QuerySet:
     return strategies
 
 
-def strategy_readable(user: User, pk: int):
+def strategy_readable(user: User, pk: int) -> Strategy:
     """A version of the strategy the person may open; anyone else gets 404."""
     return get_object_or_404(strategies_visible(user), pk=pk)
 

@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -10,7 +10,7 @@ from institutions.models import Institution
 from .models import Indicator, Measurement, Strategy
 
 
-def with_draft(strategies):
+def with_draft(strategies: QuerySet[Strategy]) -> QuerySet[Strategy]:
     """Strategies annotated with `draft_pk`, the draft of their next version if one has
     been started, so the strategy page needs no query of its own for it."""
     drafts = Strategy.objects.filter(previous=OuterRef("pk"), status=Strategy.Status.DRAFT)

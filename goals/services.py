@@ -4,6 +4,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from core import fragments
 from core.history import history_note
 from institutions.models import Institution
 
@@ -25,6 +26,7 @@ def measurement_record(
     )
     measurement.full_clean()
     measurement.save()
+    fragments.changed(fragments.PROGRESS, fragments.institution(institution.pk))
     return measurement
 
 
@@ -41,4 +43,6 @@ def strategy_create(*, form, by) -> Strategy:
     else:
         strategy.status = Strategy.Status.ADOPTED
     history_note(strategy, by=by)
-    return form.save()
+    strategy = form.save()
+    fragments.changed(fragments.STRATEGY)
+    return strategy

@@ -7,6 +7,7 @@ members read; leaders and resource persons act for their own institutions; consu
 superusers edit everything, once they have two-factor authentication.
 """
 
+from collections.abc import Callable
 from functools import wraps
 
 from allauth.account.authentication import get_authentication_records
@@ -14,13 +15,16 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 
 from .audit import security_event_record
 from .models import Institution, SecurityEvent, User
 from .selectors import memberships_of
+
+# A view function: what the decorators here wrap and return.
+View = Callable[..., HttpResponse]
 
 
 def is_consultant(user: User) -> bool:
@@ -41,7 +45,7 @@ def needs_mfa_setup(request) -> bool:
     return is_consultant(user) and not signed_in_with_sso(request) and not is_mfa_enabled(user)
 
 
-def mfa_setup_redirect(request):
+def mfa_setup_redirect(request: HttpRequest) -> HttpResponseRedirect:
     """Send a consultant without two-factor authentication to set it up first."""
     messages.warning(
         request,
@@ -50,7 +54,7 @@ def mfa_setup_redirect(request):
     return redirect("mfa_activate_totp")
 
 
-def two_factor_for_consultants(view):
+def two_factor_for_consultants(view: View) -> View:
     """Consultants and superusers read everyone's reports and data exports, so they reach these
     pages only with two-factor authentication; other people go on to the view's own checks."""
 
@@ -63,7 +67,7 @@ def two_factor_for_consultants(view):
     return wrapper
 
 
-def consultant_required(view):
+def consultant_required(view: View) -> View:
     """Let consultants (with two-factor authentication) through; refuse everyone else."""
     with_two_factor = two_factor_for_consultants(view)
 

@@ -10,6 +10,8 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
+from core import fragments
+
 from .audit import security_event_record
 from .models import Membership, SecurityEvent, User
 
@@ -36,4 +38,5 @@ def person_anonymise(*, person: User, by: User) -> User:
     SecurityEvent.objects.filter(subject=person).update(email="", ip_address=None)
     SecurityEvent.objects.filter(actor=person).update(email="", ip_address=None)
     security_event_record(kind=SecurityEvent.Kind.PERSON_ANONYMISED, actor=by, subject=person)
+    fragments.changed(fragments.PEOPLE)
     return person

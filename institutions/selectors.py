@@ -46,7 +46,7 @@ def person_name(user: User | None) -> str:
     return user.get_full_name() or user.email
 
 
-def institution_export():
+def institution_export() -> tablib.Dataset:
     """Every institution as rows with the import's Danish headings, so it imports back."""
     data = tablib.Dataset(headers=["Navn", "Type", "Område", "Antal børn", "Leder (e-mail)"])
     leaders: dict[int, str] = {}

@@ -6,6 +6,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from core import fragments
+
 from .audit import security_event_record
 from .models import Membership, SecurityEvent, User
 
@@ -36,6 +38,7 @@ def person_invite(
     transaction.on_commit(
         lambda: invitation_send(person=person, invited_by=invited_by, base_url=base_url)
     )
+    fragments.changed(fragments.PEOPLE)
     return person
 
 
@@ -65,6 +68,7 @@ def person_update(*, person: User, institutions, membership_role: str, changed_b
             subject=person,
             detail={"before": before, "after": after},
         )
+    fragments.changed(fragments.PEOPLE)
     return person
 
 
@@ -75,6 +79,7 @@ def person_deactivate(*, person: User, by: User) -> User:
     person.is_active = False
     person.save(update_fields=["is_active"])
     security_event_record(kind=SecurityEvent.Kind.PERSON_DEACTIVATED, actor=by, subject=person)
+    fragments.changed(fragments.PEOPLE)
     return person
 
 

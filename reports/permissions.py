@@ -22,7 +22,7 @@ def reports_visible(user: User) -> QuerySet:
     )
 
 
-def report_readable(user: User, pk: int):
+def report_readable(user: User, pk: int) -> Report:
     """A report the person may see; anyone else's is a 404, so existence does not leak."""
     return get_object_or_404(reports_visible(user).select_related("institution"), pk=pk)
 

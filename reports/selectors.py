@@ -5,6 +5,7 @@ import datetime as dt
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.cache import cache
 from django.db import connection
@@ -196,7 +197,9 @@ def institution_areas() -> list[str]:
 # --- Actions ------------------------------------------------------------------------------
 
 
-def domain_actions(*, strategy: Strategy, domain: Domain, actor: Actor | None = None):
+def domain_actions(
+    *, strategy: Strategy, domain: Domain, actor: Actor | None = None
+) -> QuerySet[Action]:
     """A domain's actions (those naming `actor`, when given) with their tallies there."""
     actions = actions_tallied(strategy=strategy, actor_id=actor.pk if actor else None)
     actions = actions.filter(goal__domain=domain).select_related("goal__domain")
@@ -207,7 +210,7 @@ def domain_actions(*, strategy: Strategy, domain: Domain, actor: Actor | None = 
     return actions.order_by("goal__order", "order", "pk")
 
 
-def overdue_actions(*, strategy: Strategy, today: dt.date):
+def overdue_actions(*, strategy: Strategy, today: dt.date) -> QuerySet[Action]:
     """Actions whose deadline has passed while some institution has not done them."""
     return (
         actions_tallied(strategy=strategy)
@@ -441,7 +444,9 @@ def _at(series: list[Series], days: list[dt.date], wanted: list[dt.date]) -> lis
     return [Series(one.label, [one.points[index[day]] for day in wanted]) for one in series]
 
 
-def over_time(*, strategy: Strategy, until: dt.date, since: dt.date | None = None):
+def over_time(
+    *, strategy: Strategy, until: dt.date, since: dt.date | None = None
+) -> OverTime | tuple[OverTime, list[tuple[str, Tally, Tally]]]:
     """Each domain's and the whole strategy's done share at every quarter end so far, and
     with `since` also (domain, share then, share now): one replay of the history for both."""
     quarters = _quarters(strategy, until)
@@ -461,7 +466,7 @@ def over_time(*, strategy: Strategy, until: dt.date, since: dt.date | None = Non
 # --- Since a date -------------------------------------------------------------------------
 
 
-def _changes_since(*, strategy: Strategy, since: dt.date):
+def _changes_since(*, strategy: Strategy, since: dt.date) -> QuerySet:
     return Progress.history.filter(
         action__goal__domain__strategy=strategy,
         action__archived_at=None,
@@ -470,7 +475,7 @@ def _changes_since(*, strategy: Strategy, since: dt.date):
     ).exclude(history_type__in=["+", "-"])
 
 
-def changes_since(*, strategy: Strategy, since: dt.date, limit: int = 25):
+def changes_since(*, strategy: Strategy, since: dt.date, limit: int = 25) -> tuple[list[Any], int]:
     """The newest status changes since the start of `since`, with who, where and what, and
     how many there are in all (counted in the same query)."""
     changes = list(

@@ -7,6 +7,7 @@ import logging
 import tempfile
 import threading
 import zipfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 
@@ -132,11 +133,12 @@ def report_retry(*, report: Report) -> Report:
 
 def _claim(report_id: int, *, task_id: str) -> Report | None:
     """Mark the report running for one more attempt; None when there is nothing to do: it is
-    finished, or another task is making it (its heartbeat is fresh)."""
+    finished, deleted since it was asked for, or another task is making it (its heartbeat is
+    fresh)."""
     now = timezone.now()
     with transaction.atomic():
-        report = Report.objects.select_for_update().get(pk=report_id)
-        if report.status in (Report.Status.DONE, Report.Status.FAILED):
+        report = Report.objects.select_for_update().filter(pk=report_id).first()
+        if report is None or report.status in (Report.Status.DONE, Report.Status.FAILED):
             return None
         quiet = now - dt.timedelta(seconds=settings.REPORT_STALE_SECONDS)
         if (
@@ -157,7 +159,7 @@ def _claim(report_id: int, *, task_id: str) -> Report | None:
 
 
 @contextmanager
-def _heartbeat(report_id: int):
+def _heartbeat(report_id: int) -> Iterator[None]:
     """While the block runs, renew the report's heartbeat four times per REPORT_STALE_SECONDS
     from a thread of its own (rendering holds this one for minutes)."""
     stop = threading.Event()

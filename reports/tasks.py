@@ -6,7 +6,6 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from . import services
-from .models import Report
 
 
 @shared_task(
@@ -21,8 +20,6 @@ from .models import Report
 def report_build_task(self, report_id: int) -> None:
     """Make the report's file; a failed attempt is retried with a growing pause."""
     try:
-        if not Report.objects.filter(pk=report_id).exists():
-            return  # deleted since it was requested: nothing to make
         services.report_build(report_id=report_id, task_id=self.request.id or "")
     except (OperationalError, InterfaceError) as error:
         # The database is away: wait for it, REPORT_DATABASE_RETRIES times a pause.

@@ -6,6 +6,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from core import fragments
 from institutions.permissions import mfa_setup_redirect, needs_mfa_setup
 
 
@@ -30,6 +31,10 @@ class AdminSite(admin.AdminSite):
         def inner(request, *args, **kwargs):
             if self.has_permission(request) and needs_mfa_setup(request):
                 return mfa_setup_redirect(request)
-            return guarded(request, *args, **kwargs)
+            response = guarded(request, *args, **kwargs)
+            if request.method == "POST":
+                # Admin can change anything the cached page parts show: retire them all.
+                fragments.changed(*fragments.KINDS)
+            return response
 
         return inner

@@ -8,9 +8,6 @@ class StrategyTrackerConfig(AppConfig):
 
     def ready(self):
         from . import middleware  # noqa: F401 - connects the sign-in signal
-        from .watch import watch
-
-        watch()
 
 
 class AdminConfig(admin_apps.AdminConfig):

@@ -1,7 +1,9 @@
 """The strategy page, the overview and "Min institution" are cached until what they show
 changes: a second look costs a few queries, and every kind of change is seen at once."""
 
+import datetime as dt
 import re
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -9,9 +11,14 @@ from django.urls import reverse
 
 from actions.models import Action
 from actions.services import item_move
+from administration.services import institution_save
 from core import fragments
-from goals.models import Goal, Indicator, Measurement
-from tests.conftest import count_queries, make_institutions, visible_text
+from goals.models import Goal, Indicator
+from goals.services import measurement_record
+from institutions.models import Membership
+from institutions.services import person_update
+from tests.conftest import count_queries, make_institutions, visible_text, with_totp
+from tests.factories import PersonFactory
 from tests.test_institution_progress import ACTION_TEXT as FOCUS
 from tests.test_institution_progress import tick
 
@@ -71,14 +78,18 @@ def test_min_institution_is_cached_for_the_institution_and_a_tick_shows_at_once(
 
 
 def test_every_kind_of_change_shows_on_the_cached_pages(
-    client, strategy, actors, institutions, committee_member, leader_school_a, focus
+    client, strategy, actors, institutions, committee_member, leader_school_a, consultant, focus
 ):
+    """Each change goes the way a person makes it, through the service that retires what the
+    change shows in; no signal does it behind the scenes."""
     client.force_login(committee_member)
+    editor = Client()
+    editor.force_login(consultant)
     strategy_url, dashboard_url = reverse("strategy"), reverse("dashboard")
     school = institutions["school_a"]
     text_of(client, strategy_url), text_of(client, dashboard_url)
 
-    # A tick (a single save): the counts on both pages.
+    # A tick: the counts on both pages.
     leader = Client()
     leader.force_login(leader_school_a)
     assert tick(leader, school, focus, "done").status_code == 302
@@ -89,15 +100,24 @@ def test_every_kind_of_change_shows_on_the_cached_pages(
 
     # The leader's new name (people): the changes list says who.
     leader_school_a.first_name, leader_school_a.last_name = "Omdøbt", "Leder"
-    leader_school_a.save()
+    person_update(
+        person=leader_school_a,
+        institutions=[school],
+        membership_role=Membership.Role.LEADER,
+        changed_by=consultant,
+    )
     assert "Omdøbt Leder" in text_of(client, dashboard_url)
 
-    # An edited goal (a single save) and the order of goals (written in bulk).
+    # An edited goal and the order of goals (written in bulk).
     goal = Goal.objects.filter(domain__strategy=strategy).order_by("domain__order", "order")[0]
-    goal.text = "Et nyt og omskrevet mål"
-    goal.save()
-    assert "Et nyt og omskrevet mål" in text_of(client, strategy_url)
+    edited = editor.post(
+        reverse("item_edit", args=["maal", goal.pk]),
+        {"text": "Et nyt og omskrevet mål", "scope": goal.scope, "version": goal.version},
+    )
+    assert edited.status_code == 302
+    goal.refresh_from_db()
     page = text_of(client, strategy_url)
+    assert "Et nyt og omskrevet mål" in page
     second = goal.domain.goals.order_by("order")[1]
     assert page.index(goal.text) < page.index(second.text.split("\n")[0][:40])
     item_move(instance=goal, siblings=("domain",), step=+1)
@@ -109,20 +129,43 @@ def test_every_kind_of_change_shows_on_the_cached_pages(
     assert focus_tally(text_of(client, strategy_url)) == "1 af 6"
 
     # A new indicator, then a measurement: the overview's indicators.
-    indicator = Indicator.objects.create(goal=goal, name="Andel med adgang", unit="%", target=90)
-    indicator.actors.add(actors["skole"])
+    created = editor.post(
+        reverse("item_create", args=["indikator", goal.pk]),
+        {"name": "Andel med adgang", "unit": "%", "target": "90", "actors": [actors["skole"].pk]},
+    )
+    assert created.status_code == 302
     assert "Andel med adgang" in text_of(client, dashboard_url)
     # 87: no minute or hour of a time shown on the page can read so.
     assert "87" not in text_of(client, dashboard_url)
-    Measurement.objects.create(
-        indicator=indicator, institution=school, value=87, measured_on="2026-11-01"
+    measurement_record(
+        indicator=Indicator.objects.get(name="Andel med adgang"),
+        institution=school,
+        value=Decimal(87),
+        measured_on=dt.date(2026, 11, 1),
+        by=leader_school_a,
     )
     assert "87" in text_of(client, dashboard_url)
 
     # Deactivating an institution takes it out of the counts.
     school.is_active = False
-    school.save()
+    institution_save(institution=school)
     assert focus_tally(text_of(client, strategy_url)) == "0 af 5"
+
+
+def test_a_change_made_in_django_admin_shows_on_the_cached_pages(
+    client, strategy, actors, committee_member
+):
+    admin = Client()
+    admin.force_login(with_totp(PersonFactory(email="admin@example.org", superuser=True)))
+    client.force_login(committee_member)
+    assert "Grundskole" not in text_of(client, reverse("strategy"))
+    school = actors["skole"]
+    changed = admin.post(
+        reverse("admin:institutions_actor_change", args=[school.pk]),
+        {"name": "Grundskole", "code": school.code, "order": school.order},
+    )
+    assert changed.status_code == 302
+    assert "Grundskole" in text_of(client, reverse("strategy"))  # the actor headings
 
 
 def forms_token(html: str) -> str:

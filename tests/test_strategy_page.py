@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from actions.models import Action, Progress
+from administration.services import institution_save
 from core import fragments
 from tests.conftest import count_queries, make_institutions
 
@@ -55,7 +56,7 @@ def test_progress_counts_leave_out_not_relevant_and_inactive(
     assert "1 af 2 institutioner udført" in page
 
     institutions["daycare"].is_active = False
-    institutions["daycare"].save()
+    institution_save(institution=institutions["daycare"])
     page = client.get(reverse("strategy")).content.decode()
     assert "1 af 1 institution udført" in page
 
