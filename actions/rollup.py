@@ -41,6 +41,24 @@ def overdue(*, today: dt.date, path: str = "") -> Q:
     return open_rows(path) & Q(**{f"{path}action__deadline__lt": today})
 
 
+# "Forfalder snart": open, with a deadline passed or within this many days.
+DUE_SOON_DAYS = 30
+
+
+def is_open(status: str) -> bool:
+    """The Python side of `open_rows`."""
+    return status not in (DONE, NOT_COUNTED)
+
+
+def is_due_soon(status: str, deadline: dt.date | None, *, today: dt.date) -> bool:
+    """Open, and the deadline has passed or is at most DUE_SOON_DAYS away."""
+    return (
+        is_open(status)
+        and deadline is not None
+        and deadline <= today + dt.timedelta(days=DUE_SOON_DAYS)
+    )
+
+
 def sql_done(column: str) -> str:
     """1 where the status in `column` is done, else 0, for hand-written SQL."""
     return f"(CASE WHEN {column} = '{DONE}' THEN 1 ELSE 0 END)"

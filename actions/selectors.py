@@ -1,3 +1,4 @@
+import datetime as dt
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
@@ -7,6 +8,7 @@ from typing import Any
 import tablib
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from goals.models import Domain, Goal, Strategy
 from institutions.models import Actor, Institution
@@ -18,10 +20,12 @@ from .rollup import Tally
 
 @dataclass
 class DomainProgress:
-    """One domain's actions at one institution, in the strategy's order."""
+    """One domain's actions at one institution, in the strategy's order; `shown` are the rows
+    a filter leaves on the page (all of them unfiltered)."""
 
     domain: Domain
     rows: list[Progress] = field(default_factory=list)
+    shown: list[Progress] = field(default_factory=list)
 
     @property
     def tally(self) -> Tally:
@@ -34,6 +38,54 @@ class DomainProgress:
     @property
     def counted(self) -> int:
         return self.tally.counted
+
+
+# What "Min institution" can be narrowed to, by the slug in its address (?vis=).
+PROGRESS_FILTERS: dict[str, Any] = {
+    "mangler": gettext_lazy("Not started"),
+    "i-gang": gettext_lazy("In progress"),
+    "udfoert": gettext_lazy("Done"),
+    "forfalder": gettext_lazy("Due soon"),
+}
+
+
+def _row_shown(row: Progress, view: str, today: dt.date) -> bool:
+    if view == "mangler":
+        return row.status == Progress.Status.NOT_STARTED
+    if view == "i-gang":
+        return row.status == Progress.Status.IN_PROGRESS
+    if view == "udfoert":
+        return row.status == Progress.Status.DONE
+    if view == "forfalder":
+        return rollup.is_due_soon(row.status, row.action.deadline, today=today)
+    return True
+
+
+@dataclass
+class ProgressFilter:
+    slug: str
+    label: Any
+    count: int
+    active: bool
+
+
+def progress_filtered(
+    sections: list[DomainProgress], *, view: str, today: dt.date
+) -> list[ProgressFilter]:
+    """Narrow each section's `shown` rows to the view ("" for all) and say how many rows each
+    filter would show."""
+    rows = [row for section in sections for row in section.rows]
+    for section in sections:
+        section.shown = [row for row in section.rows if _row_shown(row, view, today)]
+    return [
+        ProgressFilter("", gettext_lazy("All"), len(rows), view not in PROGRESS_FILTERS),
+        *(
+            ProgressFilter(
+                slug, label, sum(_row_shown(row, slug, today) for row in rows), slug == view
+            )
+            for slug, label in PROGRESS_FILTERS.items()
+        ),
+    ]
 
 
 def institution_progress(*, institution: Institution, strategy: Strategy) -> list[DomainProgress]:
@@ -60,6 +112,8 @@ def institution_progress(*, institution: Institution, strategy: Strategy) -> lis
     for row in sorted(rows, key=position):
         domain = row.action.goal.domain
         sections.setdefault(domain.pk, DomainProgress(domain=domain)).rows.append(row)
+    for section in sections.values():
+        section.shown = list(section.rows)
     return list(sections.values())
 
 

@@ -1,3 +1,5 @@
+import json
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Sum
@@ -28,6 +30,7 @@ from institutions.permissions import (
 )
 from institutions.selectors import memberships_of
 
+from . import rollup
 from .forms import (
     ActionPlanItemForm,
     MeasurementForm,
@@ -38,12 +41,14 @@ from .forms import (
 from .models import Action, ActionPlan, ActionPlanItem, Progress
 from .revision import revision_notice
 from .selectors import (
+    PROGRESS_FILTERS,
     action_plan_get,
     institution_progress,
     plan_budgets,
     plan_page,
     pool_allocation_preview,
     progress_changes,
+    progress_filtered,
 )
 from .services import (
     ProgressConflict,
@@ -66,14 +71,18 @@ def my_institution(request):
 
 
 def _page(request, institution, *, failed=None, failed_measurement=None, status=200):
-    """The institution's actions and indicators; `failed` is a row whose change was refused,
-    with why, and `failed_measurement` an indicator's refused form."""
+    """The institution's actions and indicators, narrowed by `?vis=` to one kind of row;
+    `failed` is a row whose change was refused, with why, and `failed_measurement` an
+    indicator's refused form."""
     strategy = strategy_current()
     may_edit = may_edit_progress(request, institution)
     today = timezone.localdate()
+    view = request.GET.get("vis", "")
+    view = view if view in PROGRESS_FILTERS else ""
 
     def progress_context():
         sections = institution_progress(institution=institution, strategy=strategy)
+        filters = progress_filtered(sections, view=view, today=today)
         indicators = institution_indicators(institution=institution, strategy=strategy)
         for indicator in indicators:
             if failed_measurement and indicator.pk == failed_measurement[0]:
@@ -88,9 +97,13 @@ def _page(request, institution, *, failed=None, failed_measurement=None, status=
                 row.form, row.conflict = None, False
                 if failed and row.pk == failed["row"].pk:
                     row.form, row.conflict = failed["form"], failed.get("conflict")
+        shown = [row for section in sections for row in section.shown]
         return {
             "institution": institution,
             "sections": sections,
+            "filters": filters,
+            "view": view,
+            "first_open": next((row for row in shown if rollup.is_open(row.status)), None),
             "done": sum(section.done for section in sections),
             "counted": sum(section.counted for section in sections),
             "may_edit": may_edit,
@@ -108,7 +121,7 @@ def _page(request, institution, *, failed=None, failed_measurement=None, status=
             request,
             "institution-progress",
             kinds=fragments.institution_kinds(institution.pk),
-            vary_on=[institution.pk, today, may_edit and fragments.form_owner(request)],
+            vary_on=[institution.pk, today, view, may_edit and fragments.form_owner(request)],
             template=template,
             context=progress_context,
         )
@@ -147,6 +160,7 @@ def progress_update(request, pk, action_pk):
     strategy_writable(row.action.goal.domain.strategy)
     form = ProgressForm(request.POST)
     failed, status = None, 200
+    before = (row.status, row.note)
     if not form.is_valid():
         failed, status = {"row": row, "form": form}, 400
     else:
@@ -161,12 +175,24 @@ def progress_update(request, pk, action_pk):
             )
         except ProgressConflict as conflict:
             failed, status = {"row": conflict.current, "form": form, "conflict": True}, 409
+    saved = "" if failed else _progress_saved_message(row, before=before)
     # htmx picks the changed row and the bars out of the page (hx-select), so both the
-    # enhanced and the plain form get the same page.
+    # enhanced and the plain form get the same page; the page's script reads aloud what was
+    # saved and puts focus back on the control that was used (static/js/app.js).
     if failed or request.headers.get("HX-Request") == "true":
-        return _page(request, institution, failed=failed, status=status)
-    messages.success(request, _("Saved: %(status)s.") % {"status": row.get_status_display()})
+        response = _page(request, institution, failed=failed, status=status)
+        if saved:
+            response["HX-Trigger"] = json.dumps({"progress-saved": {"message": saved}})
+        return response
+    messages.success(request, saved)
     return redirect(reverse("institution_progress", args=[pk]) + f"#action-{action_pk}")
+
+
+def _progress_saved_message(row: Progress, *, before: tuple[str, str]) -> str:
+    """What a person is told after a change: the new status, or that the note was saved."""
+    if row.status == before[0] and row.note != before[1]:
+        return _("The note is saved.")
+    return _("Saved: %(status)s.") % {"status": row.get_status_display()}
 
 
 @require_GET

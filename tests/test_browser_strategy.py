@@ -101,6 +101,7 @@ def test_leader_ticks_an_action_on_a_phone(page, live_server, strategy, leader_s
 
     action = Action.objects.get(text="prioritere økonomi til investering i læringsteknologier.")
     row = page.locator(f"#action-{action.pk}")
+    row.get_by_text("Tilføj en note").click()  # the note opens only when needed
     row.get_by_label("Hvad har vi gjort?").fill("Indkøbt robotter til indskolingen")
     button = row.get_by_role("button", name="Udført")
     box = button.bounding_box()

@@ -1,5 +1,7 @@
 """'Min institution': leaders tick their institution's actions, safely, on any device."""
 
+import json
+
 import pytest
 from django.urls import reverse
 
@@ -225,3 +227,35 @@ def test_the_tick_query_count_is_pinned(
     with django_assert_max_num_queries(8):
         response = client.post(url, {"status": "done", "version": "1", "reason": "", "note": ""})
     assert response.status_code == 302
+
+
+def test_an_htmx_tap_says_what_was_saved_for_the_page_to_read_aloud(
+    client, strategy, institutions, leader_school_a, action
+):
+    client.force_login(leader_school_a)
+    school = institutions["school_a"]
+    response = tick(client, school, action, "done", HX_Request="true")
+    assert json.loads(response["HX-Trigger"]) == {"progress-saved": {"message": "Gemt: Udført."}}
+    response = tick(client, school, action, "done", note="Købt ind", HX_Request="true")
+    assert json.loads(response["HX-Trigger"]) == {"progress-saved": {"message": "Noten er gemt."}}
+    refused = tick(client, school, action, "not_relevant", HX_Request="true")
+    assert refused.status_code == 400
+    assert "HX-Trigger" not in refused  # nothing was saved, so nothing is said to be
+
+
+def test_the_filters_show_one_kind_of_row_and_ignore_what_they_do_not_know(
+    client, strategy, institutions, leader_school_a, action
+):
+    client.force_login(leader_school_a)
+    school = institutions["school_a"]
+    tick(client, school, action, "in_progress")
+    url = reverse("institution_progress", args=[school.pk])
+    in_progress = client.get(url, {"vis": "i-gang"}).content.decode()
+    assert in_progress.count('<li id="action-') == 1
+    assert f'id="action-{action.pk}"' in in_progress
+    everything = client.get(url).content.decode()
+    rows = Progress.objects.filter(institution=school).count()
+    assert everything.count('<li id="action-') == rows
+    assert client.get(url, {"vis": "<script>"}).content.decode().count('<li id="action-') == rows
+    done = client.get(url, {"vis": "udfoert"})
+    assert "Ingen handlinger af denne slags." in done.content.decode()

@@ -140,3 +140,16 @@ def test_leader_cannot_deactivate_anyone(client, leader_school_a, consultant):
     assert client.post(reverse("person_deactivate", args=[consultant.pk])).status_code == 403
     consultant.refresh_from_db()
     assert consultant.is_active
+
+
+def test_a_form_with_errors_lists_them_at_the_top_linked_to_their_fields(client, consultant):
+    client.force_login(consultant)
+    response = client.post(reverse("person_create"), {"email": "ikke-en-adresse", "role": "staff"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    summary = page[page.index('class="alert alert-error error-summary"') :]
+    summary = summary[: summary.index("</div>\n  </div>")]
+    assert "Formularen kunne ikke gemmes" in summary
+    assert 'href="#id_email"' in summary
+    assert "Indtast en gyldig e-mail-adresse." in summary
+    assert page.index("error-summary") < page.index('id="id_email"')

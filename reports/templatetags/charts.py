@@ -8,8 +8,10 @@ from actions.rollup import Tally
 
 register = template.Library()
 
-WIDTH, HEIGHT = 640, 300
-LEFT, RIGHT, TOP, BOTTOM = 44, 150, 12, 36
+# Drawn at its own size on screen (a phone scrolls it sideways), so its text is 14 px there.
+WIDTH, HEIGHT = 700, 320
+LEFT, RIGHT, TOP, BOTTOM = 52, 190, 12, 40
+FONT_SIZE = 14
 # Stroke colour, dash pattern and width per series: colour is never the only difference.
 SERIES_STYLES = [
     ("#0059b3", "", 2.5),
@@ -55,7 +57,7 @@ def line_chart(series, labels, title, description, chart_id):
             }
         )
     _spread_labels(lines)
-    every = max(1, round(len(labels) / 8))
+    last = len(labels) - 1
     return {
         "chart_id": chart_id,
         "title": title,
@@ -65,25 +67,38 @@ def line_chart(series, labels, title, description, chart_id):
         "lines": lines,
         "grid": [{"y": y(percent), "label": percent} for percent in (0, 25, 50, 75, 100)],
         "ticks": [
-            {"x": x(index), "label": label}
-            for index, label in enumerate(labels)
-            if index % every == 0
+            # The last label ends at its tick, clear of the lines' labels to its right.
+            {"x": x(index), "label": labels[index], "anchor": "end" if index == last else "middle"}
+            for index in _tick_indices(len(labels))
         ],
         "left": LEFT,
         "right": WIDTH - RIGHT,
         "bottom": TOP + plot_height,
         "label_x": WIDTH - RIGHT + 8,
+        "font_size": FONT_SIZE,
     }
 
 
-def _spread_labels(lines, gap=14):
+def _tick_indices(count: int) -> list[int]:
+    """At most about eight labelled moments, the last one (today) always among them."""
+    every = max(1, round(count / 8))
+    shown = list(range(0, count, every))
+    if shown and shown[-1] != count - 1:
+        if count - 1 - shown[-1] < every / 2 and len(shown) > 1:
+            shown[-1] = count - 1  # too close to the one before: today takes its place
+        else:
+            shown.append(count - 1)
+    return shown
+
+
+def _spread_labels(lines, gap=FONT_SIZE + 3):
     """Place each line's end label beside it without overlapping the others, in order."""
     placed = sorted(lines, key=lambda line: line["end"][1])
     floor = TOP
     for line in placed:
         line["label_y"] = max(line["end"][1], floor)
         floor = line["label_y"] + gap
-    ceiling = HEIGHT - 8
+    ceiling = HEIGHT - BOTTOM + 4  # above the axis's labels
     for line in reversed(placed):
         line["label_y"] = min(line["label_y"], ceiling)
         ceiling = line["label_y"] - gap

@@ -15,3 +15,132 @@ if (window.htmx) {
     { code: "...", swap: false, error: true },
   ];
 }
+
+// Say something to screen readers without moving focus (the polite live region in base.html).
+function announce(message) {
+  const region = document.getElementById("live-region");
+  if (!region) {
+    return;
+  }
+  region.textContent = "";
+  window.setTimeout(() => {
+    region.textContent = message;
+  }, 50);
+}
+
+// "Min institution": after a change in place, focus goes back to the control that was used
+// in the row that replaced it, and what was saved is said aloud and shown in the row.
+let lastUse = null;
+
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const form = event.detail.elt;
+  if (!form.classList || !form.classList.contains("progress-form")) {
+    return;
+  }
+  const submitter = event.detail.requestConfig.triggeringEvent?.submitter;
+  lastUse = {
+    row: form.closest(".progress-row")?.id,
+    value: submitter?.value,
+    note: submitter?.classList.contains("save-note") ?? false,
+    message: null,
+  };
+});
+
+document.addEventListener("progress-saved", (event) => {
+  if (lastUse) {
+    lastUse.message = event.detail.message;
+  }
+  announce(event.detail.message);
+});
+
+document.addEventListener("htmx:afterSettle", () => {
+  if (!lastUse || !lastUse.row) {
+    return;
+  }
+  const row = document.getElementById(lastUse.row);
+  const use = lastUse;
+  lastUse = null;
+  if (!row) {
+    return;
+  }
+  const control = use.note
+    ? row.querySelector(".save-note")
+    : row.querySelector(`.status-buttons button[value="${use.value}"]`);
+  if (use.note) {
+    row.querySelector(".progress-note")?.setAttribute("open", "");
+  }
+  (control || row.querySelector("button, a"))?.focus();
+  if (use.message) {
+    const saved = document.createElement("p");
+    saved.className = "progress-saved";
+    saved.textContent = use.message;
+    row.querySelector(".progress-status")?.after(saved);
+  }
+  const invalid = row.querySelector("[aria-invalid='true']");
+  if (invalid) {
+    invalid.focus();
+  }
+});
+
+// "Ikke relevant" asks why first: the reason field opens (it is hidden until needed) and takes
+// the focus; Enter in it sets the status to "not relevant".
+document.addEventListener("click", (event) => {
+  const button = event.target.closest(".status-buttons button[value='not_relevant']");
+  if (!button) {
+    return;
+  }
+  const field = button.form.querySelector(".progress-reason-field");
+  const input = field?.querySelector("input");
+  if (field && input && (field.hidden || !input.value.trim())) {
+    event.preventDefault();
+    field.hidden = false;
+    input.focus();
+  }
+});
+
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Enter" || !event.target.matches(".progress-reason-field input")) {
+    return;
+  }
+  event.preventDefault();
+  event.target.form.querySelector(".status-buttons button[value='not_relevant']")?.click();
+});
+
+// A form that comes back with errors: its error summary takes the focus, so the person hears
+// what to fix and can follow the links to the fields.
+function focusErrorSummary(root) {
+  const summary = root.querySelector?.(".error-summary");
+  if (summary) {
+    summary.focus();
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => focusErrorSummary(document));
+document.addEventListener("htmx:afterSettle", (event) => focusErrorSummary(event.detail.elt));
+
+// A table wider than the screen scrolls inside its box; say so above it, and name the box
+// after the table's caption for those who reach it with Tab.
+function markWideTables(root) {
+  root.querySelectorAll?.(".table--responsive-scroll").forEach((box) => {
+    const hint = box.dataset.scrollHint || document.body.dataset.scrollHint;
+    const caption = box.querySelector("caption");
+    if (caption && !box.hasAttribute("aria-label")) {
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", caption.textContent.trim());
+    }
+    const wide = box.scrollWidth > box.clientWidth + 1;
+    const shown = box.previousElementSibling?.classList.contains("scroll-hint");
+    if (wide && !shown && hint) {
+      const note = document.createElement("p");
+      note.className = "scroll-hint";
+      note.textContent = hint;
+      box.before(note);
+    } else if (!wide && shown) {
+      box.previousElementSibling.remove();
+    }
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => markWideTables(document));
+window.addEventListener("resize", () => markWideTables(document));
+document.addEventListener("htmx:afterSettle", (event) => markWideTables(event.detail.elt));

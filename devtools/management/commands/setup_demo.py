@@ -3,10 +3,12 @@ import json
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from devtools.demo import demo_create, demo_exists
 from goals.selectors import strategy_current
+from institutions.models import Membership, User
 
 STRATEGY_FILE = settings.BASE_DIR / "fixtures" / "strategy_mariagerfjord.json"
 DEMO_FILE = settings.BASE_DIR / "fixtures" / "demo.json"
@@ -30,10 +32,17 @@ class Command(BaseCommand):
                     f"{summary.users} users, {summary.progress_changes} progress changes."
                 )
             )
-        self.stdout.write(f"\nDemo logins (password for all: {document['password']}):")
-        for user in document["users"]:
-            memberships = ", ".join(
-                f"{role} at {name}" for name, role in user.get("memberships", [])
-            )
-            role = "superuser" if user.get("superuser") else user["role"]
-            self.stdout.write(f"  {user['email']:<30} {role} {memberships}".rstrip())
+        with translation.override("da"):
+            self.stdout.write(f"\nDemo-logins (adgangskode for alle: {document['password']}):")
+            for user in document["users"]:
+                self.stdout.write(f"  {user['email']:<30} {_demo_role(user)}")
+
+
+def _demo_role(user: dict) -> str:
+    """The person's role as the app names it: "Udvalg", "Leder, Nordbakkeskolen"."""
+    if user.get("superuser"):
+        return str(_("Superuser"))
+    memberships = user.get("memberships", [])
+    if not memberships:
+        return str(User.Role(user["role"]).label)
+    return "; ".join(f"{Membership.Role(role).label}, {name}" for name, role in memberships)

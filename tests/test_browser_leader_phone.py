@@ -1,0 +1,114 @@
+"""A leader on a phone (375 px), by keyboard, in a real Chromium: "Min institution" keeps them
+where they were after every change and says what happened; the note and the "not relevant"
+reason open only when needed; the filters narrow the list; nothing goes to the console."""
+
+import pytest
+from django.urls import reverse
+
+from actions.models import Progress
+from tests.browser import use_session_of
+from tests.test_institution_progress import ACTION_TEXT
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def phone(page):
+    page.set_viewport_size({"width": 375, "height": 812})
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.console_errors = errors
+    return page
+
+
+def focused(page) -> dict:
+    return page.evaluate(
+        """() => {
+          const element = document.activeElement;
+          return {
+            text: element.textContent.trim(),
+            row: element.closest(".progress-row")?.id || "",
+            pressed: element.getAttribute("aria-pressed"),
+          };
+        }"""
+    )
+
+
+def test_a_leader_ticks_by_keyboard_and_stays_where_they_were(
+    phone, live_server, strategy, institutions, leader_school_a
+):
+    school = institutions["school_a"]
+    row = Progress.objects.get(institution=school, action__text=ACTION_TEXT)
+    use_session_of(phone, live_server, leader_school_a)
+    phone.goto(live_server.url + reverse("institution_progress", args=[school.pk]))
+
+    # The skip link goes to the first open action; from there Tab reaches its controls.
+    skip = phone.get_by_role("link", name="Gå til første åbne handling")
+    skip.focus()
+    phone.keyboard.press("Enter")
+    assert phone.evaluate("location.hash").startswith("#action-")
+
+    # The reason field is not in the way until it is needed, the note sits behind "Tilføj en note".
+    item = phone.locator(f"#action-{row.action_id}")
+    assert item.locator(".progress-reason-field").is_hidden()
+    assert item.locator("textarea").is_hidden()
+
+    done = item.get_by_role("button", name="Udført")
+    done.focus()
+    phone.keyboard.press("Enter")
+    phone.wait_for_function("document.getElementById('live-region').textContent.includes('Gemt')")
+    assert phone.locator("#live-region").text_content() == "Gemt: Udført."
+    after = focused(phone)
+    assert after == {"text": "Udført", "row": f"action-{row.action_id}", "pressed": "true"}
+    assert item.locator(".progress-saved").text_content() == "Gemt: Udført."
+    row.refresh_from_db()
+    assert row.status == Progress.Status.DONE
+
+    # "Ikke relevant" asks why first, and Enter in the reason sets it.
+    not_relevant = item.get_by_role("button", name="Ikke relevant")
+    not_relevant.focus()
+    phone.keyboard.press("Enter")
+    reason = item.get_by_label("Hvorfor er den ikke relevant?")
+    assert reason.is_visible()
+    assert focused(phone)["row"] == f"action-{row.action_id}"
+    assert phone.evaluate("document.activeElement.name") == "reason"
+    phone.keyboard.type("Varetages af forvaltningen")
+    phone.keyboard.press("Enter")
+    phone.wait_for_function(
+        "document.getElementById('live-region').textContent.includes('Ikke relevant')"
+    )
+    assert focused(phone)["text"] == "Ikke relevant"
+    row.refresh_from_db()
+    assert (row.status, row.reason) == (Progress.Status.NOT_RELEVANT, "Varetages af forvaltningen")
+
+    # A note, saved from behind its disclosure: "Noten er gemt", focus on the save button.
+    item.get_by_text("Tilføj en note").click()
+    item.get_by_label("Hvad har vi gjort?").fill("Drøftet på personalemødet")
+    item.get_by_role("button", name="Gem note").click()
+    phone.wait_for_function(
+        "document.getElementById('live-region').textContent.includes('Noten er gemt')"
+    )
+    assert focused(phone)["text"] == "Gem note"
+    assert phone.console_errors == []
+
+
+def test_the_filters_narrow_the_list_and_say_how_many(
+    phone, live_server, strategy, institutions, leader_school_a
+):
+    school = institutions["school_a"]
+    rows = Progress.objects.filter(institution=school)
+    first = rows.order_by("pk").first()
+    Progress.objects.filter(pk=first.pk).update(status=Progress.Status.IN_PROGRESS)
+    use_session_of(phone, live_server, leader_school_a)
+    phone.goto(live_server.url + reverse("institution_progress", args=[school.pk]))
+
+    filters = phone.get_by_role("navigation", name="Vis handlinger")
+    assert filters.get_by_role("link", name=f"Alle ({rows.count()})").get_attribute("aria-current")
+    filters.get_by_role("link", name="I gang (1)").click()
+    phone.wait_for_url("**?vis=i-gang**")
+    assert phone.locator(".progress-row").count() == 1
+    assert phone.locator(f"#action-{first.action_id}").is_visible()
+    filters.get_by_role("link", name="Udført (0)").click()
+    assert phone.get_by_text("Ingen handlinger af denne slags.").is_visible()
+    assert phone.console_errors == []
