@@ -165,9 +165,11 @@ def spreadsheet_import(request):
 
 
 def _stashed(request, token):
+    """The person's upload waiting for confirmation, its kind and options; None when it has
+    been imported or has expired."""
     payload = imports.unstash(token=token, user_id=request.user.pk)
     if payload is None:
-        raise Http404(_("The upload has expired. Upload the file again."))
+        return None
     kind = imports.KINDS[payload["kind"]]
     institution = (
         get_object_or_404(Institution, pk=payload["institution"])
@@ -180,8 +182,19 @@ def _stashed(request, token):
 @consultant_required
 @require_POST
 def spreadsheet_import_confirm(request, token):
-    """Import every row of the previewed file, or none."""
-    payload, kind, options = _stashed(request, token)
+    """Import every row of the previewed file, or none. Confirming again (after Back) finds the
+    upload gone and says so, instead of importing twice."""
+    stashed = _stashed(request, token)
+    if stashed is None:
+        # 409: the upload is used up (imported) or gone (expired); the upload form says so.
+        messages.warning(
+            request,
+            _("This upload has already been imported, or it has expired. Upload the file again."),
+        )
+        form = ImportForm(kinds=imports.KINDS)
+        context = {"form": form, "kinds": imports.KINDS.values()}
+        return render(request, "institutions/import.html", context, status=409)
+    payload, kind, options = stashed
     try:
         count = imports.import_confirm(kind=kind, data=payload["data"], **options)
     except SpreadsheetError as error:
@@ -196,7 +209,10 @@ def spreadsheet_import_confirm(request, token):
 @require_GET
 def spreadsheet_failed_rows(request, token):
     """The rows with errors as a CSV, each with its message, to fix and upload again."""
-    payload, kind, options = _stashed(request, token)
+    stashed = _stashed(request, token)
+    if stashed is None:
+        raise Http404(_("The upload has expired. Upload the file again."))
+    payload, kind, options = stashed
     data = imports.failed_rows(kind=kind, data=payload["data"], **options)
     return spreadsheet_response(data, "csv", f"fejl-{kind.slug}")
 

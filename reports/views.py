@@ -32,6 +32,7 @@ from institutions.permissions import (
     may_read_everything,
     two_factor_for_consultants,
 )
+from institutions.selectors import memberships_of
 
 from .forms import DashboardForm, RevisionReportForm, StatusReportForm
 from .models import Report
@@ -255,6 +256,8 @@ def _report_list(request, *, forms=None, status=200):
             "reports": reports[:100],
             "forms": forms or _request_forms(request.user),
             "may_request_batch": is_consultant(request.user),
+            # Leaders make their plans' PDFs from the plan pages: say where.
+            "own_memberships": [] if is_consultant(request.user) else memberships_of(request.user),
         },
         status=status,
     )
@@ -359,7 +362,8 @@ def strategy_detail(request, pk=None):
     if strategy is None:
         form = StrategyCreateForm() if may_edit_strategy(request) else None
         return render(request, "goals/no_strategy.html", {"form": form}, status=404)
-    may_edit = may_edit_strategy(request) and not strategy.is_archived
+    editor = may_edit_strategy(request)
+    may_edit = editor and not strategy.is_archived
 
     def document_context():
         sections = strategy_document(strategy=strategy)
@@ -389,6 +393,8 @@ def strategy_detail(request, pk=None):
             "strategy": strategy,
             "document": document,
             "may_edit": may_edit,
+            # A consultant without two-factor authentication is told why there is no "Redigér".
+            "needs_two_factor": is_consultant(request.user) and not editor,
             "reports": reports_visible(request.user).filter(
                 strategy=strategy, status=Report.Status.DONE
             )

@@ -25,12 +25,19 @@ def test_consultant_edits_an_action_in_place_and_moves_it_with_the_keyboard(
     field = page.locator(f"#item-handling-{action.pk}").get_by_label("Tekst", exact=True)
     field.wait_for()
     assert page.url.endswith(f"#action-{action.pk}")
+    # The form took the focus, in its first field, under the page's own headings.
+    page.wait_for_function("document.activeElement.tagName === 'TEXTAREA'")
+    assert page.evaluate("document.activeElement.closest('.item-edit') !== null")
+    assert page.locator("h1").count() == 1
     assert axe_violations(page) == []
     field.fill("prioritere økonomi til robotter i indskolingen.")
     page.locator(f"#item-handling-{action.pk}").get_by_role("button", name="Gem").click()
     page.locator(f"#item-handling-{action.pk} .action-text").get_by_text(
         "prioritere økonomi til robotter i indskolingen."
     ).wait_for()
+    # Back on the item's own "Redigér", and "Gemt" said aloud.
+    page.wait_for_function("document.getElementById('live-region').textContent === 'Gemt'")
+    assert page.evaluate("document.activeElement.dataset.focusKey") == f"edit-handling-{action.pk}"
     action.refresh_from_db()
     assert (action.text, action.version) == ("prioritere økonomi til robotter i indskolingen.", 2)
 
@@ -50,8 +57,10 @@ def test_consultant_edits_an_action_in_place_and_moves_it_with_the_keyboard(
             break
         time.sleep(0.1)
     assert siblings.index(action) == position + 1
-    # The focus is still on the page, and the moved action is still there to act on.
+    # The focus is on the same button of the moved action, and the move was said aloud.
     assert page.locator(f"#item-handling-{action.pk}").count() == 1
+    page.wait_for_function("document.getElementById('live-region').textContent === 'Flyttet ned'")
+    assert page.evaluate("document.activeElement.dataset.focusKey") == f"down-handling-{action.pk}"
     assert axe_violations(page) == []
 
 

@@ -112,3 +112,33 @@ def test_the_filters_narrow_the_list_and_say_how_many(
     filters.get_by_role("link", name="Udført (0)").click()
     assert phone.get_by_text("Ingen handlinger af denne slags.").is_visible()
     assert phone.console_errors == []
+
+
+# Skip link, the header's three links, the menu's four, the page's three links, then this one.
+TABS_TO_FIRST_OPEN_ACTION = 12
+
+
+def test_by_keyboard_alone_a_leader_reaches_the_first_open_action_and_keeps_their_place(
+    phone, live_server, strategy, institutions, leader_school_a
+):
+    school = institutions["school_a"]
+    use_session_of(phone, live_server, leader_school_a)
+    phone.goto(live_server.url + reverse("institution_progress", args=[school.pk]))
+    tabs = 0
+    while focused(phone)["text"] != "Gå til første åbne handling":
+        phone.keyboard.press("Tab")
+        tabs += 1
+        assert tabs <= TABS_TO_FIRST_OPEN_ACTION, focused(phone)
+    phone.keyboard.press("Enter")
+    first_open = phone.evaluate("location.hash").removeprefix("#")
+    for _ in range(4):  # past the history link and the note to the status buttons
+        phone.keyboard.press("Tab")
+        if focused(phone)["text"] == "I gang":
+            break
+    assert focused(phone) == {"text": "I gang", "row": first_open, "pressed": "false"}
+    phone.keyboard.press("Enter")
+    phone.wait_for_function("document.getElementById('live-region').textContent.includes('I gang')")
+    # After the tick the next Tab goes on within the same action, not back to the top.
+    phone.keyboard.press("Tab")
+    assert focused(phone)["row"] == first_open
+    assert phone.console_errors == []

@@ -473,9 +473,10 @@ POST = {
     "report_batch": [302, 403, 403, 403, 403, 302, 302],
     "report_retry": [302, 302, 404, 404, 404, 302, 302],
     "strategy_create": [302, 403, 403, 403, 403, 302, 302],
-    # The upload only shows what it would do; confirming someone else's token is a 404.
+    # The upload only shows what it would do; confirming a token that is not one's own (or is
+    # used up) changes nothing and says to upload the file again.
     "spreadsheet_import": [302, 403, 403, 403, 403, 200, 200],
-    "spreadsheet_import_confirm": [302, 403, 403, 403, 403, 404, 404],
+    "spreadsheet_import_confirm": [302, 403, 403, 403, 403, 409, 409],
     "item_edit": [302, 403, 403, 403, 403, 302, 302],
     "item_create": [302, 403, 403, 403, 403, 302, 302],
     "item_move": [302, 403, 403, 403, 403, 302, 302],

@@ -501,3 +501,14 @@ def test_requeue_runs_at_once_send_one_copy_of_a_report_whose_worker_went_quiet(
         waiting = conn.default_channel.client.llen("celery")
     assert waiting == 1
     celery_app.control.purge()
+
+
+def test_a_leaders_report_page_says_where_their_plan_pdf_is_made(
+    client, strategy, institutions, leader_school_a
+):
+    client.force_login(leader_school_a)
+    page = client.get(reverse("report_list")).content.decode()
+    assert "Jeres lokale handleplan som PDF" in page
+    plan = reverse("local_plan", args=[institutions["school_a"].pk])
+    assert f'href="{plan}"' in page
+    assert "Lokal handleplan for Skole A" in page

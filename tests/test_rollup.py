@@ -92,6 +92,9 @@ def test_overdue_means_the_same_to_the_dashboard_and_the_reminders(strategy, ins
         ("160 000 kr.", 160_000),
         ("160.000 KR", 160_000),
         ("1.500,00", 1_500),
+        ("160.000,00", 160_000),
+        ("1,5 mio.", 1_500_000),
+        ("2 mio. kr.", 2_000_000),
         ("\xa02.000\xa0kr", 2_000),
         ("", None),
     ],
@@ -104,7 +107,9 @@ def test_forms_and_spreadsheets_read_an_amount_alike(written, kroner):
     assert widget.clean(written) == kroner
 
 
-@pytest.mark.parametrize("written", ["1.500,50", "mange penge", "12 , 5", "1e5"])
+@pytest.mark.parametrize(
+    "written", ["1.500,50", "mange penge", "12 , 5", "1e5", "1.5", "1500.000", "1,2345678 mio."]
+)
 def test_forms_and_spreadsheets_refuse_the_same_amounts(written):
     with pytest.raises(ValueError, match="hele kroner"):
         parse_kroner(written)

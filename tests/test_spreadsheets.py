@@ -72,6 +72,10 @@ def test_a_danish_excel_csv_is_previewed_then_imported(client, strategy, institu
     token = response.context["token"]
     response = client.post(reverse("spreadsheet_import_confirm", args=[token]))
     assert response.status_code == 302
+    # Back and "Importér" again: the upload is gone, nothing is imported twice, and it says so.
+    again = client.post(reverse("spreadsheet_import_confirm", args=[token]))
+    assert again.status_code == 409
+    assert "allerede importeret" in visible_text(again.content)
     new = Institution.objects.get(name="Æblehavens Børnehus")
     assert (new.actor.code, new.children_count) == ("dagtilbud", 1234)
     assert Institution.objects.get(name="Skole A").area == "Arden"
@@ -422,7 +426,8 @@ def test_an_upload_is_deleted_after_an_hour_confirmed_or_not(
     os.utime(tmp_path / "imports" / f"{old}.json", (two_hours_ago, two_hours_ago))
     before = state()
     response = client.post(reverse("spreadsheet_import_confirm", args=[old]))
-    assert response.status_code == 404  # expired: the page says to upload it again
+    assert response.status_code == 409
+    assert "Upload filen igen" in visible_text(response.content)  # expired: say so
     assert state() == before
     assert imports_discard_expired_task.apply().get() == 1
     assert sorted(path.name for path in (tmp_path / "imports").iterdir()) == [f"{new}.json"]

@@ -6,7 +6,8 @@ from django.urls import reverse
 from actions.models import Action, Progress
 from administration.services import institution_save
 from core import fragments
-from tests.conftest import count_queries, make_institutions
+from institutions.models import User
+from tests.conftest import count_queries, make_institutions, make_person, visible_text, with_totp
 
 
 def test_anonymous_visitor_is_sent_to_login(client, strategy):
@@ -147,3 +148,15 @@ def test_load_strategy_refuses_a_broken_document(tmp_path, actors):
     with pytest.raises(CommandError, match="is not a strategy document"):
         call_command("load_strategy", broken)
     assert not Strategy.objects.exists()
+
+
+def test_a_consultant_without_two_factor_is_told_why_there_is_no_edit_button(client, strategy):
+    newcomer = make_person("ny@example.org", "Nina Ny", User.Role.CONSULTANT)
+    client.force_login(newcomer)
+    page = visible_text(client.get(reverse("strategy")).content)
+    assert "Du kan redigere strategien, når du har slået totrinsbekræftelse til." in page
+    assert "Redigér" not in page
+    client.force_login(with_totp(newcomer))
+    page = visible_text(client.get(reverse("strategy")).content)
+    assert "slået totrinsbekræftelse til" not in page
+    assert "Redigér" in page

@@ -48,9 +48,8 @@ document.addEventListener("htmx:beforeRequest", (event) => {
 
 document.addEventListener("progress-saved", (event) => {
   if (lastUse) {
-    lastUse.message = event.detail.message;
+    lastUse.message = event.detail.message; // said once the row is back and focused
   }
-  announce(event.detail.message);
 });
 
 document.addEventListener("htmx:afterSettle", () => {
@@ -71,6 +70,7 @@ document.addEventListener("htmx:afterSettle", () => {
   }
   (control || row.querySelector("button, a"))?.focus();
   if (use.message) {
+    announce(use.message);
     const saved = document.createElement("p");
     saved.className = "progress-saved";
     saved.textContent = use.message;
@@ -144,3 +144,48 @@ function markWideTables(root) {
 document.addEventListener("DOMContentLoaded", () => markWideTables(document));
 window.addEventListener("resize", () => markWideTables(document));
 document.addEventListener("htmx:afterSettle", (event) => markWideTables(event.detail.elt));
+
+// The strategy page's in-place edits keep people where they were: "Redigér" puts focus in the
+// form's first field; saving or cancelling puts it back on the item's "Redigér"; moving keeps it
+// on the same button of the moved item. What happened is said aloud (data-announce).
+let pendingFocus = null;
+
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const trigger = event.detail.requestConfig?.triggeringEvent;
+  const source = trigger?.submitter || event.detail.elt;
+  const key = source?.dataset?.focusAfter || source?.dataset?.focusKey;
+  pendingFocus = key ? { key, announce: source.dataset.announce, target: event.detail.target?.id } : null;
+});
+
+document.addEventListener("htmx:afterSettle", () => {
+  if (!pendingFocus) {
+    return;
+  }
+  const { key, announce: message, target } = pendingFocus;
+  pendingFocus = null;
+  const swapped = target ? document.getElementById(target) : null;
+  if (swapped?.querySelector(".error-summary")) {
+    return; // the error summary has the focus
+  }
+  const element =
+    key === "first-field"
+      ? swapped?.querySelector("input:not([type=hidden]), textarea, select")
+      : document.querySelector(`[data-focus-key="${key}"]`);
+  element?.focus();
+  if (message) {
+    announce(message);
+  }
+});
+
+// A request that takes a while (a report made in place) says so on its button at once.
+document.addEventListener("submit", (event) => {
+  const button = event.submitter;
+  if (!button?.dataset.busyLabel) {
+    return;
+  }
+  button.textContent = button.dataset.busyLabel;
+  button.setAttribute("aria-disabled", "true");
+  window.setTimeout(() => {
+    button.disabled = true; // after the form has taken the button's value
+  });
+});
