@@ -3,7 +3,9 @@ from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -14,7 +16,7 @@ from core.spreadsheets import SpreadsheetError, read_upload, spreadsheet_respons
 from goals.selectors import strategy_current_or_404
 from institutions.forms import ImportForm, InstitutionForm, PersonForm, SignInLimitLiftForm
 from institutions.models import Institution, Membership, User
-from institutions.permissions import consultant_required, institution_for
+from institutions.permissions import AFTER_TWO_FACTOR, consultant_required, institution_for
 from institutions.privacy import person_anonymise
 from institutions.selectors import institution_export, sign_in_limits
 from institutions.services import (
@@ -277,3 +279,12 @@ def person_anonymise_view(request, pk):
         messages.success(request, _("The person is anonymised."))
         return redirect("person_list")
     return render(request, "institutions/person_anonymise.html", {"person": person})
+
+
+@require_GET
+def two_factor_continue(request):
+    """On to the page a person asked for before setting up two-factor authentication."""
+    target = request.session.pop(AFTER_TWO_FACTOR, "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("home")
+    return redirect(target)

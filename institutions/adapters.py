@@ -1,7 +1,9 @@
 import math
+import time
 
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.core import ratelimit
+from allauth.account.authentication import get_authentication_records
+from allauth.core import context, ratelimit
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp
@@ -24,6 +26,21 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request):
         return False
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        """A password typed at sign-in counts as typed for ACCOUNT_REAUTHENTICATION_TIMEOUT
+        seconds, so a consultant sent to turn on totrinsbekræftelse right after signing in is
+        not asked for it again (allauth itself counts only a password typed to re-confirm)."""
+        request = context.request
+        if request is not None and request.user.is_authenticated:
+            typed = [
+                record["at"]
+                for record in get_authentication_records(request, request.user)
+                if record.get("method") == "password"
+            ]
+            if typed and time.time() - typed[-1] < settings.ACCOUNT_REAUTHENTICATION_TIMEOUT:
+                return False
+        return super().is_reauthentication_required(app=app, **kwargs)
 
     def pre_authenticate(self, request, **credentials):
         """Wrong passwords make that address wait, longer each time (one person cannot lock

@@ -45,12 +45,19 @@ def needs_mfa_setup(request) -> bool:
     return is_consultant(user) and not signed_in_with_sso(request) and not is_mfa_enabled(user)
 
 
+# Where a person was going when sent to set up two-factor authentication (a path of ours).
+AFTER_TWO_FACTOR = "after_two_factor"
+
+
 def mfa_setup_redirect(request: HttpRequest) -> HttpResponseRedirect:
-    """Send a consultant without two-factor authentication to set it up first."""
+    """Send a consultant without two-factor authentication to set it up first; once it is on,
+    the set-up pages offer the way back to the page they asked for."""
     messages.warning(
         request,
         _("Set up two-factor authentication before you edit, make reports or see people's data."),
     )
+    if request.method == "GET":
+        request.session[AFTER_TWO_FACTOR] = request.get_full_path()
     return redirect("mfa_activate_totp")
 
 

@@ -1,7 +1,8 @@
+from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-from institutions.permissions import is_consultant
+from institutions.permissions import AFTER_TWO_FACTOR, is_consultant
 from institutions.selectors import user_role_label
 
 
@@ -23,4 +24,8 @@ def site(request):
         # Lazy, so a page that does not show the header costs no query.
         context["user_role"] = SimpleLazyObject(lambda: user_role_label(user))
         context["is_consultant"] = is_consultant(user)
+        # Offered on the two-factor pages once it is on (the query only runs there).
+        context["two_factor_done_with_page_waiting"] = SimpleLazyObject(
+            lambda: AFTER_TWO_FACTOR in request.session and is_mfa_enabled(user)
+        )
     return context

@@ -67,6 +67,11 @@ urlpatterns = [
     path("institutioner/", administration_views.institution_list, name="institution_list"),
     path("institutioner/ny/", administration_views.institution_edit, name="institution_create"),
     path("institutioner/<int:pk>/", administration_views.institution_edit, name="institution_edit"),
+    path(
+        "konto/fortsaet/",
+        administration_views.two_factor_continue,
+        name="two_factor_continue",
+    ),
     path("personer/", administration_views.person_list, name="person_list"),
     path("personer/ny/", administration_views.person_edit, name="person_create"),
     path(
