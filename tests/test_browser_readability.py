@@ -8,6 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from actions.models import Progress
 from tests.browser import AXE_SCRIPT, use_session_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -53,25 +54,45 @@ def axe(page) -> list[str]:
     return [f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}" for v in result["violations"]]
 
 
-def pages_of(role, institutions):
+def pages_of(role, institutions, strategy):
     school = institutions["school_a"].pk
+    domain = strategy.domains.order_by("order").first().pk
+    action = Progress.objects.filter(institution_id=school).order_by("pk").first().action_id
     return {
         "consultant": [
             reverse("strategy"),
+            reverse("strategy_versions"),
+            reverse("item_edit", args=["strategi", strategy.pk]),
+            reverse("item_history", args=["strategi", strategy.pk]),
             reverse("dashboard"),
+            reverse("dashboard_domain", args=[domain]),
             reverse("person_create"),
+            reverse("person_list"),
+            reverse("sign_in_limits"),
             reverse("institution_list"),
+            reverse("institution_edit", args=[school]),
+            reverse("spreadsheet_import"),
             reverse("pool_allocation"),
             reverse("municipal_plan"),
+            reverse("plan_budgets"),
             reverse("report_list"),
         ],
         "leader": [
             reverse("my_institution"),
             reverse("institution_progress", args=[school]),
+            reverse("progress_history", args=[school, action]),
+            reverse("institution_changes", args=[school]),
             reverse("local_plan", args=[school]),
             reverse("strategy"),
+            reverse("report_list"),
         ],
-        "committee": [reverse("dashboard"), reverse("report_list")],
+        "committee": [
+            reverse("dashboard"),
+            reverse("dashboard_domain", args=[domain]),
+            reverse("institution_progress", args=[school]),
+            reverse("local_plan", args=[school]),
+            reverse("report_list"),
+        ],
     }[role]
 
 
@@ -93,7 +114,7 @@ def test_every_page_reads_well_for_every_role_at_both_widths(
     page.set_viewport_size({"width": width, "height": 900})
     errors = []
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-    for path in pages_of(role, institutions):
+    for path in pages_of(role, institutions, strategy):
         page.goto(live_server.url + path)
         assert page.evaluate(SMALL_TEXT) == [], path
         assert page.evaluate(HIDDEN_CHECKBOXES) == [], path
