@@ -13,10 +13,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 FOCUS = "prioritere økonomi til investering i læringsteknologier."
 
 
+@pytest.mark.parametrize("width", [1280, 375])
 def test_consultant_edits_an_action_in_place_and_moves_it_with_the_keyboard(
-    page, live_server, strategy, institutions, consultant
+    page, live_server, strategy, institutions, consultant, width
 ):
     action = Action.objects.get(text=FOCUS)
+    page.set_viewport_size({"width": width, "height": 900})
     use_session_of(page, live_server, consultant)
     page.goto(live_server.url + reverse("strategy") + f"#action-{action.pk}")
     item = page.locator(f"#item-handling-{action.pk}")

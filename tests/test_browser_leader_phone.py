@@ -142,3 +142,19 @@ def test_by_keyboard_alone_a_leader_reaches_the_first_open_action_and_keeps_thei
     phone.keyboard.press("Tab")
     assert focused(phone)["row"] == first_open
     assert phone.console_errors == []
+
+
+def test_on_a_phone_the_menu_keeps_its_other_items_behind_more(
+    phone, live_server, strategy, institutions, leader_school_a
+):
+    use_session_of(phone, live_server, leader_school_a)
+    phone.goto(live_server.url + reverse("strategy"))
+    reports = phone.get_by_role("navigation", name="Hovedmenu").get_by_role(
+        "link", name="Rapporter"
+    )
+    assert not reports.is_visible()
+    phone.get_by_role("button", name="Mere").click()
+    assert reports.is_visible()
+    reports.click()
+    phone.wait_for_url(f"**{reverse('report_list')}")
+    assert phone.console_errors == []

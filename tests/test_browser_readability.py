@@ -3,12 +3,15 @@ violation, and what axe cannot see holds too: every checkbox shows a box, no tex
 is smaller than 14 px (DKFDS's root font size is 10 px), no English word is left on the page and
 nothing goes to the browser's console."""
 
+import datetime as dt
 import re
 
 import pytest
 from django.urls import reverse
 
 from actions.models import Progress
+from actions.revision import revision_start
+from reports.models import Report
 from tests.browser import AXE_SCRIPT, use_session_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -76,6 +79,8 @@ def pages_of(role, institutions, strategy):
             reverse("municipal_plan"),
             reverse("plan_budgets"),
             reverse("report_list"),
+            reverse("item_delete", args=["domaene", domain]),
+            reverse("mfa_index"),
         ],
         "leader": [
             reverse("my_institution"),
@@ -85,6 +90,12 @@ def pages_of(role, institutions, strategy):
             reverse("local_plan", args=[school]),
             reverse("strategy"),
             reverse("report_list"),
+        ],
+        "anonymous": [
+            reverse("account_login"),
+            reverse("account_reset_password"),
+            reverse("accessibility"),
+            reverse("data_protection"),
         ],
         "committee": [
             reverse("dashboard"),
@@ -96,8 +107,34 @@ def pages_of(role, institutions, strategy):
     }[role]
 
 
+def consultant_journey_pages(strategy, consultant) -> list[str]:
+    """The revision's pages (a draft of the next version), a report's own page and the
+    data export."""
+    draft = revision_start(
+        strategy=strategy,
+        title="Næste version",
+        period_start=dt.date(2027, 1, 1),
+        period_end=dt.date(2030, 12, 31),
+        by=consultant,
+    )
+    report = Report.objects.create(
+        kind=Report.Kind.STATUS,
+        strategy=strategy,
+        parameters={"since": "2026-10-01"},
+        requested_by=consultant,
+    )
+    return [
+        reverse("strategy_version", args=[draft.pk]),
+        reverse("strategy_compare", args=[draft.pk]),
+        reverse("strategy_adopt", args=[draft.pk]),
+        reverse("report_detail", args=[report.pk]),
+        reverse("data_export"),
+        reverse("account_change_password"),
+    ]
+
+
 @pytest.mark.parametrize("width", [1280, 375])
-@pytest.mark.parametrize("role", ["consultant", "leader", "committee"])
+@pytest.mark.parametrize("role", ["consultant", "leader", "committee", "anonymous"])
 def test_every_page_reads_well_for_every_role_at_both_widths(
     page,
     live_server,
@@ -110,11 +147,15 @@ def test_every_page_reads_well_for_every_role_at_both_widths(
     width,
 ):
     person = {"consultant": consultant, "leader": leader_school_a, "committee": committee_member}
-    use_session_of(page, live_server, person[role])
+    if role in person:
+        use_session_of(page, live_server, person[role])
     page.set_viewport_size({"width": width, "height": 900})
     errors = []
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-    for path in pages_of(role, institutions, strategy):
+    paths = pages_of(role, institutions, strategy)
+    if role == "consultant":
+        paths += consultant_journey_pages(strategy, consultant)
+    for path in paths:
         page.goto(live_server.url + path)
         assert page.evaluate(SMALL_TEXT) == [], path
         assert page.evaluate(HIDDEN_CHECKBOXES) == [], path
