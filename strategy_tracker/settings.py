@@ -163,8 +163,9 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
-# Changing e-mail or password asks for the password again if it was typed more than
-# ACCOUNT_REAUTHENTICATION_TIMEOUT seconds ago; two-factor settings always do (allauth's own).
+# Changing e-mail, password or two-factor settings asks for the password again if it was typed
+# (at sign-in or to re-confirm) more than ACCOUNT_REAUTHENTICATION_TIMEOUT seconds ago
+# (institutions.adapters.AccountAdapter.is_reauthentication_required).
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 # Sign-in limits (README, "Sign-in limits, without locking anyone else out"). Wrong passwords
