@@ -13,12 +13,14 @@ from functools import partial
 
 from celery import current_app
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from goals.models import Strategy
 from institutions.models import Institution
@@ -99,11 +101,23 @@ def report_request(
 
 @transaction.atomic
 def report_batch_request(*, strategy: Strategy, by) -> Report:
-    """One local action plan per active institution, and a ZIP of all when they are done."""
-    batch = Report(kind=Report.Kind.ACTION_PLAN_BATCH, strategy=strategy, requested_by=by)
+    """One local action plan per active institution whose plan has items, and a ZIP of all
+    when they are done. The institutions skipped for an empty plan are listed on the batch;
+    with no plan to make, nothing is asked for (ValidationError)."""
+    active = Institution.objects.local().filter(is_active=True).order_by("name")
+    with_items = active.filter(action_plans__strategy=strategy, action_plans__items__isnull=False)
+    institutions = list(active.filter(pk__in=with_items.values("pk")))
+    if not institutions:
+        raise ValidationError(_("No local action plan has any items yet."))
+    skipped = list(active.exclude(pk__in=with_items.values("pk")).values_list("name", flat=True))
+    batch = Report(
+        kind=Report.Kind.ACTION_PLAN_BATCH,
+        strategy=strategy,
+        requested_by=by,
+        parameters={"skipped": skipped},
+    )
     batch.full_clean()
     batch.save()
-    institutions = Institution.objects.local().filter(is_active=True)
     parts = Report.objects.bulk_create(
         Report(
             kind=Report.Kind.ACTION_PLAN,
@@ -112,7 +126,7 @@ def report_batch_request(*, strategy: Strategy, by) -> Report:
             batch=batch,
             requested_by=by,
         )
-        for institution in institutions.order_by("name")
+        for institution in institutions
     )
     for part in parts:
         transaction.on_commit(partial(report_enqueue, part.pk))
@@ -271,5 +285,5 @@ def _batch_zip(batch: Report) -> bytes:
         for part in batch.parts.filter(status=Report.Status.DONE).select_related("institution"):
             with default_storage.open(part.file.name) as file:
                 name = part.institution.name if part.institution else str(part.pk)
-                archive.writestr(f"{slugify(name)}.pdf", file.read())
+                archive.writestr(f"{slugify(name, allow_unicode=True)}.pdf", file.read())
     return buffer.getvalue()

@@ -2,7 +2,7 @@ import datetime as dt
 
 import tablib
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
@@ -308,7 +308,11 @@ def report_request_view(request, kind):
 @require_POST
 def report_batch_view(request):
     """Every institution's local action plan, one task each, and a ZIP of them all."""
-    batch = report_batch_request(strategy=strategy_current_or_404(), by=request.user)
+    try:
+        batch = report_batch_request(strategy=strategy_current_or_404(), by=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect("report_list")
     return redirect(batch)
 
 
@@ -337,10 +341,11 @@ def report_download(request, pk):
     if report.status != Report.Status.DONE or not report.file:
         raise Http404(_("The report is not ready yet."))
     extension = report.file.name.rsplit(".", 1)[-1]
+    name = slugify(report.title, allow_unicode=True)  # æ, ø and å kept
     return FileResponse(
         report.file.open("rb"),
         as_attachment=True,
-        filename=f"{slugify(report.title)}-{timezone.localdate(report.requested_at)}.{extension}",
+        filename=f"{name}-{timezone.localdate(report.requested_at)}.{extension}",
     )
 
 

@@ -28,7 +28,7 @@ from reports.models import Report
 from reports.pdf import html_to_pdf
 from reports.services import report_build, report_request, reports_requeue
 from strategy_tracker.celery import app as celery_app
-from tests.conftest import make_institutions, run_together
+from tests.conftest import make_institutions, run_together, visible_text
 
 FOCUS = "prioritere økonomi til investering i læringsteknologier."
 GOAL = "I skolen skal børn og unge have adgang til en personlig enhed."
@@ -154,19 +154,36 @@ def test_each_report_kind_through_a_real_worker(
 
 
 @pytest.mark.redis
-def test_the_batch_makes_one_plan_per_institution_and_a_zip(
+def test_the_batch_makes_one_plan_per_institution_with_items_and_a_zip(
     client, media, worker, strategy, institutions, consultant
 ):
     client.force_login(consultant)
+    response = client.post(reverse("report_batch"), follow=True)
+    assert "Ingen lokal handleplan har punkter endnu." in response.content.decode()
+    assert not Report.objects.exists()  # nothing to make, nothing asked for
+
+    action = Action.objects.filter(goal__domain__strategy=strategy)[0]
+    daycare = institutions["daycare"]
+    daycare.name = "Børnehaven Humlebien"
+    daycare.save()
+    for institution in (institutions["school_b"], daycare):
+        plan_item_add(
+            strategy=strategy,
+            institution=institution,
+            item=ActionPlanItem(action=action, budget=10_000),
+            by=consultant,
+        )
     response = client.post(reverse("report_batch"))
     batch = Report.objects.get(kind="action_plan_batch")
     assert response.url == reverse("report_detail", args=[batch.pk])
-    assert batch.parts.count() == 3  # the two schools and the daycare institution
+    assert batch.parts.count() == 2  # Skole A's plan is empty
     page = client.get(reverse("report_detail", args=[batch.pk])).content.decode()
-    assert "af 3 færdige" in page
+    assert "af 2 færdige" in page
+    assert "Ikke lavet, da planen endnu ingen punkter har: Skole A." in visible_text(page)
     assert wait_for(batch).status == "done", batch.error
     archive = zipfile.ZipFile(io.BytesIO(download(client, batch)))
-    assert sorted(archive.namelist()) == ["dagtilbud-a.pdf", "skole-a.pdf", "skole-b.pdf"]
+    # File names keep æ, ø and å.
+    assert sorted(archive.namelist()) == ["børnehaven-humlebien.pdf", "skole-b.pdf"]
     assert "Skole B" in pdf_text(archive.read("skole-b.pdf"))
 
 
