@@ -3,6 +3,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import tablib
@@ -27,8 +28,9 @@ class DomainProgress:
     rows: list[Progress] = field(default_factory=list)
     shown: list[Progress] = field(default_factory=list)
 
-    @property
+    @cached_property
     def tally(self) -> Tally:
+        """Read once the rows are all in (institution_progress fills them first)."""
         return Tally.of(row.status for row in self.rows)
 
     @property

@@ -26,9 +26,9 @@ from institutions.permissions import (
     may_read_everything,
     may_request_plan_pdf,
     may_see_all_plans,
+    own_memberships,
     plan_owner,
 )
-from institutions.selectors import memberships_of
 
 from . import rollup
 from .forms import (
@@ -125,7 +125,7 @@ def _page(request, institution, *, failed=None, failed_measurement=None, status=
             template=template,
             context=progress_context,
         )
-    own = [] if is_consultant(request.user) else memberships_of(request.user)
+    own = own_memberships(request.user)
     return render(
         request,
         "actions/institution_progress.html",

@@ -120,6 +120,12 @@ def institutions_for(user: User) -> QuerySet[Institution]:
     return Institution.objects.filter(memberships__user=user)
 
 
+def own_memberships(user: User) -> list:
+    """The person's own institutions, as their pages list them: none for consultants, who act
+    for every institution."""
+    return [] if is_consultant(user) else memberships_of(user)
+
+
 def institution_for(user: User, pk: int) -> Institution:
     """The institution if the person acts for it; otherwise 404, so existence does not leak."""
     if is_consultant(user):

@@ -17,11 +17,12 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from actions.models import ActionPlanItem
 from goals.models import Strategy
 from institutions.models import Institution
 
@@ -104,12 +105,17 @@ def report_batch_request(*, strategy: Strategy, by) -> Report:
     """One local action plan per active institution whose plan has items, and a ZIP of all
     when they are done. The institutions skipped for an empty plan are listed on the batch;
     with no plan to make, nothing is asked for (ValidationError)."""
-    active = Institution.objects.local().filter(is_active=True).order_by("name")
-    with_items = active.filter(action_plans__strategy=strategy, action_plans__items__isnull=False)
-    institutions = list(active.filter(pk__in=with_items.values("pk")))
+    items = ActionPlanItem.objects.filter(plan__strategy=strategy, plan__institution=OuterRef("pk"))
+    active = (
+        Institution.objects.local()
+        .filter(is_active=True)
+        .annotate(has_items=Exists(items))
+        .order_by("name")
+    )
+    institutions = [institution for institution in active if institution.has_items]
     if not institutions:
         raise ValidationError(_("No local action plan has any items yet."))
-    skipped = list(active.exclude(pk__in=with_items.values("pk")).values_list("name", flat=True))
+    skipped = [institution.name for institution in active if not institution.has_items]
     batch = Report(
         kind=Report.Kind.ACTION_PLAN_BATCH,
         strategy=strategy,

@@ -30,9 +30,9 @@ from institutions.permissions import (
     is_consultant,
     landing_page,
     may_read_everything,
+    own_memberships,
     two_factor_for_consultants,
 )
-from institutions.selectors import memberships_of
 
 from .forms import DashboardForm, RevisionReportForm, StatusReportForm
 from .models import Report
@@ -257,7 +257,7 @@ def _report_list(request, *, forms=None, status=200):
             "forms": forms or _request_forms(request.user),
             "may_request_batch": is_consultant(request.user),
             # Leaders make their plans' PDFs from the plan pages: say where.
-            "own_memberships": [] if is_consultant(request.user) else memberships_of(request.user),
+            "own_memberships": own_memberships(request.user),
         },
         status=status,
     )

@@ -33,7 +33,8 @@ class Command(BaseCommand):
                 )
             )
         with translation.override("da"):
-            self.stdout.write(f"\nDemo-logins (adgangskode for alle: {document['password']}):")
+            heading = _("Demo logins (password for all: %(password)s):")
+            self.stdout.write("\n" + heading % {"password": document["password"]})
             for user in document["users"]:
                 self.stdout.write(f"  {user['email']:<30} {_demo_role(user)}")
 
