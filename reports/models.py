@@ -89,6 +89,11 @@ class Report(models.Model):
         return self.status in (self.Status.DONE, self.Status.FAILED)
 
     @property
+    def is_batch_work(self) -> bool:
+        """A batch's part or its ZIP: made after what people are waiting for."""
+        return bool(self.batch_id) or self.kind == self.Kind.ACTION_PLAN_BATCH
+
+    @property
     def title(self) -> str:
         if self.kind == self.Kind.ACTION_PLAN:
             owner = self.institution.name if self.institution else _("Municipal action plan")

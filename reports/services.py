@@ -37,13 +37,20 @@ MAX_ATTEMPTS = 3
 # The worker's task (reports.tasks), named rather than imported: tasks call services, never
 # the other way round.
 REPORT_BUILD_TASK = "reports.tasks.report_build_task"
+# People wait for the reports they ask for; a batch's parts and its ZIP wait for them. On
+# Redis a worker takes every message of a lower number first (0, the default, is first).
+PERSON_PRIORITY, BATCH_PRIORITY = 0, 9
 
 
-def report_enqueue(report_id: int) -> bool:
-    """Hand the report to a worker. When the queue cannot be reached the row stays queued,
-    marked, and `reports_requeue` sends it when the queue is back: the request is not lost."""
+def report_enqueue(report_id: int, *, for_batch: bool = False) -> bool:
+    """Hand the report to a worker, behind what people are waiting for when it is part of
+    a batch. When the queue cannot be reached the row stays queued, marked, and
+    `reports_requeue` sends it when the queue is back: the request is not lost."""
+    priority = BATCH_PRIORITY if for_batch else PERSON_PRIORITY
     try:
-        current_app.signature(REPORT_BUILD_TASK, args=[report_id]).apply_async(retry=False)
+        current_app.signature(REPORT_BUILD_TASK, args=[report_id]).apply_async(
+            retry=False, priority=priority
+        )
     except Exception:
         logger.exception("Could not enqueue report %s", report_id)
         Report.objects.filter(pk=report_id).update(enqueue_failed_at=timezone.now())
@@ -66,14 +73,17 @@ def reports_requeue(*, now: dt.datetime) -> int:
         | Q(status=Report.Status.RUNNING, heartbeat_at__lt=quiet)
         | Q(status=Report.Status.QUEUED, enqueued_at__lt=lost)
         | Q(status=Report.Status.QUEUED, enqueued_at__isnull=True, requested_at__lt=lost)
-    ).values_list("pk", "status", "enqueued_at", "heartbeat_at")
+    ).only("status", "enqueued_at", "heartbeat_at", "kind", "batch_id")
     sent = 0
-    for pk, status, enqueued_at, heartbeat_at in candidates:
+    for report in candidates:
         taken = Report.objects.filter(
-            pk=pk, status=status, enqueued_at=enqueued_at, heartbeat_at=heartbeat_at
+            pk=report.pk,
+            status=report.status,
+            enqueued_at=report.enqueued_at,
+            heartbeat_at=report.heartbeat_at,
         ).update(status=Report.Status.QUEUED, enqueued_at=now)
         if taken:
-            sent += report_enqueue(pk)
+            sent += report_enqueue(report.pk, for_batch=report.is_batch_work)
     return sent
 
 
@@ -135,7 +145,7 @@ def report_batch_request(*, strategy: Strategy, by) -> Report:
         for institution in institutions
     )
     for part in parts:
-        transaction.on_commit(partial(report_enqueue, part.pk))
+        transaction.on_commit(partial(report_enqueue, part.pk, for_batch=True))
     return batch
 
 
@@ -147,7 +157,7 @@ def report_retry(*, report: Report) -> Report:
             return report
         report.status, report.attempts, report.error = Report.Status.QUEUED, 0, ""
         report.save(update_fields=["status", "attempts", "error"])
-        transaction.on_commit(partial(report_enqueue, report.pk))
+        transaction.on_commit(partial(report_enqueue, report.pk, for_batch=report.is_batch_work))
     return report
 
 
@@ -282,7 +292,7 @@ def batch_check(*, batch_id: int) -> None:
         if batch.started_at is None:
             batch.started_at = timezone.now()
             batch.save(update_fields=["started_at"])
-            transaction.on_commit(partial(report_enqueue, batch.pk))
+            transaction.on_commit(partial(report_enqueue, batch.pk, for_batch=True))
 
 
 def _batch_zip(batch: Report) -> bytes:

@@ -26,7 +26,12 @@ from actions.services import plan_item_add
 from goals.models import Goal
 from reports.models import Report
 from reports.pdf import html_to_pdf
-from reports.services import report_build, report_request, reports_requeue
+from reports.services import (
+    report_batch_request,
+    report_build,
+    report_request,
+    reports_requeue,
+)
 from strategy_tracker.celery import app as celery_app
 from tests.conftest import make_institutions, run_together, visible_text
 
@@ -185,6 +190,38 @@ def test_the_batch_makes_one_plan_per_institution_with_items_and_a_zip(
     # File names keep æ, ø and å.
     assert sorted(archive.namelist()) == ["børnehaven-humlebien.pdf", "skole-b.pdf"]
     assert "Skole B" in pdf_text(archive.read("skole-b.pdf"))
+
+
+@pytest.mark.redis
+def test_a_report_a_person_asks_for_during_a_batch_of_40_goes_before_the_batch(
+    transactional_db, media, strategy, actors, consultant, committee_member
+):
+    action = Action.objects.filter(goal__domain__strategy=strategy)[0]
+    for institution in make_institutions(actors, schools=40, daycare=0):
+        if institution.actor == actors["skole"]:
+            plan_item_add(
+                strategy=strategy,
+                institution=institution,
+                item=ActionPlanItem(action=action, budget=10_000),
+                by=consultant,
+            )
+    celery_app.control.purge()
+    batch = report_batch_request(strategy=strategy, by=consultant)
+    assert batch.parts.count() == 40
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+        wait_for(batch.parts.order_by("pk").first())  # the batch is under way
+        status = report_request(
+            kind="status",
+            strategy=strategy,
+            by=committee_member,
+            parameters={"since": "2026-01-01"},
+        )
+        assert wait_for(status).status == "done", status.error
+        parts_done = batch.parts.filter(status="done").count()
+    # Made after the part being made when it was asked for, not after the 40.
+    assert parts_done <= 3
+    batch.refresh_from_db()
+    assert batch.status == "queued"
 
 
 # --- The task's rules, without a worker -----------------------------------------------------
