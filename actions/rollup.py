@@ -9,10 +9,12 @@ report, reminder and chart asks here: in Python (`Tally.of`), in the ORM (`done`
 """
 
 import datetime as dt
+import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from .models import Progress
 
@@ -29,6 +31,11 @@ def done(path: str = "") -> Q:
 def counted(path: str = "") -> Q:
     """Rows that count: all but "ikke relevant"."""
     return ~Q(**{f"{path}status": NOT_COUNTED})
+
+
+def started(path: str = "") -> Q:
+    """Rows someone has begun: in progress or done."""
+    return Q(**{f"{path}status__in": [Progress.Status.IN_PROGRESS, DONE]})
 
 
 def open_rows(path: str = "") -> Q:
@@ -75,6 +82,8 @@ class Tally:
 
     done: int = 0
     counted: int = 0
+    # Rows in progress or done, where a page assesses the pace (`assess`).
+    started: int = 0
 
     @classmethod
     def of(cls, statuses: Iterable[str]) -> "Tally":
@@ -83,6 +92,7 @@ class Tally:
         for status in statuses:
             tally.done += status == DONE
             tally.counted += status != NOT_COUNTED
+            tally.started += status in (DONE, Progress.Status.IN_PROGRESS)
         return tally
 
     @property
@@ -90,4 +100,73 @@ class Tally:
         return round(100 * self.done / self.counted) if self.counted else 0
 
     def __add__(self, other: "Tally") -> "Tally":
-        return Tally(self.done + other.done, self.counted + other.counted)
+        return Tally(
+            self.done + other.done, self.counted + other.counted, self.started + other.started
+        )
+
+
+# --- On track or not ------------------------------------------------------------------------
+
+
+class Assessment(enum.Enum):
+    """A word and a symbol for how far something is against the time gone; the symbol is
+    never the only carrier, and neither is the colour a page gives it."""
+
+    DONE = ("done", "✓", _("Done"))
+    ON_TRACK = ("on-track", "→", _("On track"))
+    BEHIND = ("behind", "!", _("Behind"))
+    NOT_STARTED = ("not-started", "–", _("Not started"))
+
+    def __init__(self, slug, symbol, word):
+        self.slug, self.symbol, self.word = slug, symbol, word
+
+
+# Behind means more than this share of the rows below the share of time gone.
+BEHIND_MARGIN = 0.10
+
+
+def time_gone(*, start: dt.date, end: dt.date, today: dt.date) -> float:
+    """How much of the span from `start` to `end` has passed on `today`, from 0 to 1."""
+    if today >= end:
+        return 1.0
+    if today <= start:
+        return 0.0
+    return (today - start).days / (end - start).days
+
+
+@dataclass(frozen=True)
+class Pace:
+    """The strategy's period and today: what share of the rows should be done by now."""
+
+    start: dt.date
+    end: dt.date
+    today: dt.date
+
+    def expected(self, deadline: dt.date | None = None) -> float:
+        """The share of time gone towards the deadline, or the period's end without one."""
+        end = deadline if deadline and deadline > self.start else self.end
+        return time_gone(start=self.start, end=end, today=self.today)
+
+    def assess(self, tally, deadline: dt.date | None = None) -> Assessment | None:
+        """The rule, for anything with `done`, `counted` and `started` (a tally, an
+        annotated action or institution); None when no row counts:
+
+        1. every row that counts is done: Done;
+        2. the deadline has passed with rows open, or the share done is more than
+           BEHIND_MARGIN below the share of time gone (towards the deadline, or the
+           strategy's period without one): Behind;
+        3. no row is in progress or done: Not started;
+        4. otherwise: On track.
+        """
+        done, counted = tally.done, tally.counted
+        if not counted:
+            return None
+        if done >= counted:
+            return Assessment.DONE
+        if deadline and deadline < self.today:
+            return Assessment.BEHIND
+        if done / counted < self.expected(deadline) - BEHIND_MARGIN:
+            return Assessment.BEHIND
+        if not tally.started:
+            return Assessment.NOT_STARTED
+        return Assessment.ON_TRACK

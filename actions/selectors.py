@@ -422,6 +422,7 @@ class DomainSection:
     groups: list[ActionGroup]
     done: int
     counted: int
+    started: int = 0
 
     @property
     def anchor(self) -> str:
@@ -429,7 +430,7 @@ class DomainSection:
 
 
 def actions_tallied(*, strategy: Strategy, actor_id: int | None = None) -> QuerySet[Any]:
-    """Actions of a strategy annotated with `done` and `counted` (relevant rows at active
+    """Actions of a strategy annotated with `done`, `counted` and `started` (rows at active
     institutions, of one actor when given), so "x af N" needs no query per action."""
     rows = Q(progress__institution__is_active=True)
     if actor_id is not None:
@@ -437,6 +438,7 @@ def actions_tallied(*, strategy: Strategy, actor_id: int | None = None) -> Query
     return Action.objects.filter(goal__domain__strategy=strategy, archived_at=None).annotate(
         done=Count("progress", filter=rows & rollup.done("progress__")),
         counted=Count("progress", filter=rows & rollup.counted("progress__")),
+        started=Count("progress", filter=rows & rollup.started("progress__")),
     )
 
 
@@ -479,6 +481,7 @@ def strategy_document(*, strategy: Strategy) -> list[DomainSection]:
                 groups=list(groups.values()),
                 done=sum(action.done for action in by_domain[domain.pk]),
                 counted=sum(action.counted for action in by_domain[domain.pk]),
+                started=sum(action.started for action in by_domain[domain.pk]),
             )
         )
     return sections

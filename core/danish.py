@@ -1,4 +1,5 @@
-"""Amounts and deadlines as Danes write them: one parser each, for forms and spreadsheets."""
+"""Amounts and deadlines as Danes write them: one parser each, for forms and spreadsheets,
+and one way to write an amount."""
 
 import datetime as dt
 import re
@@ -9,6 +10,11 @@ from django.utils.translation import gettext as _
 # Whole kroner: digits, or groups of three after a point or a space ("160.000", "1 500 000").
 _WHOLE = re.compile(r"-?(?:[0-9]+|[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]{1,3}(?: [0-9]{3})+)")
 _SUFFIXES = ("kr.", "kr", "mio.", "mio")
+
+
+def format_kroner(amount: int) -> str:
+    """Whole kroner the Danish way: 160000 → "160.000 kr."."""
+    return _("%(amount)s kr.") % {"amount": f"{amount:,}".replace(",", ".")}
 
 
 def parse_kroner(value: str) -> int | None:

@@ -30,7 +30,7 @@ from actions.models import Action, ActionPlan, Progress
 from core import fragments
 from goals.selectors import strategy_current
 from institutions.models import Institution, Membership, User
-from reports.documents import report_html
+from reports.documents import report_context, report_html
 from reports.models import Report
 from reports.pdf import html_to_pdf
 from reports.services import report_build
@@ -230,9 +230,13 @@ def bench_reports(*, strategy, school, people, repeat: int = 3) -> list[ReportRe
             for _n in range(repeat)
         ]
         today = timezone.localdate()
-        html = report_html(report=reports[0], today=today)
+
+        def html_of(report, today=today):
+            return report_html(report=report, context=report_context(report=report, today=today))
+
+        html = html_of(reports[0])
         pdf = html_to_pdf(html)
-        html_s = _median_seconds(partial(report_html, report=reports[0], today=today), repeat)
+        html_s = _median_seconds(partial(html_of, reports[0]), repeat)
         weasyprint_s = _median_seconds(partial(html_to_pdf, html), repeat)
         task_s = statistics.median(
             _seconds(partial(report_build, report_id=report.pk)) for report in reports

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, Sum
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 from actions import rollup
 from actions.models import ActionPlanItem, Progress
@@ -24,23 +25,46 @@ from .selectors import (
     over_time,
     overdue_actions,
     progress_matrix,
+    strategy_pace,
     strategy_progress,
+    then_now_by_actor,
 )
+from .summary import key_messages, plan_messages
+from .word import action_plan_docx, status_docx
 
 # --- Statusrapport ------------------------------------------------------------------------
 
 
+# The newest changes a status report lists; it says how many there are in all.
+CHANGES_LISTED = 200
+
+
 def status_context(*, strategy: Strategy, since: dt.date, today: dt.date) -> dict:
     timeline, then_now = over_time(strategy=strategy, until=today, since=since)
+    matrix = progress_matrix(strategy=strategy)
+    pace = strategy_pace(strategy, today=today)
+    changes, change_count = changes_since(strategy=strategy, since=since, limit=CHANGES_LISTED)
+    overdue = list(overdue_actions(strategy=strategy, today=today))
+    money = strategy_money(strategy=strategy)
     return {
         "strategy": strategy,
         "today": today,
         "since": since,
-        "matrix": progress_matrix(strategy=strategy),
+        "pace": pace,
+        "summary": key_messages(
+            matrix=matrix,
+            pace=pace,
+            overdue_count=len(overdue),
+            money=money,
+            since=(since, change_count, then_now[-1][1]),
+        ),
+        "matrix": matrix,
         "over_time": timeline,
         "then_now": then_now,
-        "change_count": changes_since(strategy=strategy, since=since, limit=1)[1],
-        "overdue": list(overdue_actions(strategy=strategy, today=today)),
+        "actor_then_now": then_now_by_actor(strategy=strategy, since=since, matrix=matrix),
+        "changes": changes,
+        "change_count": change_count,
+        "overdue": overdue,
         "indicators": indicator_statuses(strategy=strategy),
         "institutions": list(institutions_with_progress(strategy=strategy, sort="actor")),
     }
@@ -49,14 +73,21 @@ def status_context(*, strategy: Strategy, since: dt.date, today: dt.date) -> dic
 # --- Handleplan ---------------------------------------------------------------------------
 
 
-def action_plan_context(*, strategy: Strategy, institution: Institution | None) -> dict:
+def action_plan_context(*, strategy: Strategy, institution: Institution | None, today) -> dict:
     page = plan_page(strategy=strategy, institution=institution)
+    pace = strategy_pace(strategy, today=today)
+    if institution is None:
+        progress = progress_matrix(strategy=strategy).total
+    else:
+        progress = institutions_with_progress(strategy=strategy).filter(pk=institution.pk).first()
     return {
         "strategy": strategy,
         "institution": institution,
         "page": page,
         "plan": page.plan,
         "overview": page.overview,
+        "pace": pace,
+        "summary": plan_messages(page=page, progress=progress, pace=pace),
     }
 
 
@@ -91,6 +122,12 @@ def budgets_by_domain(*, strategy: Strategy) -> list[DomainBudget]:
     ]
 
 
+def strategy_money(*, strategy: Strategy) -> tuple[int, int]:
+    """(set aside in the handleplaner, named as the actions' budgets), over all domains."""
+    budgets = budgets_by_domain(strategy=strategy)
+    return sum(row.in_plans for row in budgets), sum(row.planned for row in budgets)
+
+
 def revision_context(*, strategy: Strategy, recommendations: str, today: dt.date) -> dict:
     """The adopted version's progress, and the draft of the next version's changes if one
     has been started."""
@@ -120,12 +157,29 @@ def revision_context(*, strategy: Strategy, recommendations: str, today: dt.date
         strategy_progress(strategy=strategy)
         .exclude(status=Progress.Status.DONE)
         .exclude(note="", reason="")
-        .select_related("action__goal", "institution")
+        .select_related("action__goal", "action__parent", "institution")
+        .prefetch_related("action__actors")
         .order_by("action__goal__domain__order", "action__order", "action_id", "institution__name")
     ):
         not_done[row.action.goal.domain_id].append(row)
+    # Per action, the unfinished rows nobody wrote a word on: the section says how many.
+    silent = dict(
+        strategy_progress(strategy=strategy)
+        .filter(rollup.open_rows(), note="", reason="")
+        .values("action_id")
+        .annotate(n=Count("pk"))
+        .values_list("action_id", "n")
+    )
     for section in sections:
         section.not_done = not_done[section.domain.pk]
+        for row in section.not_done:
+            row.action.silent = silent.get(row.action_id, 0)
+        section.silent = sum(
+            silent.get(item.pk, 0)
+            for group in section.groups
+            for action in group.actions
+            for item in [action, *action.sub_items]
+        )
 
     indicators = defaultdict(list)
     for status in indicator_statuses(strategy=strategy):
@@ -146,6 +200,9 @@ def revision_context(*, strategy: Strategy, recommendations: str, today: dt.date
             row["done"], row["counted"]
         )
     institutions = list(institutions_with_progress(strategy=strategy, sort="actor"))
+    matrix = progress_matrix(strategy=strategy)
+    pace = strategy_pace(strategy, today=today)
+    budgets = budgets_by_domain(strategy=strategy)
     for institution in institutions:
         institution.by_domain = [
             (section.domain.name, per_domain[institution.pk].get(section.domain.pk, Tally()))
@@ -155,10 +212,31 @@ def revision_context(*, strategy: Strategy, recommendations: str, today: dt.date
         "strategy": strategy,
         "today": today,
         "recommendations": recommendations,
+        "pace": pace,
+        "summary": key_messages(
+            matrix=matrix,
+            pace=pace,
+            overdue_count=overdue_actions(strategy=strategy, today=today).count(),
+            money=(
+                sum(row.in_plans for row in budgets),
+                sum(row.planned for row in budgets),
+            ),
+        ),
         "sections": sections,
-        "matrix": progress_matrix(strategy=strategy),
+        "matrix": matrix,
         "over_time": over_time(strategy=strategy, until=today),
-        "budgets": budgets_by_domain(strategy=strategy),
+        "budgets": budgets,
+        "budget_total": DomainBudget(
+            _("In all"),
+            sum(row.planned for row in budgets),
+            sum(row.in_plans for row in budgets),
+        ),
+        "has_deadlines": any(
+            action.deadline or action.deadline_label
+            for section in sections
+            for group in section.groups
+            for action in group.actions
+        ),
         "institutions": institutions,
         "comparison": revision_compare(old=strategy, new=draft) if draft else None,
     }
@@ -171,19 +249,32 @@ TEMPLATES = {
 }
 
 
-def report_html(*, report: Report, today: dt.date) -> str:
-    """The report's document as HTML, ready for WeasyPrint."""
+def report_context(*, report: Report, today: dt.date) -> dict:
+    """What the report shows, for its PDF and its Word copy alike."""
     parameters = report.parameters
     if report.kind == Report.Kind.STATUS:
         since = dt.date.fromisoformat(parameters["since"])
         context = status_context(strategy=report.strategy, since=since, today=today)
     elif report.kind == Report.Kind.ACTION_PLAN:
-        context = action_plan_context(strategy=report.strategy, institution=report.institution)
+        context = action_plan_context(
+            strategy=report.strategy, institution=report.institution, today=today
+        )
     else:
         context = revision_context(
             strategy=report.strategy,
             recommendations=parameters.get("recommendations", ""),
             today=today,
         )
-    context |= {"report": report, "title": report.title, "today": today}
-    return render_to_string(TEMPLATES[report.kind], context)
+    return context | {"report": report, "title": report.title, "today": today}
+
+
+def report_html(*, report: Report, context: dict) -> str:
+    """The report's document as HTML, ready for WeasyPrint."""
+    return render_to_string(TEMPLATES[report.kind], context | {"for_print": True})
+
+
+def report_docx(*, report: Report, context: dict) -> bytes:
+    """The report as an editable Word document (status reports and handleplaner)."""
+    if report.kind == Report.Kind.STATUS:
+        return status_docx(context)
+    return action_plan_docx(context)

@@ -49,6 +49,8 @@ class Report(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     file = models.FileField(_("file"), upload_to="reports/%Y/%m/", blank=True)
+    # The status report and the handleplaner also as Word documents, to edit and paste.
+    word_file = models.FileField(_("Word document"), upload_to="reports/%Y/%m/", blank=True)
     page_count = models.PositiveIntegerField(_("pages"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
     requested_by = models.ForeignKey(
@@ -89,6 +91,11 @@ class Report(models.Model):
         return self.status in (self.Status.DONE, self.Status.FAILED)
 
     @property
+    def has_word_copy(self) -> bool:
+        """Made with an editable Word copy beside its PDF."""
+        return self.kind in (self.Kind.STATUS, self.Kind.ACTION_PLAN)
+
+    @property
     def is_batch_work(self) -> bool:
         """A batch's part or its ZIP: made after what people are waiting for."""
         return bool(self.batch_id) or self.kind == self.Kind.ACTION_PLAN_BATCH
@@ -96,6 +103,7 @@ class Report(models.Model):
     @property
     def title(self) -> str:
         if self.kind == self.Kind.ACTION_PLAN:
-            owner = self.institution.name if self.institution else _("Municipal action plan")
-            return f"{self.get_kind_display()}: {owner}"
+            if self.institution is None:
+                return str(_("Municipal action plan"))
+            return f"{self.get_kind_display()}: {self.institution.name}"
         return self.get_kind_display()

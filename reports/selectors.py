@@ -20,6 +20,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    Value,
 )
 from django.db.models.expressions import OrderBy, Window
 from django.db.models.functions import Cast, Coalesce, NullIf
@@ -45,6 +46,12 @@ def strategy_progress(*, strategy: Strategy) -> QuerySet[Progress]:
         action__archived_at=None,
         institution__is_active=True,
     )
+
+
+def strategy_pace(strategy: Strategy, *, today: dt.date) -> rollup.Pace:
+    """The strategy's period and today, to tell what is on track (`rollup.Pace.assess`)."""
+    start, end = strategy.plan_period()
+    return rollup.Pace(start=start, end=end, today=today)
 
 
 def domains_in_order(strategy: Strategy) -> list[Domain]:
@@ -90,6 +97,7 @@ def progress_by_domain_and_actor(strategy: Strategy) -> list[dict]:
             .annotate(
                 done=Count("pk", filter=rollup.done()),
                 counted=Count("pk", filter=rollup.counted()),
+                started=Count("pk", filter=rollup.started()),
                 rows=Count("pk"),
                 pk_sum=Sum("pk"),
             )
@@ -102,7 +110,7 @@ def progress_matrix(*, strategy: Strategy) -> Matrix:
     """Progress per domain and actor (the institution's kind). Three queries."""
     tallies = {
         (row["action__goal__domain_id"], row["institution__actor_id"]): Tally(
-            row["done"], row["counted"]
+            row["done"], row["counted"], row["started"]
         )
         for row in progress_by_domain_and_actor(strategy)
     }
@@ -149,7 +157,8 @@ def institutions_with_progress(
     sort: str = "name",
     domain_id: int | None = None,
 ) -> QuerySet[Institution]:
-    """Active institutions annotated with `done`, `counted` and `share`, filtered and sorted.
+    """Active institutions annotated with `done`, `counted`, `started` and `share`, filtered
+    and sorted.
 
     The tallies are subqueries, not a join: sorted by anything but progress, the database
     counts only the rows of the page asked for, and a count of pages needs no tallies."""
@@ -167,6 +176,7 @@ def institutions_with_progress(
         .annotate(
             done=_row_count(rows.filter(rollup.done())),
             counted=_row_count(rows.filter(rollup.counted())),
+            started=_row_count(rows.filter(rollup.started())),
         )
         .annotate(
             share=ExpressionWrapper(
@@ -476,12 +486,59 @@ def _changes_since(*, strategy: Strategy, since: dt.date) -> QuerySet:
 
 
 def changes_since(*, strategy: Strategy, since: dt.date, limit: int = 25) -> tuple[list[Any], int]:
-    """The newest status changes since the start of `since`, with who, where and what, and
-    how many there are in all (counted in the same query)."""
+    """The newest status changes since the start of `since`, with who, where, what the
+    status was before (`status_before`, "not started" for a row's first record) and after,
+    and how many there are in all (counted in the same query)."""
+    history = Progress.history.model
+    before = history.objects.filter(
+        id=OuterRef("id"), history_date__lt=OuterRef("history_date")
+    ).order_by("-history_date", "-history_id")
     changes = list(
         _changes_since(strategy=strategy, since=since)
         .select_related("history_user", "action", "institution")
-        .annotate(in_all=Window(Count("history_id")))
+        .annotate(
+            in_all=Window(Count("history_id")),
+            status_before=Coalesce(
+                Subquery(before.values("status")[:1]), Value(Progress.Status.NOT_STARTED)
+            ),
+        )
         .order_by("-history_date", "-history_id")[:limit]
     )
+    labels = dict(Progress.Status.choices)
+    for change in changes:
+        change.status_before_label = labels.get(change.status_before, change.status_before)
     return changes, changes[0].in_all if changes else 0
+
+
+def then_now_by_actor(*, strategy: Strategy, since: dt.date, matrix: Matrix) -> list[tuple]:
+    """(actor, share then, share now) per actor: today's column totals of the matrix, less
+    what the rows changed since the start of `since` moved. A row's status then is its last
+    record before that moment ("not started" without one). One query."""
+    start = end_of_day(since - dt.timedelta(days=1))
+    history = Progress.history.model
+    at_start = history.objects.filter(id=OuterRef("pk"), history_date__lt=start).order_by(
+        "-history_date", "-history_id"
+    )
+    changed = (
+        strategy_progress(strategy=strategy)
+        .filter(Exists(history.objects.filter(id=OuterRef("pk"), history_date__gte=start)))
+        .annotate(
+            then=Coalesce(
+                Subquery(at_start.values("status")[:1]), Value(Progress.Status.NOT_STARTED)
+            )
+        )
+        .values_list("institution__actor_id", "status", "then")
+    )
+    moved: defaultdict[int, Tally] = defaultdict(Tally)
+    for actor_id, status_now, status_then in changed:
+        moved[actor_id] += Tally(
+            int(status_now == rollup.DONE) - int(status_then == rollup.DONE),
+            int(status_now != rollup.NOT_COUNTED) - int(status_then != rollup.NOT_COUNTED),
+        )
+    rows = []
+    for actor, now in zip(matrix.actors, matrix.column_totals, strict=True):
+        if now.counted:
+            change = moved[actor.pk]
+            then = Tally(now.done - change.done, now.counted - change.counted)
+            rows.append((actor.name, then, now))
+    return rows

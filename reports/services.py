@@ -26,7 +26,7 @@ from actions.models import ActionPlanItem
 from goals.models import Strategy
 from institutions.models import Institution
 
-from .documents import report_html
+from .documents import report_context, report_docx, report_html
 from .exports import municipality_export
 from .models import Report
 from .pdf import html_to_pdf
@@ -237,7 +237,7 @@ def report_build(
         return None
     try:
         with _heartbeat(report.pk):
-            name, page_count = _make(report, today=today or timezone.localdate())
+            name, word_name, page_count = _make(report, today=today or timezone.localdate())
     except Exception as error:
         if report.attempts >= MAX_ATTEMPTS:
             report_fail(report_id=report.pk, error=error)
@@ -247,6 +247,7 @@ def report_build(
     Report.objects.filter(pk=report.pk).update(
         status=Report.Status.DONE,
         file=name,
+        word_file=word_name,
         page_count=page_count,
         error="",
         finished_at=timezone.now(),
@@ -256,17 +257,21 @@ def report_build(
     return Report.objects.get(pk=report.pk)
 
 
-def _make(report: Report, *, today: dt.date) -> tuple[str, int | None]:
-    """Render and store the report's file: (its name, its page count if a PDF)."""
+def _make(report: Report, *, today: dt.date) -> tuple[str, str, int | None]:
+    """Render and store the report's file: (its name, its Word copy's name or "", its page
+    count if a PDF)."""
     if report.kind == Report.Kind.ACTION_PLAN_BATCH:
-        return _store(_file_name(report, "zip"), _batch_zip(report)), None
+        return _store(_file_name(report, "zip"), _batch_zip(report)), "", None
     if report.kind == Report.Kind.DATA_EXPORT:
-        return _store(_file_name(report, "zip"), _data_zip(report)), None
+        return _store(_file_name(report, "zip"), _data_zip(report)), "", None
     # Workers have no request to pick the language from; reports are in Danish.
     with translation.override(settings.LANGUAGE_CODE):
-        html = report_html(report=report, today=today)
+        context = report_context(report=report, today=today)
+        html = report_html(report=report, context=context)
+        word = report_docx(report=report, context=context) if report.has_word_copy else None
     pdf = html_to_pdf(html)
-    return _store(_file_name(report, "pdf"), pdf.content), pdf.page_count
+    word_name = _store(_file_name(report, "docx"), word) if word else ""
+    return _store(_file_name(report, "pdf"), pdf.content), word_name, pdf.page_count
 
 
 def _data_zip(report: Report) -> bytes:

@@ -47,6 +47,7 @@ from .selectors import (
     over_time,
     overdue_actions,
     progress_matrix,
+    strategy_pace,
 )
 from .services import report_batch_request, report_request, report_retry
 
@@ -95,6 +96,7 @@ def dashboard(request, strategy_pk=None):
             "form": form,
             "since": since,
             "matrix": progress_matrix(strategy=strategy),
+            "pace": strategy_pace(strategy, today=today),
             "series": timeline.series,
             "labels": timeline.labels,
             "series_rows": timeline.rows,
@@ -157,6 +159,7 @@ def dashboard_domain(request, pk):
             "actions": actions,
             "institutions": institutions,
             "anchor": f"#domain-{domain.pk}",
+            "pace": strategy_pace(strategy, today=timezone.localdate()),
             "may_open_institutions": may_read_everything(request.user),
         },
     )
@@ -337,13 +340,23 @@ def report_detail(request, pk):
 @two_factor_for_consultants
 @require_GET
 def report_download(request, pk):
-    report = report_readable(request.user, pk)
-    if report.status != Report.Status.DONE or not report.file:
+    return _report_file(report_readable(request.user, pk), "file")
+
+
+@require_GET
+def report_download_word(request, pk):
+    """The report's editable Word copy (status reports and handleplaner)."""
+    return _report_file(report_readable(request.user, pk), "word_file")
+
+
+def _report_file(report: Report, field: str) -> FileResponse:
+    file = getattr(report, field)
+    if report.status != Report.Status.DONE or not file:
         raise Http404(_("The report is not ready yet."))
-    extension = report.file.name.rsplit(".", 1)[-1]
+    extension = file.name.rsplit(".", 1)[-1]
     name = slugify(report.title, allow_unicode=True)  # æ, ø and å kept
     return FileResponse(
-        report.file.open("rb"),
+        file.open("rb"),
         as_attachment=True,
         filename=f"{name}-{timezone.localdate(report.requested_at)}.{extension}",
     )

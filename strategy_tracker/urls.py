@@ -198,6 +198,9 @@ urlpatterns = [
     path("rapporter/handleplaner/", report_views.report_batch_view, name="report_batch"),
     path("rapporter/<int:pk>/", report_views.report_detail, name="report_detail"),
     path("rapporter/<int:pk>/hent/", report_views.report_download, name="report_download"),
+    path(
+        "rapporter/<int:pk>/word/", report_views.report_download_word, name="report_download_word"
+    ),
     path("rapporter/<int:pk>/igen/", report_views.report_retry_view, name="report_retry"),
     path("konto/", include("allauth.urls")),
     path("admin/", admin.site.urls),

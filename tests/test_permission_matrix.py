@@ -154,6 +154,7 @@ GET = {
     "report_batch": [302, 403, 403, 403, 403, 405, 405],
     "report_detail": [302, 200, 404, 404, 404, 200, 200],
     "report_download": [302, 200, 404, 404, 404, 200, 200],
+    "report_download_word": [302, 200, 404, 404, 404, 200, 200],
     "report_retry": [302, 405, 405, 405, 405, 405, 405],
     # Editing the strategy is for consultants.
     "strategy_create": [302, 403, 403, 403, 403, 405, 405],
@@ -203,6 +204,7 @@ def url_for(name, route, data):
             "dashboard_domain": data["action"].goal.domain_id,
             "report_detail": data["reports"]["done"].pk,
             "report_download": data["reports"]["done"].pk,
+            "report_download_word": data["reports"]["done"].pk,
             "report_retry": data["reports"]["failed"].pk,
             "item_edit": data["action"].pk,
             "item_move": data["action"].pk,
@@ -285,6 +287,7 @@ def data(people, strategy, institutions, settings, tmp_path):
             strategy=strategy,
             status="done",
             file=default_storage.save("reports/status.pdf", ContentFile(b"%PDF-1.7")),
+            word_file=default_storage.save("reports/status.docx", ContentFile(b"PK")),
         ),
         "failed": Report.objects.create(
             kind="status", strategy=strategy, status="failed", attempts=3, error="x"
@@ -510,6 +513,7 @@ READ_ONLY = [
     "report_list",
     "report_detail",
     "report_download",
+    "report_download_word",
 ]
 
 

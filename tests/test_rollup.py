@@ -117,3 +117,48 @@ def test_forms_and_spreadsheets_refuse_the_same_amounts(written):
         KronerField(required=False).clean(written)
     with pytest.raises(ValueError):
         WholeNumberWidget("Beløbet kan ikke være negativt.").clean(written)
+
+
+# --- On track or not ------------------------------------------------------------------------
+
+PACE = rollup.Pace(start=dt.date(2025, 1, 1), end=dt.date(2028, 12, 31), today=dt.date(2027, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("tally", "deadline", "expected"),
+    [
+        # Half the period has gone (50 %): behind means under 40 % done.
+        (Tally(10, 10, 10), None, rollup.Assessment.DONE),
+        (Tally(5, 10, 6), None, rollup.Assessment.ON_TRACK),
+        (Tally(4, 10, 4), None, rollup.Assessment.ON_TRACK),
+        (Tally(3, 10, 9), None, rollup.Assessment.BEHIND),
+        (Tally(0, 10, 0), None, rollup.Assessment.BEHIND),
+        # A deadline passed with rows open is behind, however much is done.
+        (Tally(9, 10, 10), dt.date(2026, 12, 31), rollup.Assessment.BEHIND),
+        (Tally(10, 10, 10), dt.date(2026, 12, 31), rollup.Assessment.DONE),
+        # Towards a far deadline little time has gone: nothing begun is "not started".
+        (Tally(0, 10, 0), dt.date(2100, 1, 1), rollup.Assessment.NOT_STARTED),
+        (Tally(0, 10, 2), dt.date(2100, 1, 1), rollup.Assessment.ON_TRACK),
+        (Tally(0, 0, 0), None, None),
+    ],
+)
+def test_the_assessment_rule(tally, deadline, expected):
+    assert PACE.assess(tally, deadline) == expected
+
+
+def test_time_gone_runs_from_zero_to_one():
+    start, end = dt.date(2025, 1, 1), dt.date(2025, 12, 31)
+    assert rollup.time_gone(start=start, end=end, today=dt.date(2024, 6, 1)) == 0
+    assert rollup.time_gone(start=start, end=end, today=dt.date(2026, 6, 1)) == 1
+    assert 0.49 < rollup.time_gone(start=start, end=end, today=dt.date(2025, 7, 2)) < 0.51
+
+
+def test_the_dashboard_says_each_domain_and_institution_assessment_in_words(
+    client, strategy, institutions, consultant
+):
+    client.force_login(consultant)
+    page = client.get("/oversigt/").content.decode()
+    # Nothing is done yet; the words and symbols are there, never colour alone.
+    assert "Vurdering" in page
+    assert 'class="assessment-symbol" aria-hidden="true">' in page
+    assert "Bagud" in page or "Ikke startet" in page

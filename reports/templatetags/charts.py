@@ -2,15 +2,20 @@
 the same chart. Colour is never the only carrier: each line has its own dash pattern and a
 label, and every chart comes with its numbers as a table."""
 
+import math
+
 from django import template
+from django.utils.translation import gettext as _
 
 from actions.rollup import Tally
 
 register = template.Library()
 
 # Drawn at its own size on screen (a phone scrolls it sideways), so its text is 14 px there.
-WIDTH, HEIGHT = 700, 320
-LEFT, RIGHT, TOP, BOTTOM = 52, 190, 12, 40
+WIDTH, HEIGHT = 720, 320
+LEFT, RIGHT, TOP, BOTTOM = 52, 220, 12, 40
+# Each line's label starts with a sample of the line, so it can be told apart in greyscale.
+SAMPLE = 26
 FONT_SIZE = 14
 # Stroke colour, dash pattern and width per series: colour is never the only difference.
 SERIES_STYLES = [
@@ -27,6 +32,18 @@ SERIES_STYLES = [
 def bar(done: int, counted: int):
     """A small horizontal bar for "x af N"; the text beside it carries the numbers."""
     return {"width": Tally(done, counted).percent}
+
+
+@register.filter
+def points_since(now: Tally, then: Tally) -> str:
+    """The change in the share done, in percentage points with its sign: "+13 pct.-point"."""
+    return _("%(change)+d pct. points") % {"change": now.percent - then.percent}
+
+
+@register.inclusion_tag("reports/includes/assessment.html")
+def assessment(item, pace, deadline=None):
+    """The assessment's symbol and word for anything with done, counted and started."""
+    return {"assessment": pace.assess(item, deadline) if pace else None}
 
 
 @register.inclusion_tag("includes/charts/line_chart.html")
@@ -74,14 +91,17 @@ def line_chart(series, labels, title, description, chart_id):
         "left": LEFT,
         "right": WIDTH - RIGHT,
         "bottom": TOP + plot_height,
-        "label_x": WIDTH - RIGHT + 8,
+        "sample_x": WIDTH - RIGHT + 8,
+        "sample_end": WIDTH - RIGHT + 8 + SAMPLE,
+        "label_x": WIDTH - RIGHT + 8 + SAMPLE + 6,
         "font_size": FONT_SIZE,
     }
 
 
 def _tick_indices(count: int) -> list[int]:
-    """At most about eight labelled moments, the last one (today) always among them."""
-    every = max(1, round(count / 8))
+    """At most about five labelled moments (a label such as "28. nov 2026" takes a fifth
+    of the plot), the last one (today) always among them."""
+    every = max(1, math.ceil(count / 5))
     shown = list(range(0, count, every))
     if shown and shown[-1] != count - 1:
         if count - 1 - shown[-1] < every / 2 and len(shown) > 1:

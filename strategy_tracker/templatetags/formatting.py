@@ -8,6 +8,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from actions.rollup import Tally
+from core.danish import format_kroner
 from institutions.selectors import person_name
 
 register = template.Library()
@@ -16,9 +17,7 @@ register = template.Library()
 @register.filter
 def kroner(amount: int | None) -> str:
     """Whole kroner the Danish way: 160000 → "160.000 kr."."""
-    if amount is None:
-        return ""
-    return _("%(amount)s kr.") % {"amount": f"{amount:,}".replace(",", ".")}
+    return "" if amount is None else format_kroner(amount)
 
 
 @register.filter
