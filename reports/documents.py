@@ -36,7 +36,7 @@ from .word import action_plan_docx, status_docx
 
 
 # The newest changes a status report lists; it says how many there are in all.
-CHANGES_LISTED = 200
+CHANGES_LISTED = 100
 
 
 def status_context(*, strategy: Strategy, since: dt.date, today: dt.date) -> dict:

@@ -4,7 +4,7 @@ numbers the report's tables show, so a committee reads the conclusion first."""
 import datetime as dt
 from collections.abc import Iterable
 
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -12,6 +12,11 @@ from actions.rollup import Assessment, Pace, Tally
 from core.danish import format_kroner
 
 from .selectors import Matrix
+
+
+def grouped(number: int) -> str:
+    """A whole number with the thousands marked the Danish way: 23265 → "23.265"."""
+    return number_format(number, force_grouping=True)
 
 
 def _listed(rows: Iterable[tuple[str, Tally]]) -> str:
@@ -27,8 +32,8 @@ def progress_message(*, total: Tally, pace: Pace) -> str:
         "Assessment: %(word)s."
     ) % {
         "percent": total.percent,
-        "done": total.done,
-        "counted": total.counted,
+        "done": grouped(total.done),
+        "counted": grouped(total.counted),
         "gone": round(100 * pace.expected()),
         "start": date_format(pace.start, "j. F Y"),
         "end": date_format(pace.end, "j. F Y"),
@@ -52,7 +57,7 @@ def since_message(*, since: dt.date, change_count: int, then: Tally, now: Tally)
         change_count,
     ) % {
         "since": date_format(since, "j. F Y"),
-        "count": change_count,
+        "count": grouped(change_count),
         "then": then.percent,
         "now": now.percent,
         "change": change,
