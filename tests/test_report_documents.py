@@ -4,6 +4,7 @@ PDF/UA structure a screen reader can follow (checked with pikepdf over the whole
 Word copies with real headings, tables and a described chart."""
 
 import io
+from collections import Counter
 
 import docx
 import pikepdf
@@ -16,6 +17,7 @@ from actions.services import plan_item_add, progress_set
 from reports.documents import report_context, report_docx, report_html
 from reports.models import Report
 from reports.pdf import html_to_pdf
+from tests.conftest import make_institutions
 
 LONG_WORD = "Læringsplatformsintegrationsimplementeringskoordineringsarbejdsgruppemøderækken" * 2
 
@@ -52,9 +54,9 @@ def progress_made(strategy, institutions, leader_school_a):
 def render(kind, strategy, institution=None, **parameters):
     report = Report(kind=kind, strategy=strategy, institution=institution, parameters=parameters)
     context = report_context(report=report, today=timezone.localdate())
-    pdf = html_to_pdf(report_html(report=report, context=context))
+    html = report_html(report=report, context=context)
     word = report_docx(report=report, context=context) if report.has_word_copy else None
-    return pdf.content, word
+    return html_to_pdf(html).content, word, html
 
 
 def page_texts(content: bytes) -> list[str]:
@@ -81,7 +83,7 @@ def expected_total(strategy) -> tuple[int, int]:
 
 
 def test_the_status_report_opens_with_its_summary_and_lists_the_changes(strategy, progress_made):
-    content, _word = render("status", strategy, since=timezone.localdate().isoformat())
+    content, _word, _html = render("status", strategy, since=timezone.localdate().isoformat())
     pages = page_texts(content)
     done, counted = expected_total(strategy)
     first = pages[0]
@@ -106,7 +108,7 @@ def test_the_status_report_opens_with_its_summary_and_lists_the_changes(strategy
 def test_the_revision_report_opens_with_summary_and_recommendations_and_totals_its_budget(
     strategy, progress_made
 ):
-    content, word = render("revision", strategy, recommendations="Styrk læremidlerne.")
+    content, word, _html = render("revision", strategy, recommendations="Styrk læremidlerne.")
     assert word is None  # the revision report is a PDF only
     pages = page_texts(content)
     assert "Sammenfatning" in pages[0]
@@ -120,18 +122,18 @@ def test_the_revision_report_opens_with_summary_and_recommendations_and_totals_i
 
 
 def test_the_municipal_plan_is_titled_once_and_a_local_plan_sums_its_items(strategy, progress_made):
-    content, _word = render("action_plan", strategy)
+    content, _word, _html = render("action_plan", strategy)
     assert page_texts(content)[0].count("Kommunal handleplan") >= 1
     assert "Handleplan: Kommunal handleplan" not in " ".join(page_texts(content))
 
-    content, _word = render("action_plan", strategy, institution=progress_made)
+    content, _word, _html = render("action_plan", strategy, institution=progress_made)
     first = page_texts(content)[0]
     assert "Sammenfatning" in first
     assert "Planen har 2 punkter og koster 1.262.500 kr. over perioden." in first
 
 
 def test_with_no_institutions_a_report_says_so_in_a_sentence(strategy):
-    content, _word = render("status", strategy, since="2026-01-01")
+    content, _word, _html = render("status", strategy, since="2026-01-01")
     everything = " ".join(page_texts(content))
     assert "Ingen institution har endnu nogen af strategiens handlinger" in everything
     assert "0 af 0" not in everything
@@ -170,7 +172,7 @@ def test_long_words_break_inside_the_page(kind, strategy, progress_made):
     progress_made.save()
     parameters = {"since": "2026-01-01"} if kind == "status" else {}
     institution = progress_made if kind == "action_plan" else None
-    content, _word = render(kind, strategy, institution=institution, **parameters)
+    content, _word, _html = render(kind, strategy, institution=institution, **parameters)
     assert LONG_WORD[:12] in " ".join(page_texts(content))
     assert text_off_the_page(content) == []
 
@@ -178,34 +180,47 @@ def test_long_words_break_inside_the_page(kind, strategy, progress_made):
 # --- The structure a screen reader reads ----------------------------------------------------
 
 
-def structure_problems(content: bytes) -> list[str]:
+def structure_problems(content: bytes, html: str) -> list[str]:
     """Walk the whole structure tree: figures without alternative text, tables inside
-    tables, marked content that is neither in the tree nor an artifact, and links whose
+    tables, a table or list split into one element per page, headings without an ID in the
+    ID tree, marked content that is neither in the tree nor an artifact, and links whose
     alternative text is an id rather than their words."""
     problems = []
     with pikepdf.open(io.BytesIO(content)) as pdf:
         root = pdf.Root.StructTreeRoot
         assert pdf.Root.MarkInfo.Marked and str(pdf.Root.Lang) == "da"
-        tagged = set()
+        tagged, kinds, headings = set(), Counter(), []
         stack = [(root.K, ())]
         while stack:
             node, ancestors = stack.pop()
             if isinstance(node, pikepdf.Array):
                 stack.extend((kid, ancestors) for kid in node)
                 continue
-            if not isinstance(node, pikepdf.Dictionary):
+            if not isinstance(node, pikepdf.Dictionary) or "/S" not in node:
                 continue
             if node.is_indirect:
                 if node.objgen in tagged:
                     continue
                 tagged.add(node.objgen)
-            kind = str(node.get("/S", ""))
+            kind = str(node.S)
+            kinds[kind] += 1
             if kind == "/Figure" and not str(node.get("/Alt", "")).strip():
                 problems.append("figure without alternative text")
             if kind == "/Table" and "/Table" in ancestors:
                 problems.append("table inside a table")
+            if kind in ("/H1", "/H2", "/H3"):
+                headings.append(str(node.get("/ID", "")))
             if "/K" in node:
                 stack.append((node.K, (*ancestors, kind)))
+        if kinds["/Table"] != html.count("<table"):
+            problems.append(f"{kinds['/Table']} table elements for {html.count('<table')} tables")
+        lists = sum(html.count(tag) for tag in ("<ul", "<ol", "<dl"))
+        if kinds["/L"] != lists:
+            problems.append(f"{kinds['/L']} list elements for {lists} lists")
+        names = root.IDTree.Names
+        ids = {str(names[n]) for n in range(0, len(names), 2)}
+        if not headings or not all(heading in ids for heading in headings):
+            problems.append("a heading without an ID in the ID tree")
         numbers = root.ParentTree.Nums
         owners = {int(numbers[n]): numbers[n + 1] for n in range(0, len(numbers), 2)}
         for number, page in enumerate(pdf.pages, start=1):
@@ -225,12 +240,22 @@ def structure_problems(content: bytes) -> list[str]:
 def test_every_report_has_a_whole_structure(kind, strategy, progress_made):
     parameters = {"since": "2026-01-01"} if kind == "status" else {}
     institution = progress_made if kind == "action_plan" else None
-    content, _word = render(kind, strategy, institution=institution, **parameters)
-    assert structure_problems(content) == []
+    content, _word, html = render(kind, strategy, institution=institution, **parameters)
+    assert structure_problems(content, html) == []
+
+
+def test_a_table_across_pages_stays_one_table_with_its_head_read_once(strategy, actors):
+    make_institutions(actors, schools=80, daycare=0)
+    content, _word, html = render("status", strategy, since="2026-01-01")
+    pages = page_texts(content)
+    first = next(n for n, text in enumerate(pages) if "Udførte handlinger pr. institution" in text)
+    assert "Skole 79" not in pages[first]  # the table goes on over the next page
+    assert any("Skole 79" in text for text in pages[first + 1 :])
+    assert structure_problems(content, html) == []
 
 
 def test_the_contents_links_are_read_by_their_danish_words(strategy, progress_made):
-    content, _word = render("status", strategy, since="2026-01-01")
+    content, _word, _html = render("status", strategy, since="2026-01-01")
     with pikepdf.open(io.BytesIO(content)) as pdf:
         names = {str(link.Contents) for link in pdf.pages[0].obj.Annots}
     assert "Domæner og aktører" in names and "Institutioner" in names
@@ -242,7 +267,7 @@ def test_the_contents_links_are_read_by_their_danish_words(strategy, progress_ma
 def test_the_status_report_in_word_has_headings_tables_and_a_described_chart(
     strategy, progress_made
 ):
-    _content, word = render("status", strategy, since="2026-01-01")
+    _content, word, _html = render("status", strategy, since="2026-01-01")
     document = docx.Document(io.BytesIO(word))
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert headings[:3] == ["Sammenfatning", "Domæner og aktører", "Udvikling over tid"]
@@ -262,7 +287,7 @@ def test_the_status_report_in_word_has_headings_tables_and_a_described_chart(
 
 
 def test_a_handleplan_in_word_lists_its_items_and_totals(strategy, progress_made):
-    _content, word = render("action_plan", strategy, institution=progress_made)
+    _content, word, _html = render("action_plan", strategy, institution=progress_made)
     document = docx.Document(io.BytesIO(word))
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert headings == ["Sammenfatning", "Økonomisk overblik", "Planens punkter"]
