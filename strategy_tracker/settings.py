@@ -393,6 +393,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # WeasyPrint reports every layout step at INFO.
-    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
+    # WeasyPrint reports every layout step at INFO, and pikepdf its start-up.
+    "loggers": {
+        "weasyprint.progress": {"level": "WARNING"},
+        "pikepdf": {"level": "WARNING"},
+    },
 }

@@ -111,7 +111,9 @@ def test_the_revision_report_opens_with_summary_and_recommendations_and_totals_i
     content, word, _html = render("revision", strategy, recommendations="Styrk læremidlerne.")
     assert word is None  # the revision report is a PDF only
     pages = page_texts(content)
+    done, counted = expected_total(strategy)
     assert "Sammenfatning" in pages[0]
+    assert f"{done} af {counted} handlinger på institutionerne" in pages[0]
     assert "Anbefalinger til revisionen Styrk læremidlerne." in pages[0]
     everything = " ".join(pages)
     assert "Budget pr. domæne" in everything
@@ -128,7 +130,9 @@ def test_the_municipal_plan_is_titled_once_and_a_local_plan_sums_its_items(strat
 
     content, _word, _html = render("action_plan", strategy, institution=progress_made)
     first = page_texts(content)[0]
+    rows = Progress.objects.filter(institution=progress_made).exclude(status="not_relevant")
     assert "Sammenfatning" in first
+    assert f"{rows.filter(status='done').count()} af {rows.count()} handlinger udført" in first
     assert "Planen har 2 punkter og koster 1.262.500 kr. over perioden." in first
 
 

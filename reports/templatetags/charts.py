@@ -102,12 +102,11 @@ def _tick_indices(count: int) -> list[int]:
     """At most about five labelled moments (a label such as "28. nov 2026" takes a fifth
     of the plot), the last one (today) always among them."""
     every = max(1, math.ceil(count / 5))
-    shown = list(range(0, count, every))
-    if shown and shown[-1] != count - 1:
-        if count - 1 - shown[-1] < every / 2 and len(shown) > 1:
-            shown[-1] = count - 1  # too close to the one before: today takes its place
-        else:
-            shown.append(count - 1)
+    shown = [*range(0, count - 1, every), count - 1]
+    # Today's label ends at its tick, so it reaches back towards the one before it: that
+    # one gives way unless it is at least one and a half steps away.
+    if len(shown) > 2 and shown[-1] - shown[-2] < 1.5 * every:
+        del shown[-2]
     return shown
 
 
