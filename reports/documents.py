@@ -3,7 +3,8 @@ as the pages so a number or a chart is computed once."""
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Q, Sum
 from django.template.loader import render_to_string
@@ -128,6 +129,38 @@ def strategy_money(*, strategy: Strategy) -> tuple[int, int]:
     return sum(row.in_plans for row in budgets), sum(row.planned for row in budgets)
 
 
+# As many institutions as this giving the same reason, and no note, are named in one line.
+SHARED_REASON_LINE = 3
+
+
+@dataclass
+class NotDone:
+    """An action's unfinished rows with words: a line per reason many institutions share,
+    and the rest one by one."""
+
+    action: Any
+    shared: list[tuple[str, list[str]]] = field(default_factory=list)
+    rows: list[Progress] = field(default_factory=list)
+
+
+def not_done_by_action(rows: list[Progress]) -> list[NotDone]:
+    """`rows` (in the action order) grouped by action, shared reasons gathered."""
+    entries: dict[int, NotDone] = {}
+    by_reason: dict[int, dict[str, list[Progress]]] = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        entries.setdefault(row.action_id, NotDone(action=row.action))
+        label = f"{row.get_status_display()}: {row.reason}" if row.reason else ""
+        by_reason[row.action_id][label if label and not row.note else ""].append(row)
+    for action_id, entry in entries.items():
+        for label, same in by_reason[action_id].items():
+            if label and len(same) >= SHARED_REASON_LINE:
+                entry.shared.append((label, [row.institution.name for row in same]))
+            else:
+                entry.rows += same
+        entry.rows.sort(key=lambda row: row.institution.name)
+    return list(entries.values())
+
+
 def revision_context(*, strategy: Strategy, recommendations: str, today: dt.date) -> dict:
     """The adopted version's progress, and the draft of the next version's changes if one
     has been started."""
@@ -171,9 +204,9 @@ def revision_context(*, strategy: Strategy, recommendations: str, today: dt.date
         .values_list("action_id", "n")
     )
     for section in sections:
-        section.not_done = not_done[section.domain.pk]
-        for row in section.not_done:
-            row.action.silent = silent.get(row.action_id, 0)
+        section.not_done = not_done_by_action(not_done[section.domain.pk])
+        for entry in section.not_done:
+            entry.action.silent = silent.get(entry.action.pk, 0)
         section.silent = sum(
             silent.get(item.pk, 0)
             for group in section.groups

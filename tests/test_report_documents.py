@@ -299,3 +299,22 @@ def test_a_handleplan_in_word_lists_its_items_and_totals(strategy, progress_made
     assert LONG_WORD in cells and "Kodeklub" in cells
     assert "1.262.500 kr." in cells  # the domain table's total
     assert document.paragraphs[0].text == strategy.municipality
+
+
+def test_a_reason_many_institutions_share_is_one_line_naming_them(strategy, actors):
+    make_institutions(actors, schools=4, daycare=0)
+    action = (
+        Action.objects.filter(goal__domain__strategy=strategy, actors=actors["skole"])
+        .order_by("pk")
+        .first()
+    )
+    rows = Progress.objects.filter(action=action, institution__name__startswith="Skole")
+    rows.update(status="not_relevant", reason="Varetages centralt")
+    rows.filter(institution__name="Skole 3").update(note="Aftalt med forvaltningen")
+    content, _word, _html = render("revision", strategy)
+    everything = " ".join(page_texts(content))
+    assert "Ikke relevant: Varetages centralt (3 institutioner): Skole 0, Skole 1, Skole 2" in (
+        everything
+    )
+    # A row with a note of its own keeps its line.
+    assert "Skole 3 · Ikke relevant: Varetages centralt – Aftalt med forvaltningen" in everything
