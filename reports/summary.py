@@ -141,8 +141,8 @@ def plan_messages(*, page, progress, pace: Pace) -> list[str]:
         messages.append(
             _("%(done)s of %(counted)s actions done (%(percent)s %%). Assessment: %(word)s.")
             % {
-                "done": progress.done,
-                "counted": progress.counted,
+                "done": grouped(progress.done),
+                "counted": grouped(progress.counted),
                 "percent": Tally(progress.done, progress.counted).percent,
                 "word": str(assessment.word).lower() if assessment else "–",
             }
