@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.danish import parse_kroner
+from core.danish import parse_deadline, parse_kroner
 from core.params import IdMultipleChoiceField
 from goals.forms import DATE, VersionedForm
 from goals.models import TEXT, Goal, Strategy
@@ -140,6 +140,13 @@ class ActionForm(VersionedForm):
             "budget",
         ]
         widgets = {"actors": forms.CheckboxSelectMultiple, "deadline": DATE}
+        help_texts = {
+            "deadline": _("Filled in from the words when the deadline is written in words."),
+            "deadline_label": _(
+                "E.g. “efteråret 2026”, “primo 2027”, “1. kvartal 2027” or “uge 36 2026”: "
+                "the words are shown, and the deadline is the last day of the period."
+            ),
+        }
         field_classes = {"actors": IdMultipleChoiceField}
         error_messages = {"actors": {"required": _("Choose who carries out the action.")}}
 
@@ -163,4 +170,17 @@ class ActionForm(VersionedForm):
         parent, goal = cleaned.get("parent"), cleaned.get("goal")
         if parent and goal and parent.goal_id != goal.pk:
             self.add_error("parent", _("A sub-item must belong to the same goal as its parent."))
+        self._deadline_from_words(cleaned)
         return cleaned
+
+    def _deadline_from_words(self, cleaned) -> None:
+        """Words such as "efteråret 2026" set the deadline's date (the last day of the period
+        they name); a date typed as words becomes the date; unreadable words are refused."""
+        if not cleaned.get("deadline_label"):
+            return
+        try:
+            day, words = parse_deadline(cleaned["deadline_label"])
+        except ValueError as error:
+            self.add_error("deadline_label", str(error))
+            return
+        cleaned["deadline"], cleaned["deadline_label"] = day, words

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 
-from core.danish import parse_deadline, parse_kroner
+from core.danish import deadline_text, parse_deadline, parse_kroner
 from core.history import history_note
 from core.spreadsheets import ImportMeta, WholeNumberWidget, parse_actors
 from goals.models import Domain, Goal, Strategy
@@ -183,7 +183,12 @@ class DeadlineWidget(widgets.Widget):
         self.part = part
 
     def clean(self, value, row=None, **kwargs):
-        return parse_deadline(value or "")[self.part]
+        try:
+            return parse_deadline(value or "")[self.part]
+        except ValueError:
+            if self.part == 1:
+                return str(value).strip()  # the date's part says what is wrong, once
+            raise
 
 
 class ActionResource(resources.ModelResource):
@@ -248,7 +253,10 @@ class ActionResource(resources.ModelResource):
             actors = actors_label(Actor.objects.filter(code__in=parse_actors(row["actors"])))
         except ValueError:
             actors = ""
-        day, label = parse_deadline(row.get("deadline", ""))
+        try:
+            day, label = parse_deadline(row.get("deadline", ""))
+        except ValueError:
+            day, label = None, row.get("deadline", "")
         goal = getattr(instance, "goal", None) if instance else None
         try:
             budget = parse_kroner(row.get("budget", ""))
@@ -262,7 +270,7 @@ class ActionResource(resources.ModelResource):
             row.get("parent", ""),
             actors,
             row.get("responsible", ""),
-            day.strftime("%d-%m-%Y") if day else label,
+            deadline_text(day, label),
             "" if budget is None else f"{budget:,} kr.".replace(",", "."),
             row.get("principles", ""),
         ]
@@ -309,7 +317,7 @@ def strategy_export(*, strategy: Strategy) -> tablib.Dataset:
                 action.parent.text if action.parent else "",
                 actors_label(action.actors.all()),
                 action.responsible,
-                action.deadline.strftime("%d-%m-%Y") if action.deadline else action.deadline_label,
+                action.deadline_label or (action.deadline and action.deadline.strftime("%d-%m-%Y")),
                 "" if action.budget is None else action.budget,
                 ", ".join(str(position[p.pk]) for p in goal.principles.all()),
             ]

@@ -15,7 +15,7 @@ from docx.shared import Cm, Pt
 from PIL import Image, ImageDraw, ImageFont
 
 from actions.rollup import Tally
-from core.danish import format_kroner
+from core.danish import deadline_text, format_kroner
 from reports.templatetags.charts import SERIES_STYLES
 
 from .pdf import static_file
@@ -252,7 +252,11 @@ def status_docx(context: dict) -> bytes:
             _("Actions past their deadline that not every institution has done"),
             [_("Action"), _("Deadline"), _("Done")],
             [
-                [action.text, date_format(action.deadline, "j. F Y"), tally_text(action)]
+                [
+                    action.text,
+                    deadline_text(action.deadline, action.deadline_label),
+                    tally_text(action),
+                ]
                 for action in context["overdue"]
             ],
         )

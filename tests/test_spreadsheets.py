@@ -313,7 +313,10 @@ def test_the_strategy_round_trips_through_a_spreadsheet(client, strategy, instit
     first, _second, third, *_rest = strategy.principles.order_by("order", "pk")
     focus.goal.principles.set([first, third])
     other = Action.objects.exclude(pk=focus.pk).filter(parent=None).first()
-    Action.objects.filter(pk=other.pk).update(deadline_label="Efteråret 2026")
+    # A deadline in words, with the date it means (as the form and the import store it).
+    Action.objects.filter(pk=other.pk).update(
+        deadline_label="Efteråret 2026", deadline=dt.date(2026, 11, 30)
+    )
     before = strategy_snapshot(strategy)
     client.force_login(consultant)
     exported = client.get(reverse("spreadsheet_export", args=["strategi", "xlsx"])).content
@@ -379,7 +382,8 @@ def test_a_danish_strategy_csv_is_understood(client, strategy, institutions, con
     response = preview(client, csv_upload(rows, name="strategi.csv"), "strategi")
     page = visible_text(response.content)
     assert response.context["preview"].problems == []
-    assert "afholde kodeuge. Skole og dagtilbud 31-12-2026 160.000 kr." in page
+    assert "afholde kodeuge. Skole og dagtilbud 31. december 2026 160.000 kr." in page
+    assert "Efteråret 2026 (30. november 2026)" in page
     client.post(reverse("spreadsheet_import_confirm", args=[response.context["token"]]))
     week = Action.objects.get(text="afholde kodeuge.")
     assert (week.deadline.isoformat(), week.budget, week.goal.scope) == (

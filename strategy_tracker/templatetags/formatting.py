@@ -8,7 +8,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from actions.rollup import Tally
-from core.danish import format_kroner
+from core.danish import deadline_text, format_kroner
 from institutions.selectors import person_name
 
 register = template.Library()
@@ -18,6 +18,12 @@ register = template.Library()
 def kroner(amount: int | None) -> str:
     """Whole kroner the Danish way: 160000 → "160.000 kr."."""
     return "" if amount is None else format_kroner(amount)
+
+
+@register.filter
+def deadline(item) -> str:
+    """An action's deadline: its words with the date they mean, or the date alone."""
+    return deadline_text(item.deadline, getattr(item, "deadline_label", ""))
 
 
 @register.filter
