@@ -13,6 +13,7 @@ from core.history import history_note
 from core.spreadsheets import ImportMeta, WholeNumberWidget, parse_actors
 from goals.models import Domain, Goal, Strategy
 from institutions.models import Actor
+from institutions.selectors import actor_words
 
 from .models import Action
 from .selectors import ActionGroup
@@ -127,13 +128,14 @@ class GoalWidget(widgets.Widget):
 
 
 class ActorsWidget(widgets.ManyToManyWidget):
-    """ "Skole og dagtilbud", "Dagtilbud/Skole", "Forvaltning"."""
+    """ "Skole og dagtilbud", "Dagtilbud/Skole", "Dagpleje": the municipality's own kinds."""
 
     def __init__(self):
         super().__init__(Actor, field="code")
+        self.words = actor_words()
 
     def clean(self, value, row=None, **kwargs):
-        codes = parse_actors(value)
+        codes = parse_actors(value, self.words)
         if not codes:
             raise ValueError(_("Choose who carries out the action."))
         return Actor.objects.filter(code__in=codes)
@@ -240,7 +242,7 @@ class ActionResource(resources.ModelResource):
 
     def get_instance(self, instance_loader, row):
         goal = self.fields["goal"].clean(row)
-        codes = set(parse_actors(row.get("actors", "")))
+        codes = set(parse_actors(row.get("actors", ""), self.fields["actors"].widget.words))
         same_words = self.get_queryset().filter(goal=goal, text=str(row.get("text", "")).strip())
         for action in same_words.prefetch_related("actors"):
             if {actor.code for actor in action.actors.all()} == codes:
@@ -250,7 +252,8 @@ class ActionResource(resources.ModelResource):
     def understood(self, instance, row) -> list[str]:
         """How the preview shows a row: the values as they would be saved."""
         try:
-            actors = actors_label(Actor.objects.filter(code__in=parse_actors(row["actors"])))
+            codes = parse_actors(row["actors"], self.fields["actors"].widget.words)
+            actors = actors_label(Actor.objects.filter(code__in=codes))
         except ValueError:
             actors = ""
         try:

@@ -1,6 +1,6 @@
 import tablib
 from django.contrib import messages
-from django.db.models import Prefetch
+from django.db.models import Count, Max, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,8 +14,14 @@ from actions.strategy_sheet import strategy_export
 from core.params import id_from
 from core.spreadsheets import SpreadsheetError, read_upload, spreadsheet_response
 from goals.selectors import strategy_current_or_404
-from institutions.forms import ImportForm, InstitutionForm, PersonForm, SignInLimitLiftForm
-from institutions.models import Institution, Membership, User
+from institutions.forms import (
+    ActorForm,
+    ImportForm,
+    InstitutionForm,
+    PersonForm,
+    SignInLimitLiftForm,
+)
+from institutions.models import Actor, Institution, Membership, User
 from institutions.permissions import AFTER_TWO_FACTOR, consultant_required, institution_for
 from institutions.privacy import person_anonymise
 from institutions.selectors import institution_export, sign_in_limits
@@ -29,7 +35,7 @@ from reports.models import Report
 from reports.services import report_request
 
 from . import imports
-from .services import institution_save
+from .services import actor_save, institution_save
 
 
 @consultant_required
@@ -50,6 +56,46 @@ def institution_edit(request, pk=None):
         request,
         "institutions/institution_form.html",
         {"form": form, "institution": institution},
+        status=400 if form.errors else 200,
+    )
+
+
+@consultant_required
+def actor_list(request):
+    """The municipality's kinds of institution, and a form to add one."""
+    form = ActorForm(request.POST or None, initial={"order": _next_actor_order()})
+    if request.method == "POST" and form.is_valid():
+        actor_save(actor=form.instance)
+        messages.success(request, _("%(name)s is added.") % {"name": form.instance.name})
+        return redirect("actor_list")
+    actors = Actor.objects.annotate(
+        institution_count=Count("institutions", distinct=True),
+        action_count=Count("actions", distinct=True),
+    ).order_by("order", "name")
+    return render(
+        request,
+        "institutions/actor_list.html",
+        {"actors": actors, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def _next_actor_order() -> int:
+    return (Actor.objects.aggregate(last=Max("order"))["last"] or 0) + 1
+
+
+@consultant_required
+def actor_edit(request, pk):
+    actor = get_object_or_404(Actor, pk=pk)
+    form = ActorForm(request.POST or None, instance=actor)
+    if request.method == "POST" and form.is_valid():
+        actor_save(actor=form.instance)
+        messages.success(request, _("%(name)s is saved.") % {"name": form.instance.name})
+        return redirect("actor_list")
+    return render(
+        request,
+        "institutions/actor_form.html",
+        {"form": form, "actor": actor},
         status=400 if form.errors else 200,
     )
 

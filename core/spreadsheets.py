@@ -179,23 +179,27 @@ def rename_headings(data: tablib.Dataset, aliases: dict[str, str]) -> list[str]:
 # --- Danish values (amounts and deadlines: core.danish) ----------------------------------
 
 
-ACTOR_WORDS = {
-    "forvaltning": "forvaltning",
-    "forvaltningen": "forvaltning",
-    "skole": "skole",
-    "skoler": "skole",
-    "skolen": "skole",
-    "dagtilbud": "dagtilbud",
-    "dagtilbuddene": "dagtilbud",
-}
+# Danish endings a kind of institution takes in a spreadsheet: "skoler", "skolen",
+# "skolerne", "dagtilbuddene", "dagplejerne".
+_ENDINGS = ("", "r", "n", "er", "en", "et", "ne", "rne", "erne", "ene")
 
 
-def parse_actors(value: str) -> list[str]:
-    """ "Skole og dagtilbud", "Dagtilbud/Skole" → ["skole", "dagtilbud"]."""
-    words = re.split(r"\s*(?:/|,|&|\bog\b|\+)\s*", str(value).strip().lower())
+def danish_forms(word: str) -> set[str]:
+    """A noun and its common Danish inflections, with the last consonant doubled too."""
+    word = word.lower()
+    stems = {word, word + word[-1]} if word and word[-1] not in "aeiouyæøå" else {word}
+    return {
+        stem + ending for stem in stems for ending in _ENDINGS if stem + ending != word + word[-1]
+    }
+
+
+def parse_actors(value: str, words: dict[str, str]) -> list[str]:
+    """ "Skole og dagtilbud", "Dagtilbud/Skole" → ["skole", "dagtilbud"]: the codes of the
+    kinds of institution named, by `words` (every form of each kind's name → its code)."""
+    parts = re.split(r"\s*(?:/|,|&|\bog\b|\+)\s*", str(value).strip().lower())
     codes = []
-    for word in filter(None, words):
-        code = ACTOR_WORDS.get(word)
+    for word in filter(None, parts):
+        code = words.get(" ".join(word.split()))
         if code is None:
             raise ValueError(_("Unknown actor “%(word)s”.") % {"word": word})
         if code not in codes:

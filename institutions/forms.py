@@ -3,7 +3,25 @@ from django.utils.translation import gettext_lazy as _
 
 from core.params import IdMultipleChoiceField
 
-from .models import Institution, Membership, User
+from .models import Actor, Institution, Membership, User
+
+
+class ActorForm(forms.ModelForm):
+    """A kind of institution as the municipality names it: "Dagpleje", "SFO", "Klub"."""
+
+    class Meta:
+        model = Actor
+        fields = ["name", "order"]
+        help_texts = {
+            "name": _("As your strategy and spreadsheets write it, e.g. “Dagpleje” or “SFO”."),
+            "order": _("Kinds are shown in this order, lowest first."),
+        }
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if Actor.objects.exclude(pk=self.instance.pk).filter(name__iexact=name).exists():
+            raise forms.ValidationError(_("There is already a kind with that name."))
+        return name
 
 
 class InstitutionForm(forms.ModelForm):

@@ -8,8 +8,9 @@ from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils.translation import gettext as _
 
 from core.memo import kept_on
+from core.spreadsheets import danish_forms
 
-from .models import Institution, Membership, SecurityEvent, User
+from .models import Actor, Institution, Membership, SecurityEvent, User
 
 
 def memberships_of(user: User) -> list[Membership]:
@@ -122,3 +123,14 @@ def sign_in_limits(*, emails: list[str] | None = None, now: dt.datetime) -> list
         if wait_until > now:
             limits.append(SignInLimit(email, len(since), since[-1], wait_until))
     return sorted(limits, key=lambda limit: limit.wait_until, reverse=True)
+
+
+def actor_words() -> dict[str, str]:
+    """Every way a spreadsheet may name a kind of institution → its code: the kind's name
+    and code as the municipality set them, and their Danish inflections. One query."""
+    words: dict[str, str] = {}
+    for code, name in Actor.objects.order_by("order", "pk").values_list("code", "name"):
+        for base in (name, code):
+            for form in danish_forms(" ".join(base.split())):
+                words.setdefault(form, code)
+    return words

@@ -9,6 +9,7 @@ from import_export import fields, resources, widgets
 from core.spreadsheets import ImportMeta, WholeNumberWidget, parse_actors
 
 from .models import Actor, Institution, Membership, User
+from .selectors import actor_words
 
 HEADINGS = {
     "navn": "name",
@@ -33,12 +34,17 @@ REQUIRED = ["name", "actor"]
 
 
 class ActorWidget(widgets.Widget):
-    """ "Skole", "Dagtilbud" or "Forvaltning": exactly one kind per institution."""
+    """One of the municipality's kinds of institution ("Skole", "Dagpleje"), by name."""
+
+    def __init__(self):
+        super().__init__()
+        self.words = actor_words()
 
     def clean(self, value, row=None, **kwargs):
-        codes = parse_actors(value)
+        codes = parse_actors(value, self.words)
         if len(codes) != 1:
-            raise ValueError(_("Write one kind: Skole, Dagtilbud or Forvaltning."))
+            kinds = ", ".join(Actor.objects.order_by("order").values_list("name", flat=True))
+            raise ValueError(_("Write one kind: %(kinds)s.") % {"kinds": kinds})
         return Actor.objects.get(code=codes[0])
 
     def render(self, value, obj=None, **kwargs):
@@ -47,7 +53,7 @@ class ActorWidget(widgets.Widget):
 
 class InstitutionResource(resources.ModelResource):
     name = fields.Field(attribute="name", column_name="name")
-    actor = fields.Field(attribute="actor", column_name="actor", widget=ActorWidget())
+    actor = fields.Field(attribute="actor", column_name="actor")
     area = fields.Field(attribute="area", column_name="area")
     children_count = fields.Field(
         attribute="children_count",
@@ -62,6 +68,11 @@ class InstitutionResource(resources.ModelResource):
         model = Institution
         fields = ["name", "actor", "area", "children_count"]
         import_id_fields = ["name"]
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # The kinds as they are now: a consultant may have added one since the last import.
+        self.fields["actor"].widget = ActorWidget()
 
     def before_import_row(self, row, **kwargs):
         email = (row.get("leader_email") or "").strip()

@@ -106,6 +106,14 @@ def progress_by_domain_and_actor(strategy: Strategy) -> list[dict]:
     )
 
 
+def strategy_actors(strategy: Strategy) -> QuerySet[Actor]:
+    """The kinds of institution the strategy's actions are for: a strategy shows only its own."""
+    used = Action.actors.through.objects.filter(
+        actor=OuterRef("pk"), action__goal__domain__strategy=strategy, action__archived_at=None
+    )
+    return Actor.objects.filter(Exists(used)).order_by("order", "name")
+
+
 def progress_matrix(*, strategy: Strategy) -> Matrix:
     """Progress per domain and actor (the institution's kind). Three queries."""
     tallies = {
@@ -114,7 +122,7 @@ def progress_matrix(*, strategy: Strategy) -> Matrix:
         )
         for row in progress_by_domain_and_actor(strategy)
     }
-    actors = list(Actor.objects.order_by("order", "name"))
+    actors = list(strategy_actors(strategy))
     rows = []
     for domain in domains_in_order(strategy):
         cells = [Cell(actor, tallies.get((domain.pk, actor.pk), Tally())) for actor in actors]

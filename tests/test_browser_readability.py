@@ -74,6 +74,7 @@ def pages_of(role, institutions, strategy):
             reverse("sign_in_limits"),
             reverse("institution_list"),
             reverse("institution_edit", args=[school]),
+            reverse("actor_list"),
             reverse("spreadsheet_import"),
             reverse("pool_allocation"),
             reverse("municipal_plan"),

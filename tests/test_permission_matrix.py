@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from actions.models import Action, ActionPlan, ActionPlanItem, PoolShare, Progress
 from actions.services import plan_item_add
 from goals.models import Goal, Indicator, Measurement, Strategy
-from institutions.models import Institution, Membership, User
+from institutions.models import Actor, Institution, Membership, User
 from reports.models import Report
 from tests.conftest import make_person, visible_text, with_totp
 from tests.factories import PersonFactory
@@ -77,6 +77,8 @@ GET = {
     "institution_list": [302, 403, 403, 403, 403, 200, 200],
     "institution_create": [302, 403, 403, 403, 403, 200, 200],
     "institution_edit": [302, 403, 403, 403, 403, 200, 200],
+    "actor_list": [302, 403, 403, 403, 403, 200, 200],
+    "actor_edit": [302, 403, 403, 403, 403, 200, 200],
     "person_list": [302, 403, 403, 403, 403, 200, 200],
     "person_create": [302, 403, 403, 403, 403, 200, 200],
     "person_edit": [302, 403, 403, 403, 403, 200, 200],
@@ -192,6 +194,7 @@ def url_for(name, route, data):
         kwargs["pk"] = {
             "strategy_version": data["strategy"].pk,
             "institution_edit": school_a,
+            "actor_edit": data["institutions"]["school_a"].actor_id,
             "institution_progress": school_a,
             "progress_update": school_a,
             "progress_history": school_a,
@@ -370,6 +373,7 @@ def snapshot():
     """What a refused write must leave exactly as it was."""
     return (
         list(Institution.objects.order_by("pk").values()),
+        list(Actor.objects.order_by("pk").values()),
         list(User.objects.order_by("pk").values("pk", "email", "role", "is_active")),
         list(Membership.objects.order_by("pk").values()),
         list(Progress.objects.order_by("pk").values()),
@@ -389,6 +393,8 @@ def post_data(name, data):
     return {
         "institution_create": {"name": "Ny Skole", "actor": skole, "area": "Hobro"},
         "institution_edit": {"name": "Omdøbt Skole", "actor": skole, "area": "Hobro"},
+        "actor_list": {"name": "Dagpleje", "order": "9"},
+        "actor_edit": {"name": "Skoler", "order": "2"},
         "person_create": {
             "email": "ny@example.org",
             "first_name": "Ny",
@@ -458,6 +464,8 @@ CHANGED_ITEM = {**NEW_ITEM, "text": "Ændret initiativ", "funding": "central"}
 POST = {
     "institution_create": [302, 403, 403, 403, 403, 302, 302],
     "institution_edit": [302, 403, 403, 403, 403, 302, 302],
+    "actor_list": [302, 403, 403, 403, 403, 302, 302],
+    "actor_edit": [302, 403, 403, 403, 403, 302, 302],
     "person_create": [302, 403, 403, 403, 403, 302, 302],
     "person_edit": [302, 403, 403, 403, 403, 302, 302],
     "person_deactivate": [302, 403, 403, 403, 403, 302, 302],
