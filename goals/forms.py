@@ -39,7 +39,9 @@ class StrategyForm(VersionedForm):
             "aims_introduction",
             "foundation",
             "framework",
+            "principles_heading",
             "principles_introduction",
+            "actions_heading",
             "follow_up",
             "goals_introduction",
             "approved_by",
@@ -50,6 +52,13 @@ class StrategyForm(VersionedForm):
             "revision_interval_years",
         ]
         widgets = {"approved_on": DATE, "period_start": DATE, "period_end": DATE}
+        help_texts = {
+            "principles_heading": _("In your strategy's words, e.g. “De fire pejlemærker”."),
+            "actions_heading": _(
+                "Shown before each domain's actions, e.g. “Konkret vil vi:” or “Konkrete "
+                "handlinger og projekter”."
+            ),
+        }
 
     def clean(self):
         cleaned = super().clean()

@@ -44,6 +44,12 @@ class Strategy(models.Model):
     decision_reference = models.CharField(_("decision reference"), max_length=200, blank=True)
     period_start = models.DateField(_("period start"), null=True, blank=True)
     period_end = models.DateField(_("period end"), null=True, blank=True)
+    # The strategy's own words for two headings ("De fire pejlemærker", "Konkret vil vi:");
+    # empty shows the plain ones ("Pejlemærker", "Konkrete handlinger").
+    principles_heading = models.CharField(
+        _("heading before the principles"), max_length=100, blank=True
+    )
+    actions_heading = models.CharField(_("heading before actions"), max_length=100, blank=True)
     revision_interval_years = models.PositiveSmallIntegerField(
         _("revision interval (years)"), default=4
     )

@@ -160,3 +160,17 @@ def test_a_consultant_without_two_factor_is_told_why_there_is_no_edit_button(cli
     page = visible_text(client.get(reverse("strategy")).content)
     assert "slået totrinsbekræftelse til" not in page
     assert "Redigér" in page
+
+
+def test_the_headings_are_the_strategys_own_words_or_plain_ones(client, strategy, leader_school_a):
+    client.force_login(leader_school_a)
+    page = visible_text(client.get(reverse("strategy")).content)
+    # Mariagerfjord's words, from its document.
+    assert "De fire pejlemærker" in page and page.count("Konkret vil vi:") == 5
+    strategy.principles_heading = strategy.actions_heading = ""
+    strategy.save()
+    fragments.changed(fragments.STRATEGY)
+    page = visible_text(client.get(reverse("strategy")).content)
+    # Without its own words a strategy gets plain headings, never another municipality's.
+    assert "fire pejlemærker" not in page and "Konkret vil vi" not in page
+    assert "Pejlemærker" in page and page.count("Handlinger") >= 5
