@@ -155,7 +155,7 @@ class GoalForm(VersionedForm):
 class IndicatorForm(VersionedForm):
     class Meta:
         model = Indicator
-        fields = ["name", "unit", "baseline", "target", "deadline", "actors"]
+        fields = ["name", "unit", "baseline", "target", "each_institution", "deadline", "actors"]
         widgets = {"actors": forms.CheckboxSelectMultiple, "deadline": DATE}
         field_classes = {"actors": IdMultipleChoiceField}
         localized_fields = ["baseline", "target"]

@@ -211,6 +211,11 @@ class Indicator(models.Model):
         _("target"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     deadline = models.DateField(_("deadline"), null=True, blank=True)
+    # "Mindst 1 pr. børnegruppe": the target is each institution's, and the indicator is
+    # reached when every institution has reached it, never on an average.
+    each_institution = models.BooleanField(
+        _("each institution must reach the target"), default=False
+    )
     actors = models.ManyToManyField(
         "institutions.Actor", blank=True, related_name="indicators", verbose_name=_("reported by")
     )

@@ -252,17 +252,23 @@ class IndicatorStatus:
     indicator: Indicator
     reporting: int
     average: float | None
+    # With a target for each institution: how many have reached it, out of how many it is for.
+    reached_count: int = 0
+    expected: int = 0
 
     @property
     def reached(self) -> bool | None:
         target = self.indicator.target
-        if target is None or self.average is None:
+        if target is None or not self.reporting:
             return None
-        return self.average >= float(target)
+        if self.indicator.each_institution:
+            return self.reached_count >= max(self.expected, self.reporting)
+        return self.average is not None and self.average >= float(target)
 
 
 def indicator_statuses(*, strategy: Strategy) -> list[IndicatorStatus]:
-    """Each indicator with the average of every active institution's latest value. One query."""
+    """Each indicator with the average of every active institution's latest value, and how
+    many institutions have reached the target out of those it is for. One query."""
     newer = Measurement.objects.filter(
         indicator=OuterRef("indicator"),
         institution=OuterRef("institution"),
@@ -282,6 +288,18 @@ def indicator_statuses(*, strategy: Strategy) -> list[IndicatorStatus]:
             reporting=Subquery(
                 latest.annotate(reporting=Count("institution", distinct=True)).values("reporting")
             ),
+            reached_count=Subquery(
+                latest.filter(value__gte=OuterRef("target"))
+                .annotate(n=Count("institution", distinct=True))
+                .values("n")
+            ),
+            expected=Subquery(
+                Institution.objects.filter(is_active=True, actor__indicators=OuterRef("pk"))
+                .order_by()
+                .values("is_active")
+                .annotate(n=Count("pk", distinct=True))
+                .values("n")
+            ),
         )
         .order_by("goal__domain__order", "goal__order", "name")
     )
@@ -290,6 +308,8 @@ def indicator_statuses(*, strategy: Strategy) -> list[IndicatorStatus]:
             indicator=indicator,
             reporting=indicator.reporting or 0,
             average=None if indicator.average is None else float(indicator.average),
+            reached_count=indicator.reached_count or 0,
+            expected=indicator.expected or 0,
         )
         for indicator in indicators
     ]

@@ -69,3 +69,29 @@ def test_an_indicator_of_another_kind_cannot_be_reported(
     url = reverse("measurement_add", args=[school.pk, daycare_only.pk])
     assert client.post(url, {"value": "1", "measured_on": "2026-11-01"}).status_code == 404
     assert not Measurement.objects.exists()
+
+
+def test_a_target_for_each_institution_is_counted_per_institution_not_averaged(
+    client, strategy, institutions, committee_member
+):
+    school_a, school_b = institutions["school_a"], institutions["school_b"]
+    tablets = make_indicator(
+        "Tablets pr. børnegruppe", school_a.actor, target=Decimal(1), each_institution=True
+    )
+    average = make_indicator("Kodeklubber", school_a.actor, target=Decimal(1))
+    for indicator in (tablets, average):
+        for school, value in ((school_a, "1.5"), (school_b, "0.8")):
+            Measurement.objects.create(
+                indicator=indicator,
+                institution=school,
+                value=Decimal(value),
+                measured_on=dt.date(2026, 11, 1),
+            )
+    client.force_login(committee_member)
+    page = visible_text(client.get(reverse("dashboard")).content)
+    rows = page[page.index("Indikatorer") :]
+    tablets_row = rows[rows.index("Tablets pr. børnegruppe") :][:200]
+    # One school is at 0.8: not reached, whatever the average (1.15) says.
+    assert "1 af 2 institutioner har nået målet 1 Endnu ikke" in tablets_row
+    average_row = rows[rows.index("Kodeklubber") :][:200]
+    assert "gennemsnit 1,1 1 Ja" in average_row or "gennemsnit 1,2 1 Ja" in average_row
