@@ -38,6 +38,10 @@ def assessment_text(pace, item, deadline=None) -> str:
 
 def _new_document(title: str, context: dict) -> Document:
     document = Document()
+    section = document.sections[0]
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.left_margin = section.right_margin = Cm(2)
+    section.top_margin = section.bottom_margin = Cm(2)
     document.core_properties.title = title
     document.core_properties.author = context["strategy"].municipality
     document.core_properties.language = "da-DK"
@@ -63,10 +67,22 @@ def _summary(document: Document, messages: list[str]) -> None:
         document.add_paragraph(message, style="List Bullet")
 
 
-def _table(document: Document, caption: str, head: list[str], rows: list[list[str]]) -> None:
-    """A table with a caption above it and a head row that repeats on every page."""
+# A4 with 2 cm margins: 17 cm for the text.
+TEXT_WIDTH_CM = 17.0
+
+
+def _table(
+    document: Document,
+    caption: str,
+    head: list[str],
+    rows: list[list[str]],
+    shares: list[float] | None = None,
+) -> None:
+    """A table with a caption above it and a head row that repeats on every page; `shares`
+    divides the text width between the columns (equally without it)."""
     document.add_paragraph(caption, style="Caption")
     table = document.add_table(rows=1, cols=len(head), style="Table Grid")
+    table.autofit = False
     header = table.rows[0]
     repeat = OxmlElement("w:tblHeader")
     repeat.set(qn("w:val"), "true")
@@ -77,6 +93,19 @@ def _table(document: Document, caption: str, head: list[str], rows: list[list[st
     for row in rows:
         for cell, text in zip(table.add_row().cells, row, strict=True):
             cell.text = str(text)
+    widths = [Cm(TEXT_WIDTH_CM * share) for share in shares or [1 / len(head)] * len(head)]
+    # Word reads the cells' widths, LibreOffice the grid's: both are set.
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = width
+
+
+def _shares(*, first: float, last: float, count: int) -> list[float]:
+    """Column shares: the first and last columns fixed, the ones between alike."""
+    middle = (1 - first - last) / (count - 2)
+    return [first, *([middle] * (count - 2)), last]
 
 
 def _picture(document: Document, png: bytes, alt: str) -> None:
@@ -198,6 +227,7 @@ def status_docx(context: dict) -> bytes:
                 ]
                 for row in matrix.rows
             ],
+            _shares(first=0.22, last=0.14, count=len(matrix.actors) + 3),
         )
     else:
         document.add_paragraph(_("No institution has any of the strategy's actions yet."))
@@ -227,6 +257,7 @@ def status_docx(context: dict) -> bytes:
                 [label, f"{then.percent} %", f"{now.percent} %", f"{now.percent - then.percent:+d}"]
                 for label, then, now in rows
             ],
+            [0.46, 0.18, 0.18, 0.18],
         )
     if context["changes"]:
         _table(
@@ -242,6 +273,7 @@ def status_docx(context: dict) -> bytes:
                 ]
                 for record in context["changes"]
             ],
+            [0.18, 0.2, 0.18, 0.44],
         )
     else:
         document.add_paragraph(_("Nothing has been changed since then."))
@@ -259,6 +291,7 @@ def status_docx(context: dict) -> bytes:
                 ]
                 for action in context["overdue"]
             ],
+            [0.55, 0.25, 0.2],
         )
     else:
         document.add_paragraph(_("No action is past its deadline."))
@@ -278,6 +311,7 @@ def status_docx(context: dict) -> bytes:
                 ]
                 for institution in context["institutions"]
             ],
+            [0.3, 0.14, 0.14, 0.22, 0.2],
         )
     else:
         document.add_paragraph(_("The municipality has no active institutions yet."))
@@ -317,6 +351,7 @@ def action_plan_docx(context: dict) -> bytes:
                     *([name, format_kroner(amount)] for name, amount in shown),
                     [_("In all"), format_kroner(sum(amount for _name, amount in shown))],
                 ],
+                [0.6, 0.4],
             )
     document.add_heading(_("Items in the plan"), level=1)
     if page.items:
@@ -333,6 +368,7 @@ def action_plan_docx(context: dict) -> bytes:
                 ]
                 for item in page.items
             ],
+            [0.5, 0.16, 0.18, 0.16],
         )
     else:
         document.add_paragraph(_("The plan has no items yet."))

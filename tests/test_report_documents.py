@@ -284,6 +284,9 @@ def test_the_status_report_in_word_has_headings_tables_and_a_described_chart(
     head = [cell.text for cell in document.tables[0].rows[0].cells]
     assert head[0] == "Domæne" and head[-1] == "Vurdering"
     assert document.tables[0].rows[0]._tr.trPr.xml.count("tblHeader") == 1  # repeats
+    # The changes' action text gets the room, in Word and in LibreOffice (the grid) alike.
+    (changes,) = [t for t in document.tables if t.rows[0].cells[0].text == "Hvornår"]
+    assert changes.columns[3].width > 2 * changes.columns[0].width
     (chart,) = document.inline_shapes
     description = chart._inline.docPr.get("descr")
     assert description.startswith("Andel udførte handlinger pr. domæne")
