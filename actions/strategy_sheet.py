@@ -281,6 +281,10 @@ class ActionResource(resources.ModelResource):
     def before_save_instance(self, instance, row, **kwargs):
         if instance.pk is None:
             instance.order = _next_order(Action.objects.filter(goal=instance.goal))
+        else:
+            # As a save in the browser does: an edit form opened before the import meets a
+            # conflict instead of saving over what was imported.
+            instance.version += 1
         history_note(instance, by=self.by)
 
     def after_import(self, dataset, result, **kwargs):

@@ -59,7 +59,7 @@ KINDS = {
         gettext_lazy("Institutions"),
         institution_sheets.HEADINGS,
         institution_sheets.REQUIRED,
-        lambda **options: institution_sheets.InstitutionResource(),
+        lambda **options: institution_sheets.InstitutionResource(**options),
         [
             ("name", "Navn"),
             ("actor", "Type"),

@@ -172,9 +172,11 @@ def person_deactivate_view(request, pk):
 # --- Spreadsheets -------------------------------------------------------------------------
 
 
-def _import_options(kind_slug, institution, user) -> dict:
+def _import_options(kind_slug, institution, request) -> dict:
+    user = request.user
     if kind_slug == "institutioner":
-        return {}
+        # Leaders new to the app are invited by e-mail, with a link back to this site.
+        return {"by": user, "base_url": request.build_absolute_uri("/")[:-1]}
     strategy = strategy_current_or_404()
     if kind_slug == "strategi":
         return {"strategy": strategy, "by": user}
@@ -194,7 +196,7 @@ def spreadsheet_import(request):
             preview = imports.import_preview(
                 kind=kind,
                 data=tablib.Dataset(*data, headers=data.headers),
-                **_import_options(kind.slug, institution, request.user),
+                **_import_options(kind.slug, institution, request),
             )
         except SpreadsheetError as error:
             form.add_error("file", str(error))
@@ -224,7 +226,7 @@ def _stashed(request, token):
         if payload["institution"]
         else None
     )
-    return payload, kind, _import_options(kind.slug, institution, request.user)
+    return payload, kind, _import_options(kind.slug, institution, request)
 
 
 @consultant_required

@@ -10,6 +10,7 @@ from core.spreadsheets import ImportMeta, WholeNumberWidget, parse_actors
 
 from .models import Actor, Institution, Membership, User
 from .selectors import actor_words
+from .services import person_invite
 
 HEADINGS = {
     "navn": "name",
@@ -69,8 +70,9 @@ class InstitutionResource(resources.ModelResource):
         fields = ["name", "actor", "area", "children_count"]
         import_id_fields = ["name"]
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
+    def __init__(self, *, by=None, base_url: str = ""):
+        super().__init__()
+        self.by, self.base_url = by, base_url
         # The kinds as they are now: a consultant may have added one since the last import.
         self.fields["actor"].widget = ActorWidget()
 
@@ -86,10 +88,19 @@ class InstitutionResource(resources.ModelResource):
 
     def after_save_instance(self, instance, row, **kwargs):
         email = (row.get("leader_email") or "").strip().lower()
-        if email:
-            leader, _created = User.objects.get_or_create(
-                email=email, defaults={"role": User.Role.STAFF}
+        if not email:
+            return
+        leader = User.objects.filter(email__iexact=email).first()
+        if leader is None:
+            # As in the browser: invited by e-mail to set a password, and in the security log.
+            person_invite(
+                person=User(email=email, role=User.Role.STAFF),
+                institutions=[instance],
+                membership_role=Membership.Role.LEADER,
+                invited_by=self.by,
+                base_url=self.base_url,
             )
-            Membership.objects.get_or_create(
-                user=leader, institution=instance, defaults={"role": Membership.Role.LEADER}
-            )
+            return
+        Membership.objects.get_or_create(
+            user=leader, institution=instance, defaults={"role": Membership.Role.LEADER}
+        )

@@ -10,12 +10,15 @@ import zipfile
 
 import openpyxl
 import pytest
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from actions.forms import ActionForm
 from actions.models import Action, Progress
+from actions.services import EditConflict, item_save
 from administration.tasks import imports_discard_expired_task
-from institutions.models import Institution, Membership, User
+from institutions.models import Institution, Membership, SecurityEvent, User
 from tests.conftest import visible_text
 
 FOCUS = "prioritere økonomi til investering i læringsteknologier."
@@ -60,17 +63,21 @@ DANISH_ROWS = [
 ]
 
 
-def test_a_danish_excel_csv_is_previewed_then_imported(client, strategy, institutions, consultant):
+def test_a_danish_excel_csv_is_previewed_then_imported(
+    client, strategy, institutions, consultant, django_capture_on_commit_callbacks
+):
     client.force_login(consultant)
     before = state()
-    response = preview(client, csv_upload(DANISH_ROWS))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = preview(client, csv_upload(DANISH_ROWS))
     assert response.status_code == 200
     page = visible_text(response.content)
     assert "1 ny 1 ændret 0 uændrede 0 fejl" in page
     assert "Æblehavens Børnehus Dagtilbud Hobro 1234" in page  # 1.234 read as a number
     assert state() == before  # the preview changed nothing
     token = response.context["token"]
-    response = client.post(reverse("spreadsheet_import_confirm", args=[token]))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("spreadsheet_import_confirm", args=[token]))
     assert response.status_code == 302
     # Back and "Importér" again: the upload is gone, nothing is imported twice, and it says so.
     again = client.post(reverse("spreadsheet_import_confirm", args=[token]))
@@ -79,8 +86,17 @@ def test_a_danish_excel_csv_is_previewed_then_imported(client, strategy, institu
     new = Institution.objects.get(name="Æblehavens Børnehus")
     assert (new.actor.code, new.children_count) == ("dagtilbud", 1234)
     assert Institution.objects.get(name="Skole A").area == "Arden"
-    assert Membership.objects.get(institution=new).user.email == "leder@aeblehaven.dk"
+    leader = Membership.objects.get(institution=new, role="leader").user
+    assert leader.email == "leder@aeblehaven.dk"
     assert Progress.objects.filter(institution=new).exists()
+    # A leader new to the app is invited as in the browser: an e-mail with a link to set a
+    # password (once, not for the preview), and an entry in the security log naming who.
+    (invitation,) = mail.outbox
+    assert invitation.to == ["leder@aeblehaven.dk"]
+    assert "http://testserver/" in invitation.body
+    assert not leader.has_usable_password()
+    event = SecurityEvent.objects.get(kind="person_invited", subject=leader)
+    assert event.actor == consultant
 
 
 def test_xlsx_with_danish_headings_and_a_formula_that_is_read_not_run(
@@ -467,3 +483,42 @@ def test_a_strategy_spreadsheet_with_bad_rows_gets_the_row_by_row_preview(
     assert lines[1] == "Kompetencer;Alle kan kode.;;ukendt aktør.;;Ukendt;;Ukendt aktør “ukendt”."
     assert len(lines) == 5
     assert Action.objects.count() == before
+
+
+def test_an_edit_form_opened_before_an_import_meets_a_conflict(
+    client, strategy, institutions, consultant
+):
+    focus = Action.objects.get(text=FOCUS)
+    opened_at = focus.version  # a consultant opens the action's edit form
+    client.force_login(consultant)
+    exported = client.get(reverse("spreadsheet_export", args=["strategi", "xlsx"])).content
+    workbook = openpyxl.load_workbook(io.BytesIO(exported))
+    sheet = workbook.active
+    headings = [cell.value for cell in sheet[1]]
+    row = next(
+        r for r in sheet.iter_rows(min_row=2) if r[headings.index("Handling")].value == FOCUS
+    )
+    row[headings.index("Ansvarlig")].value = "Skolechefen"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = preview(client, SimpleUploadedFile("strategi.xlsx", buffer.getvalue()), "strategi")
+    client.post(reverse("spreadsheet_import_confirm", args=[response.context["token"]]))
+    focus.refresh_from_db()
+    assert (focus.responsible, focus.version) == ("Skolechefen", opened_at + 1)
+
+    form = ActionForm(
+        data={
+            "text": FOCUS,
+            "goal": focus.goal_id,
+            "actors": [actor.pk for actor in focus.actors.all()],
+            "responsible": "PLC",
+            "version": opened_at,
+        },
+        instance=Action.objects.get(pk=focus.pk),
+        strategy=strategy,
+    )
+    assert form.is_valid(), form.errors
+    with pytest.raises(EditConflict):
+        item_save(form=form, siblings=("goal",), expected_version=opened_at, by=consultant)
+    focus.refresh_from_db()
+    assert focus.responsible == "Skolechefen"  # the import's word stands
