@@ -1,6 +1,6 @@
 import tablib
 from django.contrib import messages
-from django.db.models import Count, Max, Prefetch
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,7 +24,12 @@ from institutions.forms import (
 from institutions.models import Actor, Institution, Membership, User
 from institutions.permissions import AFTER_TWO_FACTOR, consultant_required, institution_for
 from institutions.privacy import person_anonymise
-from institutions.selectors import institution_export, sign_in_limits
+from institutions.selectors import (
+    actor_next_order,
+    actors_with_use,
+    institution_export,
+    sign_in_limits,
+)
 from institutions.services import (
     person_deactivate,
     person_invite,
@@ -63,25 +68,17 @@ def institution_edit(request, pk=None):
 @consultant_required
 def actor_list(request):
     """The municipality's kinds of institution, and a form to add one."""
-    form = ActorForm(request.POST or None, initial={"order": _next_actor_order()})
+    form = ActorForm(request.POST or None, initial={"order": actor_next_order()})
     if request.method == "POST" and form.is_valid():
         actor_save(actor=form.instance)
         messages.success(request, _("%(name)s is added.") % {"name": form.instance.name})
         return redirect("actor_list")
-    actors = Actor.objects.annotate(
-        institution_count=Count("institutions", distinct=True),
-        action_count=Count("actions", distinct=True),
-    ).order_by("order", "name")
     return render(
         request,
         "institutions/actor_list.html",
-        {"actors": actors, "form": form},
+        {"actors": actors_with_use(), "form": form},
         status=400 if form.errors else 200,
     )
-
-
-def _next_actor_order() -> int:
-    return (Actor.objects.aggregate(last=Max("order"))["last"] or 0) + 1
 
 
 @consultant_required

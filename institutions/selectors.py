@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 import tablib
 from django.conf import settings
-from django.db.models import CharField, Max, Value
+from django.db.models import CharField, Count, Max, QuerySet, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils.translation import gettext as _
 
@@ -123,6 +123,19 @@ def sign_in_limits(*, emails: list[str] | None = None, now: dt.datetime) -> list
         if wait_until > now:
             limits.append(SignInLimit(email, len(since), since[-1], wait_until))
     return sorted(limits, key=lambda limit: limit.wait_until, reverse=True)
+
+
+def actors_with_use() -> QuerySet[Actor]:
+    """The kinds of institution, each with how many institutions and actions it has."""
+    return Actor.objects.annotate(
+        institution_count=Count("institutions", distinct=True),
+        action_count=Count("actions", distinct=True),
+    ).order_by("order", "name")
+
+
+def actor_next_order() -> int:
+    """The place a new kind of institution takes: after the others."""
+    return (Actor.objects.aggregate(last=Max("order"))["last"] or 0) + 1
 
 
 def actor_words() -> dict[str, str]:

@@ -46,7 +46,7 @@ def status_context(*, strategy: Strategy, since: dt.date, today: dt.date) -> dic
     pace = strategy_pace(strategy, today=today)
     changes, change_count = changes_since(strategy=strategy, since=since, limit=CHANGES_LISTED)
     overdue = list(overdue_actions(strategy=strategy, today=today))
-    money = strategy_money(strategy=strategy)
+    money = strategy_money(budgets_by_domain(strategy=strategy))
     return {
         "strategy": strategy,
         "today": today,
@@ -123,10 +123,19 @@ def budgets_by_domain(*, strategy: Strategy) -> list[DomainBudget]:
     ]
 
 
-def strategy_money(*, strategy: Strategy) -> tuple[int, int]:
+def budgets_total(budgets: list[DomainBudget]) -> DomainBudget:
+    """The domains' budgets added up: the table's "I alt" row."""
+    return DomainBudget(
+        _("In all"),
+        sum(row.planned for row in budgets),
+        sum(row.in_plans for row in budgets),
+    )
+
+
+def strategy_money(budgets: list[DomainBudget]) -> tuple[int, int]:
     """(set aside in the handleplaner, named as the actions' budgets), over all domains."""
-    budgets = budgets_by_domain(strategy=strategy)
-    return sum(row.in_plans for row in budgets), sum(row.planned for row in budgets)
+    total = budgets_total(budgets)
+    return total.in_plans, total.planned
 
 
 # As many institutions as this giving the same reason, and no note, are named in one line.
@@ -250,20 +259,13 @@ def revision_context(*, strategy: Strategy, recommendations: str, today: dt.date
             matrix=matrix,
             pace=pace,
             overdue_count=overdue_actions(strategy=strategy, today=today).count(),
-            money=(
-                sum(row.in_plans for row in budgets),
-                sum(row.planned for row in budgets),
-            ),
+            money=strategy_money(budgets),
         ),
         "sections": sections,
         "matrix": matrix,
         "over_time": over_time(strategy=strategy, until=today),
         "budgets": budgets,
-        "budget_total": DomainBudget(
-            _("In all"),
-            sum(row.planned for row in budgets),
-            sum(row.in_plans for row in budgets),
-        ),
+        "budget_total": budgets_total(budgets),
         "has_deadlines": any(
             action.deadline or action.deadline_label
             for section in sections

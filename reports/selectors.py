@@ -504,12 +504,25 @@ def over_time(
 # --- Since a date -------------------------------------------------------------------------
 
 
+def start_of_day(day: dt.date) -> dt.datetime:
+    return end_of_day(day - dt.timedelta(days=1))
+
+
+def _status_before(row, moment) -> Coalesce:
+    """A progress row's status just before `moment`: its last history record's, "not
+    started" without one (both may be OuterRefs)."""
+    earlier = Progress.history.filter(id=row, history_date__lt=moment).order_by(
+        "-history_date", "-history_id"
+    )
+    return Coalesce(Subquery(earlier.values("status")[:1]), Value(Progress.Status.NOT_STARTED))
+
+
 def _changes_since(*, strategy: Strategy, since: dt.date) -> QuerySet:
     return Progress.history.filter(
         action__goal__domain__strategy=strategy,
         action__archived_at=None,
         institution__is_active=True,
-        history_date__gte=end_of_day(since - dt.timedelta(days=1)),
+        history_date__gte=start_of_day(since),
     ).exclude(history_type__in=["+", "-"])
 
 
@@ -517,18 +530,12 @@ def changes_since(*, strategy: Strategy, since: dt.date, limit: int = 25) -> tup
     """The newest status changes since the start of `since`, with who, where, what the
     status was before (`status_before`, "not started" for a row's first record) and after,
     and how many there are in all (counted in the same query)."""
-    history = Progress.history.model
-    before = history.objects.filter(
-        id=OuterRef("id"), history_date__lt=OuterRef("history_date")
-    ).order_by("-history_date", "-history_id")
     changes = list(
         _changes_since(strategy=strategy, since=since)
         .select_related("history_user", "action", "institution")
         .annotate(
             in_all=Window(Count("history_id")),
-            status_before=Coalesce(
-                Subquery(before.values("status")[:1]), Value(Progress.Status.NOT_STARTED)
-            ),
+            status_before=_status_before(OuterRef("id"), OuterRef("history_date")),
         )
         .order_by("-history_date", "-history_id")[:limit]
     )
@@ -542,31 +549,23 @@ def then_now_by_actor(*, strategy: Strategy, since: dt.date, matrix: Matrix) -> 
     """(actor, share then, share now) per actor: today's column totals of the matrix, less
     what the rows changed since the start of `since` moved. A row's status then is its last
     record before that moment ("not started" without one). One query."""
-    start = end_of_day(since - dt.timedelta(days=1))
-    history = Progress.history.model
-    at_start = history.objects.filter(id=OuterRef("pk"), history_date__lt=start).order_by(
-        "-history_date", "-history_id"
-    )
+    start = start_of_day(since)
     changed = (
         strategy_progress(strategy=strategy)
-        .filter(Exists(history.objects.filter(id=OuterRef("pk"), history_date__gte=start)))
-        .annotate(
-            then=Coalesce(
-                Subquery(at_start.values("status")[:1]), Value(Progress.Status.NOT_STARTED)
-            )
-        )
+        .filter(Exists(Progress.history.filter(id=OuterRef("pk"), history_date__gte=start)))
+        .annotate(then=_status_before(OuterRef("pk"), start))
         .values_list("institution__actor_id", "status", "then")
     )
-    moved: defaultdict[int, Tally] = defaultdict(Tally)
+    # The changed rows' tallies now and then, per actor, by the roll-up rule.
+    changed_now: defaultdict[int, Tally] = defaultdict(Tally)
+    changed_then: defaultdict[int, Tally] = defaultdict(Tally)
     for actor_id, status_now, status_then in changed:
-        moved[actor_id] += Tally(
-            int(status_now == rollup.DONE) - int(status_then == rollup.DONE),
-            int(status_now != rollup.NOT_COUNTED) - int(status_then != rollup.NOT_COUNTED),
-        )
+        changed_now[actor_id] += Tally.of([status_now])
+        changed_then[actor_id] += Tally.of([status_then])
     rows = []
     for actor, now in zip(matrix.actors, matrix.column_totals, strict=True):
         if now.counted:
-            change = moved[actor.pk]
-            then = Tally(now.done - change.done, now.counted - change.counted)
+            was, is_ = changed_then[actor.pk], changed_now[actor.pk]
+            then = Tally(now.done - is_.done + was.done, now.counted - is_.counted + was.counted)
             rows.append((actor.name, then, now))
     return rows

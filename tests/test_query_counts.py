@@ -25,6 +25,7 @@ PAGES = [
     ("item_edit", "consultant", 14),
     ("item_history", "consultant", 11),
     ("spreadsheet_import", "consultant", 8),
+    ("actor_list", "consultant", 8),
 ]
 
 
