@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MO := locale/da/LC_MESSAGES/django.mo
 
-.PHONY: setup system-packages run test lint lock messages clean
+.PHONY: setup system-packages run start test lint lock messages clean
 
 setup: system-packages $(VENV)/.installed node_modules/.installed $(MO)
 
@@ -35,6 +35,16 @@ $(MO): locale/da/LC_MESSAGES/django.po | $(VENV)/.installed
 run: setup
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py setup_demo
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# An empty installation for your own municipality, in its own database file (not the demo's):
+#   make start MUNICIPALITY="Viborg Kommune" EMAIL=it@viborg.dk
+start: export DATABASE_URL ?= sqlite:///$(CURDIR)/kommune.sqlite3
+start: setup
+	@test -n "$(MUNICIPALITY)" -a -n "$(EMAIL)" || \
+		{ echo 'Usage: make start MUNICIPALITY="Viborg Kommune" EMAIL=it@viborg.dk'; exit 2; }
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py start_municipality --name "$(MUNICIPALITY)" --email "$(EMAIL)"
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 lint: setup

@@ -16,6 +16,7 @@ from django.utils import translation
 
 from goals.models import Strategy
 from institutions.models import Institution, Membership, User
+from institutions.selectors import municipality_current
 
 from . import rollup
 from .models import Reminder
@@ -64,7 +65,7 @@ def _send_once(*, kind: str, user: User, period: str, template: str, context: di
                     **context,
                     "person": user,
                     "site_name": settings.SITE_NAME,
-                    "municipality_name": settings.MUNICIPALITY_NAME,
+                    "municipality_name": municipality_current().name,
                 }
                 send_mail(
                     subject=render_to_string(f"{template}_subject.txt", context).strip(),

@@ -3,10 +3,17 @@ themselves."""
 
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from actions.services import progress_sync
 from core import fragments
-from institutions.models import Actor, Institution
+from goals.models import Strategy
+from institutions.models import Actor, Institution, Municipality, User
+from institutions.services import municipality_save, person_invite
+
+
+class NotEmpty(Exception):
+    """The installation already holds another municipality's data."""
 
 
 @transaction.atomic
@@ -36,3 +43,39 @@ def actor_save(*, actor: Actor) -> Actor:
     # Its name shows in the strategy, on the dashboard and in the reports.
     fragments.changed(fragments.STRATEGY, fragments.PROGRESS)
     return actor
+
+
+@transaction.atomic
+def municipality_start(
+    *, name: str, email: str, first_name: str = "", last_name: str = "", base_url: str
+) -> User:
+    """Start an empty installation: the municipality's name, its administration (which
+    follows central projects and keeps the municipal handleplan) and its first consultant,
+    invited by e-mail. Safe to run again with the same name: it invites the consultant
+    again while they have no password. Raises NotEmpty for a database that holds data."""
+    municipality = Municipality.objects.order_by("pk").first()
+    if municipality is None:
+        if User.objects.exists() or Strategy.objects.exists():
+            raise NotEmpty(_("The database already holds data. Start from an empty database."))
+        municipality = municipality_save(municipality=Municipality(name=name))
+    elif municipality.name != name:
+        raise NotEmpty(
+            _("This installation was started for %(name)s.") % {"name": municipality.name}
+        )
+    administration = Actor.objects.get(code=Actor.ADMINISTRATION)
+    if not administration.institutions.exists():
+        institution_save(
+            institution=Institution(name=_("The administration"), actor=administration)
+        )
+    consultant = User.objects.filter(email__iexact=email).first()
+    if consultant is None:
+        consultant = person_invite(
+            person=User(
+                email=email, first_name=first_name, last_name=last_name, role=User.Role.CONSULTANT
+            ),
+            institutions=[],
+            membership_role="",
+            invited_by=None,
+            base_url=base_url,
+        )
+    return consultant

@@ -1,5 +1,6 @@
 import tablib
 from django.contrib import messages
+from django.core.exceptions import BadRequest
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,24 +14,28 @@ from actions.selectors import progress_export
 from actions.strategy_sheet import strategy_export
 from core.params import id_from
 from core.spreadsheets import SpreadsheetError, read_upload, spreadsheet_response
-from goals.selectors import strategy_current_or_404
+from goals.selectors import strategy_current, strategy_current_or_404
 from institutions.forms import (
     ActorForm,
     ImportForm,
     InstitutionForm,
+    MunicipalityForm,
     PersonForm,
     SignInLimitLiftForm,
 )
-from institutions.models import Actor, Institution, Membership, User
+from institutions.models import Actor, Institution, Membership, Municipality, User
 from institutions.permissions import AFTER_TWO_FACTOR, consultant_required, institution_for
 from institutions.privacy import person_anonymise
 from institutions.selectors import (
     actor_next_order,
     actors_with_use,
     institution_export,
+    municipality_current,
     sign_in_limits,
 )
 from institutions.services import (
+    getting_started_mark,
+    municipality_save,
     person_deactivate,
     person_invite,
     person_update,
@@ -40,7 +45,49 @@ from reports.models import Report
 from reports.services import report_request
 
 from . import imports
+from .selectors import DONE, GETTING_STARTED, SKIPPED, getting_started_steps
 from .services import actor_save, institution_save
+
+
+@consultant_required
+def getting_started(request):
+    """A new installation's steps, each showing what is still missing: the municipality's
+    name (saved here), its kinds of institution, the strategy, institutions and people."""
+    municipality = municipality_current()
+    form = MunicipalityForm(request.POST or None, instance=municipality)
+    if request.method == "POST" and form.is_valid():
+        municipality_save(municipality=form.instance)
+        messages.success(request, _("The municipality's name is saved."))
+        return redirect("getting_started")
+    steps = getting_started_steps(municipality=municipality)
+    return render(
+        request,
+        "institutions/getting_started.html",
+        {
+            "form": form,
+            "steps": steps,
+            "missing": [step for step in steps if step.open],
+            "finished": municipality.getting_started_finished,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@consultant_required
+@require_POST
+def getting_started_mark_view(request, step):
+    """Mark a step done or skipped, open it again, or put "Kom i gang" away."""
+    states = {"done": DONE, "skipped": SKIPPED, "open": None}
+    state = request.POST.get("state", "")
+    if step not in (*GETTING_STARTED, Municipality.FINISHED) or state not in states:
+        raise BadRequest(_("Unknown step or state."))
+    getting_started_mark(step=step, state=states[state])
+    if step == Municipality.FINISHED and state == "done":
+        messages.success(
+            request, _("“Getting started” has left the menu; you find it under Institutions.")
+        )
+        return redirect("strategy")
+    return redirect("getting_started")
 
 
 @consultant_required
@@ -174,7 +221,11 @@ def _import_options(kind_slug, institution, request) -> dict:
     if kind_slug == "institutioner":
         # Leaders new to the app are invited by e-mail, with a link back to this site.
         return {"by": user, "base_url": request.build_absolute_uri("/")[:-1]}
-    strategy = strategy_current_or_404()
+    strategy = strategy_current()
+    if strategy is None:
+        raise SpreadsheetError(
+            _("There is no strategy to import into yet. Create it first, under Strategy.")
+        )
     if kind_slug == "strategi":
         return {"strategy": strategy, "by": user}
     return {"institution": institution, "strategy": strategy, "by": user}
@@ -183,7 +234,11 @@ def _import_options(kind_slug, institution, request) -> dict:
 @consultant_required
 def spreadsheet_import(request):
     """Upload a spreadsheet and see, row by row, what importing it would do."""
-    form = ImportForm(request.POST or None, request.FILES or None, kinds=imports.KINDS)
+    # "Kom i gang" links here with the kind of file chosen.
+    initial = {"kind": request.GET.get("kind")} if request.GET.get("kind") in imports.KINDS else {}
+    form = ImportForm(
+        request.POST or None, request.FILES or None, kinds=imports.KINDS, initial=initial
+    )
     context = {"form": form, "kinds": imports.KINDS.values()}
     if request.method == "POST" and form.is_valid():
         kind = imports.KINDS[form.cleaned_data["kind"]]
@@ -223,7 +278,10 @@ def _stashed(request, token):
         if payload["institution"]
         else None
     )
-    return payload, kind, _import_options(kind.slug, institution, request)
+    try:
+        return payload, kind, _import_options(kind.slug, institution, request)
+    except SpreadsheetError:  # the strategy it was for is gone
+        return None
 
 
 @consultant_required

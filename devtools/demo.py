@@ -14,7 +14,8 @@ from core import fragments
 from core.history import history_note
 from goals.models import Indicator, Strategy
 from goals.services import measurement_record
-from institutions.models import Actor, Institution, Membership, User
+from institutions.models import Actor, Institution, Membership, Municipality, User
+from institutions.services import municipality_save
 
 NOTES = {
     Progress.Status.IN_PROGRESS: [
@@ -48,6 +49,12 @@ def demo_create(*, document: dict[str, Any], strategy: Strategy, now: dt.datetim
     strategy.period_start, strategy.period_end = start, end
     strategy.save(update_fields=["period_start", "period_end"])
 
+    # The demo is set up: "Kom i gang" stays out of its consultants' menu.
+    municipality_save(
+        municipality=Municipality(
+            name=strategy.municipality, getting_started={Municipality.FINISHED: "done"}
+        )
+    )
     actors = {actor.code: actor for actor in Actor.objects.all()}
     institutions = [
         Institution(

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.params import IdMultipleChoiceField
 
-from .models import Actor, Institution, Membership, User
+from .models import Actor, Institution, Membership, Municipality, User
 
 
 class ActorForm(forms.ModelForm):
@@ -22,6 +22,16 @@ class ActorForm(forms.ModelForm):
         if Actor.objects.exclude(pk=self.instance.pk).filter(name__iexact=name).exists():
             raise forms.ValidationError(_("There is already a kind with that name."))
         return name
+
+
+class MunicipalityForm(forms.ModelForm):
+    class Meta:
+        model = Municipality
+        fields = ["name", "header_text"]
+        help_texts = {"name": _("As it should read everywhere, e.g. “Viborg Kommune”.")}
+
+    def clean_name(self):
+        return " ".join(self.cleaned_data["name"].split())
 
 
 class InstitutionForm(forms.ModelForm):

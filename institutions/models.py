@@ -50,6 +50,41 @@ class User(AbstractUser):
         return self.get_full_name() or self.email
 
 
+class Municipality(models.Model):
+    """The municipality this installation serves: its name on every page, e-mail and report,
+    and how far its consultants have come in getting started."""
+
+    # The mark a consultant leaves when "Kom i gang" may leave the menu.
+    FINISHED = "finished"
+
+    name = models.CharField(_("name"), max_length=100)
+    header_text = models.CharField(
+        _("text in the header"),
+        max_length=100,
+        blank=True,
+        help_text=_("Shown at the top of every page in place of a logo; the name when empty."),
+    )
+    # Each step of "Kom i gang" (administration.selectors.GETTING_STARTED) a consultant has
+    # marked done or skipped: {"actors": "done", "people": "skipped"}.
+    getting_started = models.JSONField(_("getting started"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def header(self) -> str:
+        return self.header_text or self.name
+
+    @property
+    def getting_started_finished(self) -> bool:
+        """A consultant has put "Kom i gang" away: it leaves the menu."""
+        return self.getting_started.get(self.FINISHED) == "done"
+
+
 class ActorQuerySet(models.QuerySet):
     def local(self):
         """The kinds of institution that act locally, each with its own handleplan: every

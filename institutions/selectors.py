@@ -3,6 +3,7 @@ from dataclasses import dataclass
 
 import tablib
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import CharField, Count, Max, QuerySet, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils.translation import gettext as _
@@ -10,7 +11,7 @@ from django.utils.translation import gettext as _
 from core.memo import kept_on
 from core.spreadsheets import danish_forms
 
-from .models import Actor, Institution, Membership, SecurityEvent, User
+from .models import Actor, Institution, Membership, Municipality, SecurityEvent, User
 
 
 def memberships_of(user: User) -> list[Membership]:
@@ -147,3 +148,18 @@ def actor_words() -> dict[str, str]:
             for form in danish_forms(" ".join(base.split())):
                 words.setdefault(form, code)
     return words
+
+
+MUNICIPALITY_CACHE_KEY = "municipality"
+
+
+def municipality_current() -> Municipality:
+    """The municipality this installation serves. Until one is saved ("Kom i gang"), an
+    unsaved one named by the MUNICIPALITY_NAME setting. Cached: every page header shows it."""
+    municipality = cache.get(MUNICIPALITY_CACHE_KEY)
+    if municipality is None:
+        municipality = Municipality.objects.order_by("pk").first() or Municipality(
+            name=settings.MUNICIPALITY_NAME
+        )
+        cache.set(MUNICIPALITY_CACHE_KEY, municipality, 60 * 60)
+    return municipality

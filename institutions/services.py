@@ -1,6 +1,7 @@
 from allauth.account.forms import default_token_generator
 from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -9,7 +10,8 @@ from django.urls import reverse
 from core import fragments
 
 from .audit import security_event_record
-from .models import Membership, SecurityEvent, User
+from .models import Membership, Municipality, SecurityEvent, User
+from .selectors import MUNICIPALITY_CACHE_KEY, municipality_current
 
 
 def _memberships_set(*, user: User, institutions, role: str) -> None:
@@ -22,7 +24,7 @@ def _memberships_set(*, user: User, institutions, role: str) -> None:
 
 @transaction.atomic
 def person_invite(
-    *, person: User, institutions, membership_role: str, invited_by: User, base_url: str
+    *, person: User, institutions, membership_role: str, invited_by: User | None, base_url: str
 ) -> User:
     """Create a person who sets their own password through a one-time link sent by e-mail."""
     person.set_unusable_password()
@@ -83,17 +85,23 @@ def person_deactivate(*, person: User, by: User) -> User:
     return person
 
 
-def invitation_send(*, person: User, invited_by: User, base_url: str) -> None:
-    """E-mail a link that lets the person choose a password once."""
+def invitation_link(*, person: User, base_url: str) -> str:
+    """The address where the person chooses a password; it works once."""
     key = f"{user_pk_to_url_str(person)}-{default_token_generator.make_token(person)}"
     uidb36, token = key.split("-", 1)
-    path = reverse("account_reset_password_from_key", kwargs={"uidb36": uidb36, "key": token})
+    return base_url + reverse(
+        "account_reset_password_from_key", kwargs={"uidb36": uidb36, "key": token}
+    )
+
+
+def invitation_send(*, person: User, invited_by: User | None, base_url: str) -> None:
+    """E-mail a link that lets the person choose a password once."""
     context = {
         "person": person,
         "invited_by": invited_by,
-        "link": base_url + path,
+        "link": invitation_link(person=person, base_url=base_url),
         "site_name": settings.SITE_NAME,
-        "municipality_name": settings.MUNICIPALITY_NAME,
+        "municipality_name": municipality_current().name,
     }
     send_mail(
         subject=render_to_string("institutions/email/invitation_subject.txt", context).strip(),
@@ -107,3 +115,25 @@ def sign_in_limit_lift(*, email: str, by: User) -> None:
     """Let the address try a password again at once: its earlier wrong passwords stop
     counting (institutions.selectors.sign_in_limits reads the event)."""
     security_event_record(kind=SecurityEvent.Kind.SIGN_IN_LIMIT_LIFTED, actor=by, email=email)
+
+
+@transaction.atomic
+def municipality_save(*, municipality: Municipality) -> Municipality:
+    """Name the municipality; every page, e-mail and report shows the new name at once."""
+    municipality.full_clean()
+    municipality.save()
+    transaction.on_commit(lambda: cache.delete(MUNICIPALITY_CACHE_KEY))
+    cache.delete(MUNICIPALITY_CACHE_KEY)
+    return municipality
+
+
+def getting_started_mark(*, step: str, state: str | None) -> Municipality:
+    """Mark a step of "Kom i gang" done or skipped, or (None) open again."""
+    municipality = municipality_current()
+    steps = dict(municipality.getting_started)
+    if state is None:
+        steps.pop(step, None)
+    else:
+        steps[step] = state
+    municipality.getting_started = steps
+    return municipality_save(municipality=municipality)

@@ -33,6 +33,7 @@ from institutions.permissions import (
     own_memberships,
     two_factor_for_consultants,
 )
+from institutions.selectors import municipality_current
 
 from .forms import DashboardForm, RevisionReportForm, StatusReportForm
 from .models import Report
@@ -378,7 +379,11 @@ def strategy_detail(request, pk=None):
     """The whole strategy as a readable document, with each action's progress."""
     strategy = strategy_current() if pk is None else strategy_readable(request.user, pk)
     if strategy is None:
-        form = StrategyCreateForm() if may_edit_strategy(request) else None
+        form = (
+            StrategyCreateForm(initial={"municipality": municipality_current().name})
+            if may_edit_strategy(request)
+            else None
+        )
         return render(request, "goals/no_strategy.html", {"form": form}, status=404)
     editor = may_edit_strategy(request)
     may_edit = editor and not strategy.is_archived
@@ -424,5 +429,8 @@ def strategy_detail(request, pk=None):
 
 @require_GET
 def home(request):
-    """Each role's starting point: the committee's dashboard, a leader's institution."""
+    """Each role's starting point: the committee's dashboard, a leader's institution; a
+    consultant in an installation with no strategy yet on "Kom i gang"."""
+    if is_consultant(request.user) and strategy_current() is None:
+        return redirect("getting_started")
     return redirect(landing_page(request.user))

@@ -3,14 +3,15 @@ from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
 from institutions.permissions import AFTER_TWO_FACTOR, is_consultant
-from institutions.selectors import user_role_label
+from institutions.selectors import municipality_current, user_role_label
 
 
 def site(request):
     """Names shown in every page's header and footer, and the signed-in person's role."""
     context = {
         "site_name": settings.SITE_NAME,
-        "municipality_name": settings.MUNICIPALITY_NAME,
+        # Lazy, so a page that does not show the header costs no cache read.
+        "municipality": SimpleLazyObject(municipality_current),
         # The menu item "Kommunal handleplan" is current on these pages.
         "municipal_plan_pages": [
             "municipal_plan",

@@ -64,6 +64,12 @@ urlpatterns = [
         ),
         name="accessibility",
     ),
+    path("kom-i-gang/", administration_views.getting_started, name="getting_started"),
+    path(
+        "kom-i-gang/<slug:step>/",
+        administration_views.getting_started_mark_view,
+        name="getting_started_mark",
+    ),
     path("institutioner/", administration_views.institution_list, name="institution_list"),
     path("institutioner/ny/", administration_views.institution_edit, name="institution_create"),
     path("institutioner/typer/", administration_views.actor_list, name="actor_list"),

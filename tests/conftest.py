@@ -8,6 +8,7 @@ from html import unescape
 from urllib.parse import urlsplit
 
 import pytest
+from celery.contrib.testing.worker import start_worker
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
@@ -20,6 +21,7 @@ from actions.services import progress_sync, strategy_create_from_document
 from core import fragments
 from goals.models import Strategy
 from institutions.models import Actor, Institution, Membership, User
+from institutions.selectors import MUNICIPALITY_CACHE_KEY
 from strategy_tracker.celery import app as celery_app
 from tests.factories import InstitutionFactory, MembershipFactory, PersonFactory
 
@@ -59,6 +61,7 @@ def count_queries(client, url, *, cached: bool = False) -> int:
     until their data changes are made afresh, as on the first request after a change."""
     if not cached:
         fragments.changed(*fragments.KINDS)
+        cache.delete(MUNICIPALITY_CACHE_KEY)
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200, url
     return len(queries)
@@ -146,6 +149,15 @@ def _require_services(request):
 
 
 # --- Data ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def worker(transactional_db):
+    """A Celery worker in this process, consuming from the Redis on the machine."""
+    assert not celery_app.conf.task_always_eager
+    celery_app.control.purge()  # messages left by earlier tests that had no worker
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+        yield
 
 
 @pytest.fixture

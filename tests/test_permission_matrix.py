@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from actions.models import Action, ActionPlan, ActionPlanItem, PoolShare, Progress
 from actions.services import plan_item_add
 from goals.models import Goal, Indicator, Measurement, Strategy
-from institutions.models import Actor, Institution, Membership, User
+from institutions.models import Actor, Institution, Membership, Municipality, User
 from reports.models import Report
 from tests.conftest import make_person, visible_text, with_totp
 from tests.factories import PersonFactory
@@ -78,6 +78,8 @@ GET = {
     "institution_create": [302, 403, 403, 403, 403, 200, 200],
     "institution_edit": [302, 403, 403, 403, 403, 200, 200],
     "actor_list": [302, 403, 403, 403, 403, 200, 200],
+    "getting_started": [302, 403, 403, 403, 403, 200, 200],
+    "getting_started_mark": [302, 403, 403, 403, 403, 405, 405],
     "actor_edit": [302, 403, 403, 403, 403, 200, 200],
     "person_list": [302, 403, 403, 403, 403, 200, 200],
     "person_create": [302, 403, 403, 403, 403, 200, 200],
@@ -234,6 +236,8 @@ def url_for(name, route, data):
         kwargs["token"] = "findes-ikke"
     if "<int:parent_pk>" in route:
         kwargs["parent_pk"] = data["action"].goal.domain_id
+    if "<slug:step>" in route:
+        kwargs["step"] = "people"
     if "<slug:kind>" in route:
         kwargs["kind"] = "status"
     if "<slug:table>" in route:
@@ -374,6 +378,7 @@ def snapshot():
     return (
         list(Institution.objects.order_by("pk").values()),
         list(Actor.objects.order_by("pk").values()),
+        list(Municipality.objects.order_by("pk").values()),
         list(User.objects.order_by("pk").values("pk", "email", "role", "is_active")),
         list(Membership.objects.order_by("pk").values()),
         list(Progress.objects.order_by("pk").values()),
@@ -394,6 +399,8 @@ def post_data(name, data):
         "institution_create": {"name": "Ny Skole", "actor": skole, "area": "Hobro"},
         "institution_edit": {"name": "Omdøbt Skole", "actor": skole, "area": "Hobro"},
         "actor_list": {"name": "Dagpleje", "order": "9"},
+        "getting_started": {"name": "Viborg Kommune", "header_text": ""},
+        "getting_started_mark": {"state": "skipped"},
         "actor_edit": {"name": "Skoler", "order": "2"},
         "person_create": {
             "email": "ny@example.org",
@@ -465,6 +472,8 @@ POST = {
     "institution_create": [302, 403, 403, 403, 403, 302, 302],
     "institution_edit": [302, 403, 403, 403, 403, 302, 302],
     "actor_list": [302, 403, 403, 403, 403, 302, 302],
+    "getting_started": [302, 403, 403, 403, 403, 302, 302],
+    "getting_started_mark": [302, 403, 403, 403, 403, 302, 302],
     "actor_edit": [302, 403, 403, 403, 403, 302, 302],
     "person_create": [302, 403, 403, 403, 403, 302, 302],
     "person_edit": [302, 403, 403, 403, 403, 302, 302],

@@ -93,7 +93,7 @@ def test_anonymising_a_person_keeps_their_history(
     assert not SecurityEvent.objects.filter(subject=person).exclude(ip_address=None).exists()
 
 
-def test_the_data_protection_note_is_public(client):
+def test_the_data_protection_note_is_public(client, db):
     response = client.get(reverse("data_protection"))
     assert response.status_code == 200
     assert "Intet om børn eller elever." in visible_text(response.content)

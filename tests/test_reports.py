@@ -77,15 +77,6 @@ def download(client, report) -> bytes:
 # --- Through a real worker ----------------------------------------------------------------
 
 
-@pytest.fixture
-def worker(transactional_db):
-    """A Celery worker in this process, consuming from the Redis on the machine."""
-    assert not celery_app.conf.task_always_eager
-    celery_app.control.purge()  # messages left by earlier tests that had no worker
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
-        yield
-
-
 @pytest.mark.redis
 def test_each_report_kind_through_a_real_worker(
     client, media, worker, some_progress, committee_member, leader_school_a
