@@ -1,13 +1,15 @@
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from core.danish import parse_deadline, parse_kroner
 from core.params import IdMultipleChoiceField
 from goals.forms import DATE, VersionedForm
 from goals.models import TEXT, Goal, Strategy
-from institutions.models import Actor
+from institutions.models import Actor, Institution
 
 from .models import REASON, Action, ActionPlanItem, Progress
+from .selectors import institutions_outside_kinds
 
 
 class ProgressForm(forms.Form):
@@ -81,11 +83,15 @@ class ActionPlanItemForm(forms.ModelForm):
             "text": _("… and describe a local initiative of your own."),
         }
 
-    def __init__(self, *args, actions, domains, **kwargs):
+    def __init__(self, *args, actions, domains, strategy, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["action"].queryset = actions
         self.fields["action"].empty_label = _("— a local initiative —")
         self.fields["domain"].queryset = domains
+        self.fields["domain"].label = capfirst(strategy.domain_noun)
+        self.fields["domain"].help_text = _(
+            "For a local initiative; an action from the strategy has its own %(domain)s."
+        ) % {"domain": strategy.domain_noun}
 
     def clean(self):
         cleaned = super().clean()
@@ -133,21 +139,30 @@ class ActionForm(VersionedForm):
             "text",
             "goal",
             "actors",
+            "institutions",
             "parent",
             "responsible",
             "deadline",
             "deadline_label",
             "budget",
         ]
-        widgets = {"actors": forms.CheckboxSelectMultiple, "deadline": DATE}
+        widgets = {
+            "actors": forms.CheckboxSelectMultiple,
+            "institutions": forms.CheckboxSelectMultiple,
+            "deadline": DATE,
+        }
         help_texts = {
+            "institutions": _(
+                "Leave empty when every institution of the kinds above carries out the action. "
+                "For a project for one or two named units, tick them: only they follow it."
+            ),
             "deadline": _("Filled in from the words when the deadline is written in words."),
             "deadline_label": _(
                 "E.g. “efteråret 2026”, “primo 2027”, “1. kvartal 2027” or “uge 36 2026”: "
                 "the words are shown, and the deadline is the last day of the period."
             ),
         }
-        field_classes = {"actors": IdMultipleChoiceField}
+        field_classes = {"actors": IdMultipleChoiceField, "institutions": IdMultipleChoiceField}
         error_messages = {"actors": {"required": _("Choose who carries out the action.")}}
 
     def __init__(self, *args, strategy: Strategy, **kwargs):
@@ -164,14 +179,32 @@ class ActionForm(VersionedForm):
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents.order_by("goal__domain__order", "order")
         self.fields["actors"].queryset = Actor.objects.order_by("order")
+        self.fields["institutions"].queryset = Institution.objects.filter(is_active=True).order_by(
+            "actor__order", "name"
+        )
 
     def clean(self):
         cleaned = super().clean()
         parent, goal = cleaned.get("parent"), cleaned.get("goal")
         if parent and goal and parent.goal_id != goal.pk:
             self.add_error("parent", _("A sub-item must belong to the same goal as its parent."))
+        self._named_of_the_kinds(cleaned)
         self._deadline_from_words(cleaned)
         return cleaned
+
+    def _named_of_the_kinds(self, cleaned) -> None:
+        """Named institutions must be of the kinds that carry out the action, so that the
+        roll-ups per kind count them."""
+        kinds = cleaned.get("actors") or []
+        others = institutions_outside_kinds(
+            institutions=cleaned.get("institutions") or [], actors=kinds
+        )
+        if kinds and others:
+            self.add_error(
+                "institutions",
+                _("%(names)s is not of the kinds the action is for. Choose its kind too.")
+                % {"names": ", ".join(others)},
+            )
 
     def _deadline_from_words(self, cleaned) -> None:
         """Words such as "efteråret 2026" set the deadline's date (the last day of the period

@@ -34,6 +34,13 @@ class Action(models.Model):
     actors = models.ManyToManyField(
         "institutions.Actor", related_name="actions", verbose_name=_("actors")
     )
+    # A project for one or two named units: only they follow it (actions.services.progress_sync).
+    institutions = models.ManyToManyField(
+        "institutions.Institution",
+        blank=True,
+        related_name="named_actions",
+        verbose_name=_("only these institutions"),
+    )
     responsible = models.CharField(_("responsible"), max_length=200, blank=True)
     deadline = models.DateField(_("deadline"), null=True, blank=True)
     deadline_label = models.CharField(
@@ -108,6 +115,42 @@ class Progress(models.Model):
 
     def __str__(self):
         return f"{self.institution} · {self.action}: {self.get_status_display()}"
+
+
+class GoalProgress(models.Model):
+    """Whether one institution has reached a local goal ("lokalt mål"): a goal each
+    institution meets on its own, marked as an action is ticked off."""
+
+    goal = models.ForeignKey(
+        "goals.Goal", on_delete=models.CASCADE, related_name="reached_by", verbose_name=_("goal")
+    )
+    institution = models.ForeignKey(
+        "institutions.Institution",
+        on_delete=models.CASCADE,
+        related_name="goal_progress",
+        verbose_name=_("institution"),
+    )
+    reached = models.BooleanField(_("reached"), default=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+    updated_at = models.DateTimeField(_("updated at"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("local goal reached")
+        verbose_name_plural = _("local goals reached")
+        constraints = [
+            models.UniqueConstraint(fields=["goal", "institution"], name="unique_goal_progress")
+        ]
+
+    def __str__(self):
+        return f"{self.institution} · {self.goal}"
 
 
 class ActionPlan(models.Model):

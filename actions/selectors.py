@@ -7,7 +7,8 @@ from functools import cached_property
 from typing import Any
 
 import tablib
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -15,7 +16,15 @@ from goals.models import Domain, Goal, Strategy
 from institutions.models import Actor, Institution
 
 from . import rollup
-from .models import AMENDMENT, Action, ActionPlan, ActionPlanItem, PoolShare, Progress
+from .models import (
+    AMENDMENT,
+    Action,
+    ActionPlan,
+    ActionPlanItem,
+    GoalProgress,
+    PoolShare,
+    Progress,
+)
 from .rollup import Tally
 
 
@@ -200,7 +209,9 @@ def economic_overview(
             by_year[year] += value
     domain_rows = [(domain.name, by_domain[domain.pk]) for domain in domains]
     if by_domain.get(None):
-        domain_rows.append((_("No domain"), by_domain[None]))
+        domain_rows.append(
+            (_("No %(domain)s") % {"domain": plan.strategy.domain_noun}, by_domain[None])
+        )
     years = sorted(set(plan.years) | {year for year in by_year if year is not None})
     year_rows = [(str(year), by_year[year]) for year in years]
     if by_year.get(None):
@@ -446,15 +457,20 @@ def actions_with_progress(*, strategy: Strategy) -> QuerySet[Any]:
     """The strategy's actions with their tallies and actors, in the strategy's order."""
     return (
         actions_tallied(strategy=strategy)
-        .prefetch_related(Prefetch("actors", queryset=Actor.objects.order_by("order", "name")))
+        .prefetch_related(
+            Prefetch("actors", queryset=Actor.objects.order_by("order", "name")),
+            Prefetch("institutions", queryset=Institution.objects.order_by("name").only("name")),
+        )
         .order_by("order", "pk")
     )
 
 
 def strategy_document(*, strategy: Strategy) -> list[DomainSection]:
-    """The strategy's domains with goals and actions grouped by actors, with progress."""
+    """The strategy's domains with goals and actions grouped by actors, with progress; a
+    local goal has `reached`, how many of its institutions have reached it."""
     domains = list(strategy.domains.prefetch_related("goals__principles", "goals__indicators"))
     actions = list(actions_with_progress(strategy=strategy).select_related("goal"))
+    reached = local_goals_reached(strategy=strategy)
 
     children = defaultdict(list)
     for action in actions:
@@ -474,10 +490,13 @@ def strategy_document(*, strategy: Strategy) -> list[DomainSection]:
             actors = tuple(action.actors.all())
             key = tuple(actor.pk for actor in actors)
             groups.setdefault(key, ActionGroup(actors=actors)).actions.append(action)
+        goals: list[Any] = list(domain.goals.all())
+        for goal in goals:
+            goal.reached = reached.get(goal.pk)
         sections.append(
             DomainSection(
                 domain=domain,
-                goals=list(domain.goals.all()),
+                goals=goals,
                 groups=list(groups.values()),
                 done=sum(action.done for action in by_domain[domain.pk]),
                 counted=sum(action.counted for action in by_domain[domain.pk]),
@@ -506,3 +525,77 @@ def delete_consequences(instance) -> dict[str, int]:
         "actions": actions.count(),
         "institutions": recorded.values("institution").distinct().count(),
     }
+
+
+def institutions_outside_kinds(
+    *, institutions: Iterable[Institution], actors: Iterable[Actor]
+) -> list[str]:
+    """The named institutions that are not of the action's kinds: refused, so that the
+    roll-ups per kind count every row of the action."""
+    kinds = {actor.pk for actor in actors}
+    return sorted(i.name for i in institutions if i.actor_id not in kinds)
+
+
+# --- Local goals ---------------------------------------------------------------------------
+
+
+def local_goal_kinds(*, strategy: Strategy) -> dict[int, set[int]]:
+    """The kinds of institution that meet each local goal: the kinds its actions are for, or
+    (a goal with no actions) every kind the strategy's actions are for. The administration
+    has no local goals. Two queries; one when the strategy has no local goals."""
+    goals = list(
+        Goal.objects.filter(domain__strategy=strategy, scope=Goal.Scope.LOCAL).values_list(
+            "pk", flat=True
+        )
+    )
+    if not goals:
+        return {}
+    links = Action.actors.through.objects.filter(
+        action__goal__domain__strategy=strategy, action__archived_at=None
+    ).exclude(actor__code=Actor.ADMINISTRATION)
+    by_goal: dict[int, set[int]] = defaultdict(set)
+    every_kind: set[int] = set()
+    for goal_id, actor_id in links.values_list("action__goal_id", "actor_id"):
+        by_goal[goal_id].add(actor_id)
+        every_kind.add(actor_id)
+    return {pk: by_goal.get(pk) or every_kind for pk in goals}
+
+
+def local_goals_reached(*, strategy: Strategy) -> dict[int, Tally]:
+    """Each local goal's "x af N institutioner har nået målet", over the active institutions
+    of the kinds that meet it. Four queries; one when the strategy has no local goals."""
+    kinds = local_goal_kinds(strategy=strategy)
+    if not kinds:
+        return {}
+    by_kind: dict[int, set[int]] = defaultdict(set)
+    for pk, actor_id in Institution.objects.filter(is_active=True).values_list("pk", "actor_id"):
+        by_kind[actor_id].add(pk)
+    reached: dict[int, set[int]] = defaultdict(set)
+    for goal_id, institution_id in GoalProgress.objects.filter(
+        goal_id__in=kinds, reached=True
+    ).values_list("goal_id", "institution_id"):
+        reached[goal_id].add(institution_id)
+    tallies = {}
+    for goal_id, goal_kinds in kinds.items():
+        institutions = set().union(*(by_kind[kind] for kind in goal_kinds))
+        tallies[goal_id] = Tally(len(reached[goal_id] & institutions), len(institutions))
+    return tallies
+
+
+def institution_local_goals(*, institution: Institution, strategy: Strategy) -> list[Goal]:
+    """The local goals the institution meets, in the strategy's order, each with `reached`
+    and when it was last marked (`marked_at`). Three queries; one when the strategy has none."""
+    kinds = local_goal_kinds(strategy=strategy)
+    ids = [goal_id for goal_id, goal_kinds in kinds.items() if institution.actor_id in goal_kinds]
+    if not ids:
+        return []
+    mark = GoalProgress.objects.filter(goal=OuterRef("pk"), institution=institution)
+    return list(
+        Goal.objects.filter(pk__in=ids)
+        .select_related("domain")
+        .annotate(
+            reached=Coalesce(Subquery(mark.values("reached")[:1]), Value(False)),
+            marked_at=Subquery(mark.values("updated_at")[:1]),
+        )
+        .order_by("domain__order", "order", "pk")
+    )

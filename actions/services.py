@@ -1,11 +1,12 @@
 import datetime as dt
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from core import fragments
 from core.history import history_note
-from goals.models import Aim, Domain, Goal, Principle, Strategy
+from goals.models import Aim, Domain, Goal, Indicator, Principle, Strategy
 from institutions.models import Actor, Institution, User
 
 from .models import (
@@ -21,6 +22,7 @@ from .models import (
     Action,
     ActionPlan,
     ActionPlanItem,
+    GoalProgress,
     PoolAllocation,
     PoolShare,
     Progress,
@@ -34,30 +36,42 @@ def progress_sync(
     action_ids: Iterable[int] | None = None,
     institution_ids: Iterable[int] | None = None,
 ) -> int:
-    """Give every action of the adopted strategy one Progress row per institution of its
-    actors, and no others. A draft gets its rows when it is adopted; an archived version
-    keeps the ones it had.
+    """Give every action of the adopted strategy one Progress row per institution it is
+    for, and no others: the institutions it names, or else every institution of its actors.
+    A draft gets its rows when it is adopted; an archived version keeps the ones it had.
 
     Limit the work to some actions or institutions by passing their ids. Returns the number
     of rows removed; their history stays in the historical table.
     """
     in_force = {"action__goal__domain__strategy__status": Strategy.Status.ADOPTED}
-    links = Action.actors.through.objects.filter(**in_force)
+    named = Action.institutions.through.objects
+    links = Action.actors.through.objects.filter(**in_force).exclude(
+        Exists(named.filter(action_id=OuterRef("action_id")))
+    )
+    named_links = named.filter(**in_force)
     institutions = Institution.objects.all()
     stale = Progress.objects.filter(**in_force).exclude(
         Exists(
-            Action.actors.through.objects.filter(
-                action_id=OuterRef("action_id"), actor_id=OuterRef("institution__actor_id")
+            named.filter(action_id=OuterRef("action_id"), institution_id=OuterRef("institution_id"))
+        )
+        | (
+            ~Exists(named.filter(action_id=OuterRef("action_id")))
+            & Exists(
+                Action.actors.through.objects.filter(
+                    action_id=OuterRef("action_id"), actor_id=OuterRef("institution__actor_id")
+                )
             )
         )
     )
     if action_ids is not None:
         action_ids = list(action_ids)
         links = links.filter(action_id__in=action_ids)
+        named_links = named_links.filter(action_id__in=action_ids)
         stale = stale.filter(action_id__in=action_ids)
     if institution_ids is not None:
         institution_ids = list(institution_ids)
         institutions = institutions.filter(pk__in=institution_ids)
+        named_links = named_links.filter(institution_id__in=institution_ids)
         stale = stale.filter(institution_id__in=institution_ids)
 
     institutions_by_actor = defaultdict(list)
@@ -65,10 +79,18 @@ def progress_sync(
         institutions_by_actor[actor_id].append(institution_id)
 
     Progress.objects.bulk_create(
-        (
-            Progress(action_id=action_id, institution_id=institution_id)
-            for action_id, actor_id in links.values_list("action_id", "actor_id")
-            for institution_id in institutions_by_actor[actor_id]
+        itertools.chain(
+            (
+                Progress(action_id=action_id, institution_id=institution_id)
+                for action_id, actor_id in links.values_list("action_id", "actor_id")
+                for institution_id in institutions_by_actor[actor_id]
+            ),
+            (
+                Progress(action_id=action_id, institution_id=institution_id)
+                for action_id, institution_id in named_links.values_list(
+                    "action_id", "institution_id"
+                )
+            ),
         ),
         ignore_conflicts=True,
         batch_size=1000,
@@ -123,6 +145,26 @@ def progress_set(
     progress.save(update_fields=["status", "reason", "note", "updated_by", "updated_at", "version"])
     fragments.changed(fragments.PROGRESS, fragments.institution(progress.institution_id))
     return progress
+
+
+@transaction.atomic
+def goal_progress_set(*, goal: Goal, institution: Institution, reached: bool, by) -> GoalProgress:
+    """Say whether the institution has reached a local goal. Saying what is already stored
+    changes nothing, so a double tap is harmless; history keeps who said it when."""
+    marks = GoalProgress.objects.select_for_update().filter(goal=goal, institution=institution)
+    mark = marks.first()
+    if mark is not None and mark.reached == reached:
+        return mark
+    mark = mark or GoalProgress(goal=goal, institution=institution)
+    mark.reached, mark.updated_by, mark.updated_at = reached, by, timezone.now()
+    history_note(mark, by=by)
+    try:
+        with transaction.atomic():
+            mark.save()
+    except IntegrityError:  # the same first mark, sent twice at once: the other one won
+        return marks.get()
+    fragments.changed(fragments.PROGRESS, fragments.institution(institution.pk))
+    return mark
 
 
 # --- Handleplaner ---------------------------------------------------------------------------
@@ -226,6 +268,8 @@ STRATEGY_TEXT_FIELDS = [
     "principles_heading",
     "principles_introduction",
     "actions_heading",
+    "domain_word",
+    "domains_word",
     "follow_up",
     "goals_introduction",
     "approved_by",
@@ -233,28 +277,45 @@ STRATEGY_TEXT_FIELDS = [
 ]
 
 
+# A document also carries these: the dates and the decision belong to one version only, so a
+# revision does not copy them (actions.revision), but a workbook brings them.
+STRATEGY_DOCUMENT_FIELDS = [
+    *STRATEGY_TEXT_FIELDS,
+    "approved_on",
+    "decision_reference",
+    "period_start",
+    "period_end",
+]
+
+
 @transaction.atomic
 def strategy_create_from_document(
-    *, document: dict[str, Any], status: str = Strategy.Status.ADOPTED
+    *, document: dict[str, Any], status: str = Strategy.Status.ADOPTED, by: User | None = None
 ) -> Strategy:
-    """Create a strategy with its domains, goals and actions from a nested document.
+    """Create a strategy with its domains, goals, actions and indicators from a nested
+    document (fixtures/strategy_mariagerfjord.json, or a workbook: actions.workbook).
 
     The document mirrors the printed strategy: each domain lists its goals, then its actions
     under actor headings ("Forvaltning", "Skole og dagtilbud"); an action's `goal` is the
-    1-based number of the domain's goal it serves, and its `children` are its sub-items.
+    1-based number of the domain's goal it serves, and its `children` are its sub-items. A
+    goal is its text, or a dict with its `scope` and `principles` (1-based numbers); an
+    action or sub-item may name `institutions`, `responsible`, `deadline`, `deadline_label`
+    and `budget`; a domain may list `indicators` of its goals.
     """
     actors = {actor.code: actor for actor in Actor.objects.all()}
+    institutions = {institution.name: institution for institution in Institution.objects.all()}
     strategy = Strategy(
         status=status,
-        **{field: document[field] for field in STRATEGY_TEXT_FIELDS if field in document},
+        **{field: document[field] for field in STRATEGY_DOCUMENT_FIELDS if field in document},
     )
     strategy.full_clean()
+    history_note(strategy, by=by)
     strategy.save()
     Aim.objects.bulk_create(
         Aim(strategy=strategy, order=number, text=text)
         for number, text in enumerate(document.get("aims", []), start=1)
     )
-    Principle.objects.bulk_create(
+    principles = Principle.objects.bulk_create(
         Principle(strategy=strategy, order=number, text=text)
         for number, text in enumerate(document.get("principles", []), start=1)
     )
@@ -265,23 +326,42 @@ def strategy_create_from_document(
             order=domain_number,
             introduction=domain_doc.get("introduction", ""),
         )
-        goals = [
-            Goal.objects.create(domain=domain, order=number, text=text)
-            for number, text in enumerate(domain_doc["goals"], start=1)
-        ]
+        goals = []
+        for number, goal_doc in enumerate(domain_doc["goals"], start=1):
+            goal_doc = goal_doc if isinstance(goal_doc, dict) else {"text": goal_doc}
+            goal = Goal.objects.create(
+                domain=domain,
+                order=number,
+                text=goal_doc["text"],
+                scope=goal_doc.get("scope", Goal.Scope.MUNICIPAL),
+            )
+            goal.principles.set(principles[n - 1] for n in goal_doc.get("principles", []))
+            goals.append(goal)
         order = 0
-        for group in domain_doc["action_groups"]:
-            group_actors = [actors[code] for code in group["actors"]]
+        for group in domain_doc.get("action_groups", []):
             for action_doc in group["actions"]:
                 order += 1
                 goal = goals[action_doc["goal"] - 1]
-                action = Action.objects.create(goal=goal, order=order, text=action_doc["text"])
-                action.actors.set(group_actors)
-                for child_number, child_text in enumerate(action_doc.get("children", []), start=1):
-                    child = Action.objects.create(
-                        goal=goal, parent=action, order=child_number, text=child_text
+                kinds = [actors[code] for code in action_doc.get("actors", group["actors"])]
+                action = _document_action(
+                    action_doc, goal=goal, order=order, actors=kinds, institutions=institutions
+                )
+                for number, child_doc in enumerate(action_doc.get("children", []), start=1):
+                    child_doc = child_doc if isinstance(child_doc, dict) else {"text": child_doc}
+                    _document_action(
+                        child_doc,
+                        goal=goal,
+                        order=number,
+                        actors=kinds,
+                        institutions=institutions,
+                        parent=action,
                     )
-                    child.actors.set(group_actors)
+        for indicator_doc in domain_doc.get("indicators", []):
+            fields = {k: v for k, v in indicator_doc.items() if k not in ("goal", "actors")}
+            indicator = Indicator(goal=goals[indicator_doc["goal"] - 1], **fields)
+            indicator.full_clean(exclude=["goal"])
+            indicator.save()
+            indicator.actors.set(actors[code] for code in indicator_doc.get("actors", []))
     progress_sync(
         action_ids=Action.objects.filter(goal__domain__strategy=strategy).values_list(
             "pk", flat=True
@@ -289,6 +369,34 @@ def strategy_create_from_document(
     )
     fragments.changed(fragments.STRATEGY)
     return strategy
+
+
+def strategy_import(*, document: dict[str, Any], by: User) -> Strategy:
+    """A whole strategy read from a workbook (actions.workbook): in force at once in an
+    installation with none, otherwise a draft beside the one in force."""
+    adopted = Strategy.objects.filter(status=Strategy.Status.ADOPTED).exists()
+    status = Strategy.Status.DRAFT if adopted else Strategy.Status.ADOPTED
+    return strategy_create_from_document(document=document, status=status, by=by)
+
+
+ACTION_DOCUMENT_FIELDS = ("responsible", "deadline", "deadline_label", "budget")
+
+
+def _document_action(
+    action_doc: dict, *, goal: Goal, order: int, actors, institutions, parent=None
+) -> Action:
+    action = Action(
+        goal=goal,
+        parent=parent,
+        order=order,
+        text=action_doc["text"],
+        **{field: action_doc[field] for field in ACTION_DOCUMENT_FIELDS if field in action_doc},
+    )
+    action.full_clean(exclude=["goal", "parent"])
+    action.save()
+    action.actors.set(actors)
+    action.institutions.set(institutions[name] for name in action_doc.get("institutions", []))
+    return action
 
 
 class EditConflict(Exception):

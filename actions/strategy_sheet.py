@@ -12,16 +12,21 @@ from core.danish import deadline_text, parse_deadline, parse_kroner
 from core.history import history_note
 from core.spreadsheets import ImportMeta, WholeNumberWidget, parse_actors
 from goals.models import Domain, Goal, Strategy
-from institutions.models import Actor
+from institutions.models import Actor, Institution
 from institutions.selectors import actor_words
 
 from .models import Action
-from .selectors import ActionGroup
+from .selectors import ActionGroup, institutions_outside_kinds
 from .services import progress_sync
 
 HEADINGS = {
     "domæne": "domain",
     "domain": "domain",
+    # What other strategies call their domains.
+    "område": "domain",
+    "indsatsområde": "domain",
+    "fokusområde": "domain",
+    "tema": "domain",
     "mål": "goal",
     "goal": "goal",
     "målniveau": "scope",
@@ -32,6 +37,10 @@ HEADINGS = {
     "del af": "parent",
     "aktør": "actors",
     "aktører": "actors",
+    "kun for": "institutions",
+    "kun for institutioner": "institutions",
+    "institutioner": "institutions",
+    "enheder": "institutions",
     "ansvarlig": "responsible",
     "frist": "deadline",
     "budget": "budget",
@@ -46,6 +55,7 @@ COLUMNS = [
     ("text", "Handling"),
     ("parent", "Overpunkt"),
     ("actors", "Aktør"),
+    ("institutions", "Kun for institutioner"),
     ("responsible", "Ansvarlig"),
     ("deadline", "Frist"),
     ("budget", "Budget (kr.)"),
@@ -58,6 +68,7 @@ EXAMPLE = [
     "sikre tid og rammer for en eller flere ressourcepersoner.",
     "",
     "Skole og dagtilbud",
+    "",
     "Skoleleder",
     "Efteråret 2026",
     "160.000",
@@ -144,6 +155,35 @@ class ActorsWidget(widgets.ManyToManyWidget):
         return actors_label(list(value.all())) if value is not None else ""
 
 
+class InstitutionsWidget(widgets.ManyToManyWidget):
+    """ "Dagplejen Nord, Dagplejen Syd": a project only these institutions follow."""
+
+    def __init__(self):
+        super().__init__(Institution, field="name")
+
+    def clean(self, value, row=None, **kwargs):
+        names = [name.strip() for name in re.split(r"[,;\n]", str(value or "")) if name.strip()]
+        found = Institution.objects.filter(name__in=names)
+        unknown = sorted(set(names) - {institution.name for institution in found})
+        if unknown:
+            raise ValueError(
+                _("No institution is called %(names)s.") % {"names": ", ".join(unknown)}
+            )
+        codes = parse_actors((row or {}).get("actors", ""), actor_words())
+        others = institutions_outside_kinds(
+            institutions=found, actors=Actor.objects.filter(code__in=codes)
+        )
+        if codes and others:
+            raise ValueError(
+                _("%(names)s is not of the kinds the action is for. Choose its kind too.")
+                % {"names": ", ".join(others)}
+            )
+        return found
+
+    def render(self, value, obj=None, **kwargs):
+        return ", ".join(i.name for i in value.order_by("name")) if value is not None else ""
+
+
 def actors_label(actors) -> str:
     """ "Skole og dagtilbud", as the strategy page groups them (and parse_actors reads)."""
     actors = tuple(sorted(actors, key=lambda actor: actor.order))
@@ -217,6 +257,7 @@ class ActionResource(resources.ModelResource):
             "text",
             "parent",
             "actors",
+            "institutions",
             "responsible",
             "deadline",
             "deadline_label",
@@ -235,6 +276,9 @@ class ActionResource(resources.ModelResource):
         )
         self.fields["actors"] = fields.Field(
             attribute="actors", column_name="actors", widget=ActorsWidget()
+        )
+        self.fields["institutions"] = fields.Field(
+            attribute="institutions", column_name="institutions", widget=InstitutionsWidget()
         )
 
     def get_queryset(self):
@@ -272,6 +316,7 @@ class ActionResource(resources.ModelResource):
             row.get("text", ""),
             row.get("parent", ""),
             actors,
+            row.get("institutions", ""),
             row.get("responsible", ""),
             deadline_text(day, label),
             "" if budget is None else f"{budget:,} kr.".replace(",", "."),
@@ -298,7 +343,7 @@ def strategy_export(*, strategy: Strategy) -> tablib.Dataset:
     actions = (
         Action.objects.filter(goal__domain__strategy=strategy, archived_at=None)
         .select_related("goal__domain", "parent")
-        .prefetch_related("actors", "goal__principles")
+        .prefetch_related("actors", "institutions", "goal__principles")
         .order_by("goal__domain__order", "goal__order", "order", "pk")
     )
     position = {
@@ -323,6 +368,7 @@ def strategy_export(*, strategy: Strategy) -> tablib.Dataset:
                 action.text,
                 action.parent.text if action.parent else "",
                 actors_label(action.actors.all()),
+                ", ".join(sorted(i.name for i in action.institutions.all())),
                 action.responsible,
                 action.deadline_label or (action.deadline and action.deadline.strftime("%d-%m-%Y")),
                 "" if action.budget is None else action.budget,

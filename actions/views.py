@@ -1,9 +1,9 @@
 import json
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.db.models import Count, Sum
-from django.http import HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -43,6 +43,7 @@ from .revision import revision_notice
 from .selectors import (
     PROGRESS_FILTERS,
     action_plan_get,
+    institution_local_goals,
     institution_progress,
     plan_budgets,
     plan_page,
@@ -53,6 +54,7 @@ from .selectors import (
 from .services import (
     ProgressConflict,
     action_plan_approve,
+    goal_progress_set,
     plan_item_add,
     plan_item_delete,
     plan_item_save,
@@ -84,6 +86,7 @@ def _page(request, institution, *, failed=None, failed_measurement=None, status=
         sections = institution_progress(institution=institution, strategy=strategy)
         filters = progress_filtered(sections, view=view, today=today)
         indicators = institution_indicators(institution=institution, strategy=strategy)
+        local_goals = institution_local_goals(institution=institution, strategy=strategy)
         for indicator in indicators:
             if failed_measurement and indicator.pk == failed_measurement[0]:
                 indicator.form = failed_measurement[1]
@@ -109,6 +112,7 @@ def _page(request, institution, *, failed=None, failed_measurement=None, status=
             "may_edit": may_edit,
             "statuses": Progress.Status.choices,
             "indicators": indicators,
+            "local_goals": local_goals,
         }
 
     template = "actions/includes/institution_progress_body.html"
@@ -188,6 +192,28 @@ def progress_update(request, pk, action_pk):
     return redirect(reverse("institution_progress", args=[pk]) + f"#action-{action_pk}")
 
 
+@require_POST
+def goal_progress_update(request, pk, goal_pk):
+    """Say whether the institution has reached one of its local goals."""
+    institution = institution_readable(request.user, pk)
+    if not may_edit_progress(request, institution):
+        raise PermissionDenied(_("You may not change this institution's status."))
+    strategy = strategy_current_or_404()
+    goals = institution_local_goals(institution=institution, strategy=strategy)
+    goal = next((goal for goal in goals if goal.pk == goal_pk), None)
+    if goal is None:
+        raise Http404(_("The institution does not meet that goal."))
+    answer = request.POST.get("reached")
+    if answer not in ("yes", "no"):
+        raise BadRequest(_("Say whether the goal is reached."))
+    goal_progress_set(goal=goal, institution=institution, reached=answer == "yes", by=request.user)
+    messages.success(
+        request,
+        _("Saved: the goal is reached.") if answer == "yes" else _("Saved: not reached yet."),
+    )
+    return redirect(reverse("institution_progress", args=[pk]) + f"#goal-{goal.pk}")
+
+
 def _progress_saved_message(row: Progress, *, before: tuple[str, str]) -> str:
     """What a person is told after a change: the new status, or that the note was saved."""
     if row.status == before[0] and row.note != before[1]:
@@ -244,6 +270,7 @@ def _item_form(plan: ActionPlan, data=None, item: ActionPlanItem | None = None):
         instance=item or ActionPlanItem(),
         actions=actions,
         domains=plan.strategy.domains.order_by("order"),
+        strategy=plan.strategy,
     )
 
 

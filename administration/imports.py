@@ -242,20 +242,36 @@ def failed_rows(*, kind: ImportKind, data: tablib.Dataset, **options) -> tablib.
 
 def stash(*, data: tablib.Dataset, kind: ImportKind, user_id: int, institution_id=None) -> str:
     """Keep the uploaded rows until the person confirms; the token names them."""
-    token = secrets.token_urlsafe(16)
-    payload = {
-        "kind": kind.slug,
-        "user": user_id,
-        "institution": institution_id,
-        "headers": list(data.headers),
-        "rows": [list(row) for row in data],
-    }
-    default_storage.save(f"imports/{token}.json", ContentFile(json.dumps(payload).encode()))
-    return token
+    return stash_payload(
+        {
+            "kind": kind.slug,
+            "institution": institution_id,
+            "headers": list(data.headers),
+            "rows": [list(row) for row in data],
+        },
+        user_id=user_id,
+    )
 
 
 def unstash(*, token: str, user_id: int) -> dict | None:
     """The person's own stashed upload, or None when it is unknown, another's or expired."""
+    payload = unstash_payload(token=token, user_id=user_id)
+    if payload is None or "rows" not in payload:
+        return None
+    payload["data"] = tablib.Dataset(*map(tuple, payload["rows"]), headers=payload["headers"])
+    return payload
+
+
+def stash_payload(payload: dict, *, user_id: int) -> str:
+    """Keep what an upload would do (JSON) until the person confirms; the token names it."""
+    token = secrets.token_urlsafe(16)
+    content = json.dumps({**payload, "user": user_id}).encode()
+    default_storage.save(f"imports/{token}.json", ContentFile(content))
+    return token
+
+
+def unstash_payload(*, token: str, user_id: int) -> dict | None:
+    """The person's own stashed payload, or None when it is unknown, another's or expired."""
     name = f"imports/{token}.json"
     if not token.replace("-", "").replace("_", "").isalnum() or not default_storage.exists(name):
         return None
@@ -263,10 +279,7 @@ def unstash(*, token: str, user_id: int) -> dict | None:
         return None
     with default_storage.open(name) as file:
         payload = json.loads(file.read())
-    if payload["user"] != user_id:
-        return None
-    payload["data"] = tablib.Dataset(*map(tuple, payload["rows"]), headers=payload["headers"])
-    return payload
+    return payload if payload["user"] == user_id else None
 
 
 def discard(token: str) -> None:

@@ -81,6 +81,7 @@ def getting_started_steps(*, municipality: Municipality) -> list[Step]:
             else _("The strategy has no goals yet."),
             links=[
                 (_("Create or edit the strategy"), reverse("strategy")),
+                (_("Import the whole strategy from a workbook"), f"{import_url}#workbook-heading"),
                 (_("Import from a spreadsheet"), f"{import_url}?kind=strategi"),
             ],
         ),

@@ -1,6 +1,8 @@
+from dataclasses import asdict
+
 import tablib
 from django.contrib import messages
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, ValidationError
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,9 +13,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from actions.selectors import progress_export
+from actions.services import strategy_import
 from actions.strategy_sheet import strategy_export
+from actions.workbook import strategy_workbook, workbook_read
 from core.params import id_from
-from core.spreadsheets import SpreadsheetError, read_upload, spreadsheet_response
+from core.spreadsheets import (
+    SpreadsheetError,
+    read_upload,
+    read_workbook,
+    spreadsheet_response,
+    workbook_response,
+)
 from goals.selectors import strategy_current, strategy_current_or_404
 from institutions.forms import (
     ActorForm,
@@ -22,6 +32,7 @@ from institutions.forms import (
     MunicipalityForm,
     PersonForm,
     SignInLimitLiftForm,
+    WorkbookForm,
 )
 from institutions.models import Actor, Institution, Membership, Municipality, User
 from institutions.permissions import AFTER_TWO_FACTOR, consultant_required, institution_for
@@ -231,6 +242,15 @@ def _import_options(kind_slug, institution, request) -> dict:
     return {"institution": institution, "strategy": strategy, "by": user}
 
 
+def _import_context(form, workbook_form=None) -> dict:
+    return {
+        "form": form,
+        "kinds": imports.KINDS.values(),
+        "workbook_form": workbook_form or WorkbookForm(),
+        "strategy_in_force": strategy_current(),
+    }
+
+
 @consultant_required
 def spreadsheet_import(request):
     """Upload a spreadsheet and see, row by row, what importing it would do."""
@@ -239,7 +259,7 @@ def spreadsheet_import(request):
     form = ImportForm(
         request.POST or None, request.FILES or None, kinds=imports.KINDS, initial=initial
     )
-    context = {"form": form, "kinds": imports.KINDS.values()}
+    context = _import_context(form)
     if request.method == "POST" and form.is_valid():
         kind = imports.KINDS[form.cleaned_data["kind"]]
         institution = form.cleaned_data["institution"]
@@ -297,7 +317,7 @@ def spreadsheet_import_confirm(request, token):
             _("This upload has already been imported, or it has expired. Upload the file again."),
         )
         form = ImportForm(kinds=imports.KINDS)
-        context = {"form": form, "kinds": imports.KINDS.values()}
+        context = _import_context(form)
         return render(request, "institutions/import.html", context, status=409)
     payload, kind, options = stashed
     try:
@@ -391,3 +411,78 @@ def two_factor_continue(request):
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("home")
     return redirect(target)
+
+
+# --- The whole strategy as one workbook ------------------------------------------------------
+
+
+@consultant_required
+@require_GET
+def strategy_workbook_export(request):
+    """The strategy in force as one workbook, a sheet per part, to edit and import again."""
+    book = strategy_workbook(strategy=strategy_current_or_404())
+    return workbook_response(book, "strategi")
+
+
+def _import_page(request, *, workbook_form=None, status=200):
+    context = _import_context(ImportForm(kinds=imports.KINDS), workbook_form)
+    return render(request, "institutions/import.html", context, status=status)
+
+
+@consultant_required
+@require_POST
+def strategy_workbook_import(request):
+    """Upload a workbook and see what it would create, with every error by sheet, row and
+    column; nothing is created yet."""
+    form = WorkbookForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            sheets = read_workbook(form.cleaned_data["file"])
+        except SpreadsheetError as error:
+            form.add_error("file", str(error))
+        else:
+            reading = workbook_read(sheets=sheets)
+            payload = {
+                "workbook": reading.document,
+                "errors": [asdict(error) for error in reading.errors],
+            }
+            token = imports.stash_payload(payload, user_id=request.user.pk)
+            context = {"reading": reading, "token": token, "adopted": strategy_current()}
+            return render(request, "institutions/workbook_preview.html", context)
+    return _import_page(request, workbook_form=form, status=400)
+
+
+@consultant_required
+@require_POST
+def strategy_workbook_confirm(request, token):
+    """Create the previewed strategy, all of it or nothing."""
+    payload = imports.unstash_payload(token=token, user_id=request.user.pk)
+    if payload is None or "workbook" not in payload or payload["errors"]:
+        messages.warning(
+            request,
+            _("This upload has already been imported, or it has expired. Upload the file again."),
+        )
+        return _import_page(request, status=409)
+    try:
+        strategy = strategy_import(document=payload["workbook"], by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _import_page(request, status=400)
+    imports.discard(token)
+    messages.success(request, _("“%(title)s” is imported.") % {"title": strategy.title})
+    if strategy.is_draft:
+        return redirect("strategy_version", pk=strategy.pk)
+    return redirect("strategy")
+
+
+@consultant_required
+@require_GET
+def strategy_workbook_errors(request, token):
+    """The workbook's errors as a spreadsheet: sheet, row, column and why."""
+    payload = imports.unstash_payload(token=token, user_id=request.user.pk)
+    if payload is None or "workbook" not in payload:
+        raise Http404(_("The upload has expired. Upload the file again."))
+    data = tablib.Dataset(headers=[_("Sheet"), _("Row"), _("Column"), _("Error")])
+    for error in payload["errors"]:
+        data.append([error["sheet"], error["row"], error["column"], error["message"]])
+    return spreadsheet_response(data, "csv", "fejl-strategi")

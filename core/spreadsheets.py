@@ -30,8 +30,7 @@ MAX_UNPACKED_BYTES = 30 * 1024 * 1024
 MAX_PACKING_RATIO = 50
 
 
-def read_upload(upload) -> tablib.Dataset:
-    """The uploaded CSV or XLSX as a dataset of strings, or SpreadsheetError."""
+def _content(upload) -> bytes:
     limit = settings.IMPORT_MAX_BYTES
     if upload.size > limit:
         raise SpreadsheetError(
@@ -41,9 +40,15 @@ def read_upload(upload) -> tablib.Dataset:
     content = upload.read()
     if not content.strip():
         raise SpreadsheetError(_("The file is empty."))
+    return content
+
+
+def read_upload(upload) -> tablib.Dataset:
+    """The uploaded CSV or XLSX as a dataset of strings, or SpreadsheetError."""
+    content = _content(upload)
     name = (upload.name or "").lower()
     if name.endswith(".xlsx") and content.startswith(XLSX_MAGIC):
-        rows = _xlsx_rows(content)
+        rows = _xlsx_sheets(content)[0][1]
     elif name.endswith(".csv") and not content.startswith(XLSX_MAGIC):
         rows = _csv_rows(content)
     else:
@@ -51,6 +56,24 @@ def read_upload(upload) -> tablib.Dataset:
     rows = [row for row in rows if any(cell not in ("", None) for cell in row)]
     if len(rows) < 2:
         raise SpreadsheetError(_("The file has no rows under its headings."))
+    return _dataset(rows)
+
+
+def read_workbook(upload) -> dict[str, tablib.Dataset]:
+    """Every sheet of an uploaded XLSX workbook by its name, as datasets of strings (a sheet
+    with no rows under its headings is empty), or SpreadsheetError."""
+    content = _content(upload)
+    if not ((upload.name or "").lower().endswith(".xlsx") and content.startswith(XLSX_MAGIC)):
+        raise SpreadsheetError(_("Choose the XLSX workbook (a CSV file holds only one sheet)."))
+    sheets = {}
+    for name, rows in _xlsx_sheets(content):
+        rows = [row for row in rows if any(cell not in ("", None) for cell in row)]
+        sheets[name.strip()] = _dataset(rows) if rows else tablib.Dataset()
+    return sheets
+
+
+def _dataset(rows: list[list]) -> tablib.Dataset:
+    """The rows under the first, as strings; too long a cell is refused."""
     headers = [str(cell or "").strip() for cell in rows[0]]
     width = len(headers)
     data = tablib.Dataset(headers=headers)
@@ -108,9 +131,9 @@ def _csv_rows(content: bytes) -> list[list[str]]:
     return rows
 
 
-def _xlsx_rows(content: bytes) -> list[list]:
-    """The first sheet's cell values. Formulas give their last calculated value (openpyxl's
-    data_only): they are read, never executed. defusedxml guards the XML."""
+def _xlsx_sheets(content: bytes) -> list[tuple[str, list[list]]]:
+    """Each sheet's name and cell values. Formulas give their last calculated value
+    (openpyxl's data_only): they are read, never executed. defusedxml guards the XML."""
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
@@ -122,15 +145,19 @@ def _xlsx_rows(content: bytes) -> list[list]:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:
         raise SpreadsheetError(_("The file is not a readable XLSX file.")) from None
-    rows = []
+    sheets, count = [], 0
     try:
-        for row in workbook.worksheets[0].iter_rows(values_only=True):
-            rows.append(list(row))
-            if len(rows) > settings.IMPORT_MAX_ROWS + 1:
-                raise _too_many_rows()
+        for sheet in workbook.worksheets:
+            rows = []
+            for row in sheet.iter_rows(values_only=True):
+                rows.append(list(row))
+                count += 1
+                if count > settings.IMPORT_MAX_ROWS + 1:
+                    raise _too_many_rows()
+            sheets.append((sheet.title, rows))
     finally:
         workbook.close()
-    return rows
+    return sheets
 
 
 def _text(cell) -> str:
@@ -242,11 +269,29 @@ def neutralise(value):
     return value
 
 
+def restored(value: str) -> str:
+    """A cell as it was before `neutralise`, when it comes back from our own export."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
 def spreadsheet_response(data: tablib.Dataset, fmt: str, name: str) -> HttpResponse:
     """A download of the dataset, named with today's date."""
     content, content_type = export_response_content(data, fmt)
     response = HttpResponse(content, content_type=content_type)
     filename = f"{name}-{timezone.localdate():%Y-%m-%d}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def workbook_response(book: tablib.Databook, name: str) -> HttpResponse:
+    """A download of the workbook (its cells already neutralised), named with today's date."""
+    response = HttpResponse(
+        book.export("xlsx"),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    filename = f"{name}-{timezone.localdate():%Y-%m-%d}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

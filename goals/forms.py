@@ -42,6 +42,8 @@ class StrategyForm(VersionedForm):
             "principles_heading",
             "principles_introduction",
             "actions_heading",
+            "domain_word",
+            "domains_word",
             "follow_up",
             "goals_introduction",
             "approved_by",
@@ -54,6 +56,8 @@ class StrategyForm(VersionedForm):
         widgets = {"approved_on": DATE, "period_start": DATE, "period_end": DATE}
         help_texts = {
             "principles_heading": _("In your strategy's words, e.g. “De fire pejlemærker”."),
+            "domain_word": _("What your strategy calls one of its parts, e.g. “område”."),
+            "domains_word": _("The same in the plural, e.g. “områder”."),
             "actions_heading": _(
                 "Shown before each domain's actions, e.g. “Konkret vil vi:” or “Konkrete "
                 "handlinger og projekter”."
@@ -62,6 +66,13 @@ class StrategyForm(VersionedForm):
 
     def clean(self):
         cleaned = super().clean()
+        one, many = (cleaned.get(name, "").lower() for name in ("domain_word", "domains_word"))
+        cleaned["domain_word"], cleaned["domains_word"] = one, many
+        if bool(one) != bool(many):
+            self.add_error(
+                "domains_word" if one else "domain_word",
+                _("Write the word both in the singular and in the plural."),
+            )
         start, end = cleaned.get("period_start"), cleaned.get("period_end")
         if start and end and end < start:
             self.add_error("period_end", _("The period must end after it starts."))

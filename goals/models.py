@@ -50,6 +50,9 @@ class Strategy(models.Model):
         _("heading before the principles"), max_length=100, blank=True
     )
     actions_heading = models.CharField(_("heading before actions"), max_length=100, blank=True)
+    # What the strategy calls its domains ("område" / "områder"); empty says "domæne".
+    domain_word = models.CharField(_("word for a domain"), max_length=50, blank=True)
+    domains_word = models.CharField(_("word for domains"), max_length=50, blank=True)
     revision_interval_years = models.PositiveSmallIntegerField(
         _("revision interval (years)"), default=4
     )
@@ -75,6 +78,16 @@ class Strategy(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def domain_noun(self) -> str:
+        """One of the strategy's domains in its own word: "område", or "domæne"."""
+        return self.domain_word or str(Domain._meta.verbose_name)
+
+    @property
+    def domains_noun(self) -> str:
+        """Its domains in its own word: "områder", or "domæner"."""
+        return self.domains_word or str(Domain._meta.verbose_name_plural)
 
     @property
     def is_draft(self) -> bool:

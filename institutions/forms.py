@@ -75,6 +75,11 @@ class PersonForm(forms.ModelForm):
         return cleaned
 
 
+class WorkbookForm(forms.Form):
+    prefix = "workbook"  # beside the import form's own "file" on the same page
+    file = forms.FileField(label=_("Workbook (XLSX)"))
+
+
 class ImportForm(forms.Form):
     kind = forms.ChoiceField(label=_("What the file holds"))
     institution = forms.ModelChoiceField(

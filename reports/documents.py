@@ -53,6 +53,7 @@ def status_context(*, strategy: Strategy, since: dt.date, today: dt.date) -> dic
         "since": since,
         "pace": pace,
         "summary": key_messages(
+            strategy=strategy,
             matrix=matrix,
             pace=pace,
             overdue_count=len(overdue),
@@ -256,6 +257,7 @@ def revision_context(*, strategy: Strategy, recommendations: str, today: dt.date
         "recommendations": recommendations,
         "pace": pace,
         "summary": key_messages(
+            strategy=strategy,
             matrix=matrix,
             pace=pace,
             overdue_count=overdue_actions(strategy=strategy, today=today).count(),

@@ -18,7 +18,7 @@ class DashboardForm(forms.Form):
     )
     actor = forms.ModelChoiceField(
         label=_("Kind"),
-        queryset=Actor.objects.local(),
+        queryset=Actor.objects.none(),
         required=False,
         empty_label=_("All kinds"),
     )
@@ -36,8 +36,9 @@ class DashboardForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args, areas: list[str], **kwargs):
+    def __init__(self, *args, areas: list[str], actors, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["actor"].queryset = actors  # the kinds the strategy's actions are for
         self.fields["area"].choices = [("", _("All areas")), *((a, a) for a in areas)]
 
     def clean_since(self):

@@ -450,10 +450,10 @@ def progress_over_time(*, strategy: Strategy, days: list[dt.date]) -> list[Serie
     return series
 
 
-def overall_series(series: list[Series]) -> Series:
+def overall_series(series: list[Series], *, strategy: Strategy) -> Series:
     """All domains together, moment by moment."""
     points = [sum(column, Tally()) for column in zip(*(s.points for s in series), strict=True)]
-    return Series(label=_("All domains"), points=points)
+    return Series(label=_("All %(domains)s") % {"domains": strategy.domains_noun}, points=points)
 
 
 def moment_label(day: dt.date) -> str:
@@ -491,7 +491,7 @@ def over_time(
     extra = [since, until] if since else []
     days = sorted({*quarters, *extra})
     replayed = progress_over_time(strategy=strategy, days=days)
-    replayed = [*replayed, overall_series(replayed)]
+    replayed = [*replayed, overall_series(replayed, strategy=strategy)]
     series = _at(replayed, days, quarters)
     labels = [moment_label(day) for day in quarters]
     timeline = OverTime(series=series, labels=labels, rows=series_table(series, labels))

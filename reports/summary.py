@@ -5,11 +5,13 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.utils.formats import date_format, number_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from actions.rollup import Assessment, Pace, Tally
 from core.danish import format_kroner
+from goals.models import Strategy
 
 from .selectors import Matrix
 
@@ -85,6 +87,7 @@ def money_message(*, in_plans: int, planned: int) -> str:
 
 def key_messages(
     *,
+    strategy: Strategy,
     matrix: Matrix,
     pace: Pace,
     overdue_count: int,
@@ -106,8 +109,9 @@ def key_messages(
         behind_message(
             rows=[(row.domain.name, row.total) for row in matrix.rows],
             pace=pace,
-            all_right=_("No domain is behind."),
-            behind=_("Domains behind: %(names)s."),
+            all_right=_("No %(domains)s are behind.") % {"domains": strategy.domains_noun},
+            behind=_("%(domains)s behind:") % {"domains": capfirst(strategy.domains_noun)}
+            + " %(names)s.",
         )
     )
     messages.append(

@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.text import slugify
+from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -48,14 +48,19 @@ from .selectors import (
     over_time,
     overdue_actions,
     progress_matrix,
+    strategy_actors,
     strategy_pace,
 )
 from .services import report_batch_request, report_request, report_retry
 
 
-def _dashboard_choices(request) -> tuple[DashboardForm, dict]:
+def _dashboard_choices(request, strategy) -> tuple[DashboardForm, dict]:
     """The dashboard's filters from the address; invalid ones are shown and ignored."""
-    form = DashboardForm(request.GET or None, areas=institution_areas())
+    form = DashboardForm(
+        request.GET or None,
+        areas=institution_areas(),
+        actors=strategy_actors(strategy).exclude(code=Actor.ADMINISTRATION),
+    )
     if form.is_bound and form.is_valid():
         return form, form.cleaned_data
     return form, {}
@@ -81,7 +86,7 @@ def dashboard(request, strategy_pk=None):
         strategy = strategy_readable(request.user, strategy_pk)
         if strategy.is_draft:
             raise Http404(_("A draft has no progress yet."))
-    form, choices = _dashboard_choices(request)
+    form, choices = _dashboard_choices(request, strategy)
     today = timezone.localdate()
     if strategy.archived_at:
         today = timezone.localdate(strategy.archived_at)
@@ -168,7 +173,7 @@ def dashboard_domain(request, pk):
 
 def _export_domains(strategy, choices):
     matrix = progress_matrix(strategy=strategy)
-    headers = [_("Domain")]
+    headers = [capfirst(strategy.domain_noun)]
     for actor in [*matrix.actors, None]:
         name = actor.name if actor else _("In all")
         headers += [f"{name}: " + _("done"), f"{name}: " + _("counted"), f"{name}: %"]
@@ -206,7 +211,13 @@ def _export_institutions(strategy, choices):
 
 def _export_overdue(strategy, choices):
     data = tablib.Dataset(
-        headers=[_("Action"), _("Domain"), _("Deadline"), _("Done"), _("Counted")]
+        headers=[
+            _("Action"),
+            capfirst(strategy.domain_noun),
+            _("Deadline"),
+            _("Done"),
+            _("Counted"),
+        ]
     )
     for action in overdue_actions(strategy=strategy, today=timezone.localdate()):
         data.append(
@@ -228,7 +239,7 @@ def dashboard_export(request, table, fmt):
     if table not in EXPORTS or fmt not in ("csv", "xlsx"):
         raise Http404
     strategy = strategy_current_or_404()
-    _form, choices = _dashboard_choices(request)
+    _form, choices = _dashboard_choices(request, strategy)
     return spreadsheet_response(EXPORTS[table](strategy, choices), fmt, f"overblik-{table}")
 
 

@@ -7,6 +7,7 @@ import itertools
 from collections.abc import Iterable
 
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from docx import Document
 from docx.oxml import OxmlElement
@@ -212,12 +213,19 @@ def status_docx(context: dict) -> bytes:
     )
     _summary(document, context["summary"])
     pace, matrix = context["pace"], context["matrix"]
-    document.add_heading(_("Domains and actors"), level=1)
+    strategy = context["strategy"]
+    domain, domains = strategy.domain_noun, strategy.domains_noun
+    document.add_heading(_("%(domains)s and actors") % {"domains": capfirst(domains)}, level=1)
     if matrix.total.counted:
         _table(
             document,
-            _("Actions done per domain and actor"),
-            [_("Domain"), *(actor.name for actor in matrix.actors), _("In all"), _("Assessment")],
+            _("Actions done per %(domain)s and actor") % {"domain": domain},
+            [
+                capfirst(domain),
+                *(actor.name for actor in matrix.actors),
+                _("In all"),
+                _("Assessment"),
+            ],
             [
                 [
                     row.domain.name,
@@ -236,7 +244,7 @@ def status_docx(context: dict) -> bytes:
     _picture(
         document,
         chart_png(over_time.series, over_time.labels),
-        _("Share of actions done per domain, quarter by quarter")
+        _("Share of actions done per %(domain)s, quarter by quarter") % {"domain": domain}
         + ": "
         + "; ".join(
             f"{one.label} {one.points[-1].percent if one.points else 0} %"
@@ -246,7 +254,7 @@ def status_docx(context: dict) -> bytes:
     since = date_format(context["since"], "j. F Y")
     document.add_heading(_("Since %(since)s") % {"since": since}, level=1)
     for heading, rows in (
-        (_("Domain"), context["then_now"]),
+        (capfirst(domain), context["then_now"]),
         (_("Actor"), context["actor_then_now"]),
     ):
         _table(
@@ -337,7 +345,11 @@ def action_plan_docx(context: dict) -> bytes:
     overview = context["overview"]
     document.add_heading(_("Economic overview"), level=1)
     for caption, heading, rows in (
-        (_("By domain"), _("Domain"), overview.by_domain),
+        (
+            _("By %(domains)s") % {"domains": plan.strategy.domains_noun},
+            capfirst(plan.strategy.domain_noun),
+            overview.by_domain,
+        ),
         (_("By funding source"), _("Funding"), overview.by_funding),
         (_("By year"), _("Year"), overview.by_year),
     ):

@@ -125,6 +125,26 @@ urlpatterns = [
         name="spreadsheet_failed_rows",
     ),
     path(
+        "regneark/projektmappe/",
+        administration_views.strategy_workbook_export,
+        name="strategy_workbook_export",
+    ),
+    path(
+        "regneark/projektmappe/import/",
+        administration_views.strategy_workbook_import,
+        name="strategy_workbook_import",
+    ),
+    path(
+        "regneark/projektmappe/import/<str:token>/bekraeft/",
+        administration_views.strategy_workbook_confirm,
+        name="strategy_workbook_confirm",
+    ),
+    path(
+        "regneark/projektmappe/import/<str:token>/fejl/",
+        administration_views.strategy_workbook_errors,
+        name="strategy_workbook_errors",
+    ),
+    path(
         "regneark/skabelon/<slug:slug>/",
         administration_views.spreadsheet_template,
         name="spreadsheet_template",
@@ -144,6 +164,11 @@ urlpatterns = [
         "min-institution/<int:pk>/handlinger/<int:action_pk>/",
         action_views.progress_update,
         name="progress_update",
+    ),
+    path(
+        "min-institution/<int:pk>/lokale-maal/<int:goal_pk>/",
+        action_views.goal_progress_update,
+        name="goal_progress_update",
     ),
     path(
         "min-institution/<int:pk>/handlinger/<int:action_pk>/historik/",

@@ -235,6 +235,55 @@ def strategy(actors, _strategy_rows):
     return Strategy.objects.get(pk=pk)
 
 
+OTHER_STRATEGY = {
+    "title": "Digitale børn i dagplejen",
+    "municipality": "Viborg Kommune",
+    "purpose": "De yngste børn møder digitale medier som en del af legen.",
+    "actions_heading": "Konkrete handlinger og projekter",
+    "domain_word": "område",
+    "domains_word": "områder",
+    "revision_interval_years": 2,
+    "domains": [
+        {
+            "name": name,
+            "introduction": f"Om {name.lower()}.",
+            "goals": [goal],
+            "action_groups": [{"actors": ["dagpleje"], "actions": [{"goal": 1, "text": action}]}],
+        }
+        for name, goal, action in (
+            (
+                "Pædagogik",
+                "Børnene bruger digitale medier kreativt.",
+                "Alle dagplejere får en tablet med apps til de yngste.",
+            ),
+            (
+                "Kompetencer",
+                "Dagplejerne er trygge ved digitale medier.",
+                "Hver dagplejer deltager i et kursus i digital dannelse.",
+            ),
+            (
+                "Forældresamarbejde",
+                "Forældrene ser, hvad børnene oplever.",
+                "Forældre får billeder og beskeder fra dagen i Aula.",
+            ),
+        )
+    ],
+}
+
+
+@pytest.fixture
+def other_strategy(actors):
+    """Another municipality's strategy, shaped differently from Mariagerfjord's: three
+    "områder" instead of five domains, one kind of institution (Dagpleje, added as the
+    municipality's own) with two units, and no principles."""
+    from administration.services import actor_save
+
+    dagpleje = actor_save(actor=Actor(name="Dagpleje", order=4))
+    for name in ("Dagplejen Nord", "Dagplejen Syd"):
+        Institution.objects.create(name=name, actor=dagpleje, area="Viborg")
+    return strategy_create_from_document(document=OTHER_STRATEGY)
+
+
 def make_institutions(actors, *, schools: int, daycare: int, prefix: str = "") -> list[Institution]:
     institutions = Institution.objects.bulk_create(
         [Institution(name=f"{prefix}Forvaltningen", actor=actors["forvaltning"])]

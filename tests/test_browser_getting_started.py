@@ -15,10 +15,30 @@ from tests.browser import axe_violations, use_session_of
 from tests.conftest import with_totp
 from tests.test_getting_started import start
 from tests.test_reports import download, pdf_text, wait_for
+from tests.test_workbook import workbook
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 ACTION = "Alle dagplejere får en tablet med apps til de yngste."
+# Another municipality's strategy in its own words: "områder", a local goal, one kind.
+STRATEGY_WORKBOOK = workbook(
+    Strategi=[
+        ["Felt", "Tekst"],
+        ["Titel", "Digitalisering i dagplejen"],
+        ["Kommune", "Viborg Kommune"],
+        ["Periodens start", "01-01-2026"],
+        ["Periodens slutning", "31-12-2029"],
+        ["Ord for et domæne", "område"],
+        ["Ord for domæner", "områder"],
+        ["Overskrift før handlingerne", "Konkrete handlinger og projekter"],
+    ],
+    Domæner=[["Domæne", "Indledning"], ["Pædagogik", "Leg og læring."]],
+    Mål=[["Domæne", "Mål", "Målniveau"], ["Pædagogik", "Børn leger digitalt.", "Lokale mål"]],
+    Handlinger=[
+        ["Domæne", "Mål", "Handling", "Aktør", "Frist", "Budget (kr.)"],
+        ["Pædagogik", "Børn leger digitalt.", ACTION, "Dagpleje", "Efteråret 2027", "160.000"],
+    ],
+)
 
 
 def test_from_an_empty_installation_to_a_first_handleplan(
@@ -44,25 +64,16 @@ def test_from_an_empty_installation_to_a_first_handleplan(
     assert "Nu: Skole, Dagtilbud, Dagpleje." in page.locator("#step-actors").inner_text()
     page.get_by_role("button", name="Typerne passer").click()
 
-    page.get_by_role("link", name="Opret eller redigér strategien").click()
-    page.get_by_label("Titel").fill("Digitalisering i dagplejen")
-    assert page.get_by_label("Kommune").input_value() == "Viborg Kommune"
-    page.get_by_label("Periodens start").fill("2026-01-01")
-    page.get_by_label("Periodens slutning").fill("2029-12-31")
+    page.get_by_role("link", name="Importér hele strategien fra en projektmappe").click()
+    upload = tmp_path / "strategi.xlsx"
+    upload.write_bytes(STRATEGY_WORKBOOK)
+    page.get_by_label("Projektmappe (XLSX)").set_input_files(str(upload))
+    page.get_by_role("button", name="Vis, hvad projektmappen vil oprette").click()
+    assert "Den bliver den gældende strategi." in page.locator("main").inner_text()
     page.get_by_role("button", name="Opret strategien").click()
-
-    page.goto(steps)
-    page.locator("#step-strategy").get_by_role("link", name="Importér fra et regneark").click()
-    upload = tmp_path / "strategi.csv"
-    upload.write_text(
-        "Domæne;Mål;Målniveau;Handling;Aktør;Frist;Budget\n"
-        f"Pædagogik;Børn leger og lærer digitalt.;Kommunalt mål;{ACTION};Dagpleje;"
-        "Efteråret 2027;160.000\n",
-        encoding="utf-8",
-    )
-    page.get_by_label("Fil (XLSX eller CSV)").set_input_files(str(upload))
-    page.get_by_role("button", name="Vis, hvad importen vil gøre").click()
-    page.get_by_role("button", name="Importér det hele").click()
+    strategy_page = page.locator("main").inner_text()
+    assert "“Digitalisering i dagplejen” er importeret." in strategy_page
+    assert "Konkrete handlinger og projekter" in strategy_page and ACTION in strategy_page
 
     page.goto(steps)
     page.locator("#step-institutions").get_by_role("link", name="Tilføj en institution").click()
@@ -98,6 +109,6 @@ def test_from_an_empty_installation_to_a_first_handleplan(
     assert report.status == "done", report.error
     text = pdf_text(download(leader, report))
     assert "Dagplejen Nord" in text and "Viborg Kommune" in text
-    assert ACTION in text and "160.000 kr." in text
+    assert ACTION in text and "160.000 kr." in text and "Fordelt på områder" in text
     for word in ("Mariagerfjord", "Skole", "Forvaltning"):
         assert word not in text

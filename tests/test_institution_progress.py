@@ -208,7 +208,7 @@ def test_query_count_is_pinned(
     # the strategy (1), every row with its action, goal and domain (1), the indicators with
     # their latest values (1). The session comes from the cache.
     fragments.changed(*fragments.KINDS)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         client.get(reverse("institution_progress", args=[institutions["school_a"].pk]))
 
 

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from actions.models import Action, ActionPlan, ActionPlanItem, PoolShare, Progress
+from actions.models import Action, ActionPlan, ActionPlanItem, GoalProgress, PoolShare, Progress
 from actions.services import plan_item_add
 from goals.models import Goal, Indicator, Measurement, Strategy
 from institutions.models import Actor, Institution, Membership, Municipality, User
@@ -80,6 +80,11 @@ GET = {
     "actor_list": [302, 403, 403, 403, 403, 200, 200],
     "getting_started": [302, 403, 403, 403, 403, 200, 200],
     "getting_started_mark": [302, 403, 403, 403, 403, 405, 405],
+    "strategy_workbook_export": [302, 403, 403, 403, 403, 200, 200],
+    "strategy_workbook_import": [302, 403, 403, 403, 403, 405, 405],
+    "strategy_workbook_confirm": [302, 403, 403, 403, 403, 405, 405],
+    # Nobody's upload has that token.
+    "strategy_workbook_errors": [302, 403, 403, 403, 403, 404, 404],
     "actor_edit": [302, 403, 403, 403, 403, 200, 200],
     "person_list": [302, 403, 403, 403, 403, 200, 200],
     "person_create": [302, 403, 403, 403, 403, 200, 200],
@@ -91,6 +96,7 @@ GET = {
     # School A's page: the committee reads every institution, leader B gets 404.
     "institution_progress": [302, 200, 200, 404, 200, 200, 200],
     "progress_update": [302, 405, 405, 405, 405, 405, 405],
+    "goal_progress_update": [302, 405, 405, 405, 405, 405, 405],
     "progress_history": [302, 200, 200, 404, 200, 200, 200],
     "institution_changes": [302, 200, 200, 404, 200, 200, 200],
     "account_login": [200, 302, 302, 302, 302, 302, 302],
@@ -199,6 +205,7 @@ def url_for(name, route, data):
             "actor_edit": data["institutions"]["school_a"].actor_id,
             "institution_progress": school_a,
             "progress_update": school_a,
+            "goal_progress_update": school_a,
             "progress_history": school_a,
             "institution_changes": school_a,
             "local_plan": school_a,
@@ -224,6 +231,8 @@ def url_for(name, route, data):
         kwargs["strategy_pk"] = data["strategy"].pk
     if "<int:action_pk>" in route:
         kwargs["action_pk"] = data["action"].pk
+    if "<int:goal_pk>" in route:
+        kwargs["goal_pk"] = data["action"].goal_id
     if "<int:item_pk>" in route:
         kwargs["item_pk"] = data["items"]["local" if name.startswith("local") else "municipal"].pk
     if "<slug:slug>" in route:
@@ -270,6 +279,8 @@ def url_named(name, data):
 def data(people, strategy, institutions, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     action = Action.objects.get(text="prioritere økonomi til investering i læringsteknologier.")
+    # A local goal, which each school marks reached on its own.
+    Goal.objects.filter(pk=action.goal_id).update(scope=Goal.Scope.LOCAL)
     Institution.objects.filter(actor__code="skole").update(children_count=300)
     consultant = people["consultant"]
     items = {
@@ -379,6 +390,7 @@ def snapshot():
         list(Institution.objects.order_by("pk").values()),
         list(Actor.objects.order_by("pk").values()),
         list(Municipality.objects.order_by("pk").values()),
+        list(GoalProgress.objects.order_by("pk").values("pk", "reached")),
         list(User.objects.order_by("pk").values("pk", "email", "role", "is_active")),
         list(Membership.objects.order_by("pk").values()),
         list(Progress.objects.order_by("pk").values()),
@@ -401,6 +413,8 @@ def post_data(name, data):
         "actor_list": {"name": "Dagpleje", "order": "9"},
         "getting_started": {"name": "Viborg Kommune", "header_text": ""},
         "getting_started_mark": {"state": "skipped"},
+        "strategy_workbook_import": {},
+        "strategy_workbook_confirm": {},
         "actor_edit": {"name": "Skoler", "order": "2"},
         "person_create": {
             "email": "ny@example.org",
@@ -417,6 +431,7 @@ def post_data(name, data):
         "person_deactivate": {},
         "sign_in_limit_lift": {"email": "ingen@example.org"},
         "progress_update": {"status": "done", "version": "1", "reason": "", "note": ""},
+        "goal_progress_update": {"reached": "yes"},
         "local_plan": NEW_ITEM,
         "local_plan_approve": {"approved_on": "2026-11-22"},
         "local_plan_item": CHANGED_ITEM,
@@ -474,6 +489,9 @@ POST = {
     "actor_list": [302, 403, 403, 403, 403, 302, 302],
     "getting_started": [302, 403, 403, 403, 403, 302, 302],
     "getting_started_mark": [302, 403, 403, 403, 403, 302, 302],
+    # No file: the form says so. A token that is nobody's: upload again.
+    "strategy_workbook_import": [302, 403, 403, 403, 403, 400, 400],
+    "strategy_workbook_confirm": [302, 403, 403, 403, 403, 409, 409],
     "actor_edit": [302, 403, 403, 403, 403, 302, 302],
     "person_create": [302, 403, 403, 403, 403, 302, 302],
     "person_edit": [302, 403, 403, 403, 403, 302, 302],
@@ -481,6 +499,7 @@ POST = {
     # Nobody is waiting in this data: consultants are told there is nothing to lift.
     "sign_in_limit_lift": [302, 403, 403, 403, 403, 404, 404],
     "progress_update": [302, 403, 302, 404, 302, 302, 302],
+    "goal_progress_update": [302, 403, 302, 404, 302, 302, 302],
     "local_plan": [302, 403, 302, 404, 302, 302, 302],
     "local_plan_approve": [302, 403, 302, 404, 302, 302, 302],
     "local_plan_item": [302, 403, 302, 404, 302, 302, 302],
@@ -513,6 +532,8 @@ POST = {
     "data_export": [302, 403, 403, 403, 403, 302, 302],
 }
 READ_ONLY = [
+    "strategy_workbook_export",
+    "strategy_workbook_errors",
     "sign_in_limits",
     "data_protection",
     "strategy",

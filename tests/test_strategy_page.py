@@ -104,7 +104,7 @@ def test_query_count_is_pinned(
     # has two-factor authentication to edit (1), the strategy document (8). The session comes
     # from the cache and is renewed at most once a minute, so this request writes nothing.
     fragments.changed(*fragments.KINDS)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(14):
         client.get(reverse("strategy"))
 
 
