@@ -320,20 +320,26 @@ def strategy_create_from_document(
         for number, text in enumerate(document.get("principles", []), start=1)
     )
     for domain_number, domain_doc in enumerate(document["domains"], start=1):
-        domain = Domain.objects.create(
-            strategy=strategy,
-            name=domain_doc["name"],
-            order=domain_number,
-            introduction=domain_doc.get("introduction", ""),
+        domain = _document_save(
+            Domain(
+                strategy=strategy,
+                name=domain_doc["name"],
+                order=domain_number,
+                introduction=domain_doc.get("introduction", ""),
+            ),
+            by=by,
         )
         goals = []
         for number, goal_doc in enumerate(domain_doc["goals"], start=1):
             goal_doc = goal_doc if isinstance(goal_doc, dict) else {"text": goal_doc}
-            goal = Goal.objects.create(
-                domain=domain,
-                order=number,
-                text=goal_doc["text"],
-                scope=goal_doc.get("scope", Goal.Scope.MUNICIPAL),
+            goal = _document_save(
+                Goal(
+                    domain=domain,
+                    order=number,
+                    text=goal_doc["text"],
+                    scope=goal_doc.get("scope", Goal.Scope.MUNICIPAL),
+                ),
+                by=by,
             )
             goal.principles.set(principles[n - 1] for n in goal_doc.get("principles", []))
             goals.append(goal)
@@ -344,7 +350,12 @@ def strategy_create_from_document(
                 goal = goals[action_doc["goal"] - 1]
                 kinds = [actors[code] for code in action_doc.get("actors", group["actors"])]
                 action = _document_action(
-                    action_doc, goal=goal, order=order, actors=kinds, institutions=institutions
+                    action_doc,
+                    goal=goal,
+                    order=order,
+                    actors=kinds,
+                    institutions=institutions,
+                    by=by,
                 )
                 for number, child_doc in enumerate(action_doc.get("children", []), start=1):
                     child_doc = child_doc if isinstance(child_doc, dict) else {"text": child_doc}
@@ -355,12 +366,13 @@ def strategy_create_from_document(
                         actors=kinds,
                         institutions=institutions,
                         parent=action,
+                        by=by,
                     )
         for indicator_doc in domain_doc.get("indicators", []):
             fields = {k: v for k, v in indicator_doc.items() if k not in ("goal", "actors")}
             indicator = Indicator(goal=goals[indicator_doc["goal"] - 1], **fields)
             indicator.full_clean(exclude=["goal"])
-            indicator.save()
+            _document_save(indicator, by=by)
             indicator.actors.set(actors[code] for code in indicator_doc.get("actors", []))
     progress_sync(
         action_ids=Action.objects.filter(goal__domain__strategy=strategy).values_list(
@@ -382,8 +394,15 @@ def strategy_import(*, document: dict[str, Any], by: User) -> Strategy:
 ACTION_DOCUMENT_FIELDS = ("responsible", "deadline", "deadline_label", "budget")
 
 
+def _document_save(instance, *, by: User | None):
+    """Save an item a document creates; its history says who imported it."""
+    history_note(instance, by=by)
+    instance.save()
+    return instance
+
+
 def _document_action(
-    action_doc: dict, *, goal: Goal, order: int, actors, institutions, parent=None
+    action_doc: dict, *, goal: Goal, order: int, actors, institutions, by, parent=None
 ) -> Action:
     action = Action(
         goal=goal,
@@ -393,7 +412,7 @@ def _document_action(
         **{field: action_doc[field] for field in ACTION_DOCUMENT_FIELDS if field in action_doc},
     )
     action.full_clean(exclude=["goal", "parent"])
-    action.save()
+    _document_save(action, by=by)
     action.actors.set(actors)
     action.institutions.set(institutions[name] for name in action_doc.get("institutions", []))
     return action

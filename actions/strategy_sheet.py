@@ -62,17 +62,17 @@ COLUMNS = [
     ("principles", "Pejlemærker"),
 ]
 EXAMPLE = [
-    "Infrastruktur",
-    "Der ønskes support så tæt på brugeren som muligt.",
-    "Kommunalt mål",
-    "sikre tid og rammer for en eller flere ressourcepersoner.",
+    "Pædagogik",
+    "Børnene bruger digitale medier kreativt.",
+    "Lokalt mål",
+    "Alle pædagoger får et kursus i digital dannelse.",
     "",
     "Skole og dagtilbud",
     "",
-    "Skoleleder",
+    "Leder",
     "Efteråret 2026",
     "160.000",
-    "1, 3",
+    "1",
 ]
 # "Kommunalt mål" or, as many strategies write it, "Kommunale mål"; "Lokalt"/"Lokale mål".
 SCOPES = {

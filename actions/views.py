@@ -151,11 +151,18 @@ def institution_progress_view(request, pk):
     return _page(request, institution_readable(request.user, pk))
 
 
-@require_POST
-def progress_update(request, pk, action_pk):
+def _institution_to_change(request, pk):
+    """The institution whose progress the person is changing: 404 when they may not see
+    it, 403 when they may only read it."""
     institution = institution_readable(request.user, pk)
     if not may_edit_progress(request, institution):
         raise PermissionDenied(_("You may not change this institution's status."))
+    return institution
+
+
+@require_POST
+def progress_update(request, pk, action_pk):
+    institution = _institution_to_change(request, pk)
     row = get_object_or_404(
         Progress.objects.select_related("action__goal__domain__strategy"),
         institution=institution,
@@ -195,9 +202,7 @@ def progress_update(request, pk, action_pk):
 @require_POST
 def goal_progress_update(request, pk, goal_pk):
     """Say whether the institution has reached one of its local goals."""
-    institution = institution_readable(request.user, pk)
-    if not may_edit_progress(request, institution):
-        raise PermissionDenied(_("You may not change this institution's status."))
+    institution = _institution_to_change(request, pk)
     strategy = strategy_current_or_404()
     goals = institution_local_goals(institution=institution, strategy=strategy)
     goal = next((goal for goal in goals if goal.pk == goal_pk), None)

@@ -224,6 +224,16 @@ class _Sheet:
     def fail(self, row: int, column: str, message: str) -> None:
         self.errors.append(RowError(self.name, row, self.headings.get(column, column), message))
 
+    def read(self, row: int, values: dict[str, str], **readers) -> dict[str, Any]:
+        """Each column's value through its reader; a refused value is an error of the row."""
+        read = {}
+        for column, reader in readers.items():
+            try:
+                read[column] = reader(values.get(column, ""))
+            except ValueError as error:
+                self.fail(row, column, str(error))
+        return read
+
     def __iter__(self):
         for number, cells in enumerate(self.rows, start=2):
             values = {
@@ -391,17 +401,15 @@ def _read_actions(sheet: _Sheet, domains: dict, goals: dict) -> None:
         before = len(sheet.errors)
         domain, goal = _goal_of(sheet, number, values, domains, goals)
         action: dict[str, Any] = {"goal": goal}
-        for column, read in (
-            ("text", lambda v: _model_text(Action, "text", v)),
-            ("responsible", lambda v: _model_text(Action, "responsible", v, required=False)),
-            ("actors", lambda v: parse_actors(v, words) or _clean(forms.CharField(), "")),
-            ("budget", _budget),
-            ("deadline", parse_deadline),
-        ):
-            try:
-                action[column] = read(values.get(column, ""))
-            except ValueError as error:
-                sheet.fail(number, column, str(error))
+        action |= sheet.read(
+            number,
+            values,
+            text=lambda v: _model_text(Action, "text", v),
+            responsible=lambda v: _model_text(Action, "responsible", v, required=False),
+            actors=lambda v: parse_actors(v, words) or _clean(forms.CharField(), ""),
+            budget=_budget,
+            deadline=parse_deadline,
+        )
         if "deadline" in action:
             day, label = action.pop("deadline")
             action["deadline"], action["deadline_label"] = day and day.isoformat(), label
@@ -457,19 +465,17 @@ def _read_indicators(sheet: _Sheet, domains: dict, goals: dict) -> None:
         before = len(sheet.errors)
         domain, goal = _goal_of(sheet, number, values, domains, goals)
         indicator: dict[str, Any] = {"goal": goal}
-        for column, read in (
-            ("name", lambda v: _model_text(Indicator, "name", v)),
-            ("unit", lambda v: _model_text(Indicator, "unit", v, required=False)),
-            ("baseline", lambda v: _clean(number_field, v)),
-            ("target", lambda v: _clean(number_field, v)),
-            ("deadline", lambda v: parse_deadline(v)[0]),
-            ("each_institution", _yes_or_no),
-            ("actors", lambda v: parse_actors(v, words)),
-        ):
-            try:
-                indicator[column] = read(values.get(column, ""))
-            except ValueError as error:
-                sheet.fail(number, column, str(error))
+        indicator |= sheet.read(
+            number,
+            values,
+            name=lambda v: _model_text(Indicator, "name", v),
+            unit=lambda v: _model_text(Indicator, "unit", v, required=False),
+            baseline=lambda v: _clean(number_field, v),
+            target=lambda v: _clean(number_field, v),
+            deadline=lambda v: parse_deadline(v)[0],
+            each_institution=_yes_or_no,
+            actors=lambda v: parse_actors(v, words),
+        )
         if domain is None or len(sheet.errors) > before:
             continue
         for key in ("baseline", "target"):

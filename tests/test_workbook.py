@@ -124,15 +124,24 @@ def enrich(strategy: Strategy) -> None:
     indicator.actors.set(Actor.objects.filter(code__in=["skole", "dagtilbud"]))
 
 
-def test_mariagerfjords_strategy_comes_back_the_same_field_by_field(
+def test_mariagerfjords_strategy_comes_back_the_same_field_by_field_beside_and_alone(
     client, strategy, institutions, consultant
 ):
     enrich(strategy)
     client.force_login(consultant)
     before = snapshot(strategy)
-    imported = import_all(client, export(client))
-    assert imported.pk != strategy.pk and imported.is_draft  # beside the one in force
+    content = export(client)
+    beside = import_all(client, content)
+    assert beside.is_draft  # beside the one in force, which stays
+    assert snapshot(beside) == before
+
+    Strategy.objects.all().delete()
+    imported = import_all(client, content)
+    assert not imported.is_draft
     assert snapshot(imported) == before
+    # Its history says who imported it.
+    action = Action.objects.filter(goal__domain__strategy=imported).first()
+    assert {record.history_user for record in action.history.all()} == {consultant}
 
 
 def test_another_strategy_comes_back_into_an_empty_installation(
