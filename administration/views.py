@@ -3,6 +3,7 @@ from dataclasses import asdict
 import tablib
 from django.contrib import messages
 from django.core.exceptions import BadRequest, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,12 +17,13 @@ from actions.selectors import progress_export
 from actions.services import strategy_import
 from actions.strategy_sheet import strategy_export
 from actions.workbook import strategy_workbook, workbook_read
-from core.params import id_from
+from core.params import id_from, query_without
 from core.spreadsheets import (
     SpreadsheetError,
     read_upload,
     read_workbook,
     spreadsheet_response,
+    spreadsheet_stream,
     workbook_response,
 )
 from goals.selectors import strategy_current, strategy_current_or_404
@@ -29,6 +31,7 @@ from institutions.forms import (
     ActorForm,
     ImportForm,
     InstitutionForm,
+    InstitutionSearchForm,
     MunicipalityForm,
     PersonForm,
     SignInLimitLiftForm,
@@ -38,9 +41,12 @@ from institutions.models import Actor, Institution, Membership, Municipality, Us
 from institutions.permissions import AFTER_TWO_FACTOR, consultant_required, institution_for
 from institutions.privacy import person_anonymise
 from institutions.selectors import (
+    INSTITUTION_HEADINGS,
     actor_next_order,
     actors_with_use,
     institution_export,
+    institution_rows,
+    institutions_listed,
     municipality_current,
     sign_in_limits,
 )
@@ -101,10 +107,28 @@ def getting_started_mark_view(request, step):
     return redirect("getting_started")
 
 
+INSTITUTIONS_PER_PAGE = 50
+
+
 @consultant_required
+@require_GET
 def institution_list(request):
-    institutions = Institution.objects.select_related("actor").order_by("actor__order", "name")
-    return render(request, "institutions/institution_list.html", {"institutions": institutions})
+    """The institutions a page at a time, searched and sorted in the database. Four queries,
+    however many institutions there are."""
+    form = InstitutionSearchForm(request.GET or None)
+    choices = form.cleaned_data if form.is_valid() else {}
+    institutions = institutions_listed(search=choices.get("q", ""), actor=choices.get("actor"))
+    return render(
+        request,
+        "institutions/institution_list.html",
+        {
+            "form": form,
+            "institutions": Paginator(institutions, INSTITUTIONS_PER_PAGE).get_page(
+                request.GET.get("side")
+            ),
+            "query": query_without(request, "side"),
+        },
+    )
 
 
 @consultant_required
@@ -368,6 +392,8 @@ def spreadsheet_export(request, slug, fmt):
 
 @consultant_required
 def _consultant_export(request, slug, fmt):
+    if slug == "institutioner" and fmt == "csv":
+        return spreadsheet_stream(INSTITUTION_HEADINGS, institution_rows(), slug)
     if slug == "institutioner":
         data = institution_export()
     else:

@@ -28,3 +28,11 @@ class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
                     params={"pk": str(item)[:20]},
                 )
         return super()._check_values(value)
+
+
+def query_without(request, *names: str) -> str:
+    """The page's address query without `names` (a pager's links add their own page)."""
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()

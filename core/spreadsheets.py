@@ -7,11 +7,12 @@ import datetime as dt
 import io
 import re
 import zipfile
+from collections.abc import Iterable
 
 import openpyxl
 import tablib
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export import widgets
@@ -281,6 +282,32 @@ def spreadsheet_response(data: tablib.Dataset, fmt: str, name: str) -> HttpRespo
     content, content_type = export_response_content(data, fmt)
     response = HttpResponse(content, content_type=content_type)
     filename = f"{name}-{timezone.localdate():%Y-%m-%d}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class _Line:
+    """A file for csv.writer that hands back each line instead of keeping it."""
+
+    def write(self, line: str) -> str:
+        return line
+
+
+def spreadsheet_stream(
+    headers: list[str], rows: Iterable[Iterable], name: str
+) -> StreamingHttpResponse:
+    """A CSV download written as its rows are read, line for line what `spreadsheet_response`
+    would send (Danish Excel's semicolons, a BOM, formulas neutralised), so a large export
+    never holds a web worker for the whole file."""
+    writer = csv.writer(_Line(), delimiter=";")
+
+    def lines():
+        yield "\ufeff" + writer.writerow([neutralise(heading) for heading in headers])
+        for row in rows:
+            yield writer.writerow([neutralise(cell) for cell in row])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    filename = f"{name}-{timezone.localdate():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

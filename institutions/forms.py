@@ -75,6 +75,18 @@ class PersonForm(forms.ModelForm):
         return cleaned
 
 
+class InstitutionSearchForm(forms.Form):
+    """The institution list's search, from the address so a search can be shared."""
+
+    q = forms.CharField(label=_("Search for an institution"), max_length=100, required=False)
+    actor = forms.ModelChoiceField(
+        label=_("Kind"),
+        queryset=Actor.objects.order_by("order", "name"),
+        required=False,
+        empty_label=_("All kinds"),
+    )
+
+
 class WorkbookForm(forms.Form):
     prefix = "workbook"  # beside the import form's own "file" on the same page
     file = forms.FileField(label=_("Workbook (XLSX)"))

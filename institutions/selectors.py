@@ -1,10 +1,11 @@
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import tablib
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import CharField, Count, Max, QuerySet, Value
+from django.db.models import CharField, Count, Max, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils.translation import gettext as _
 
@@ -48,23 +49,40 @@ def person_name(user: User | None) -> str:
     return user.get_full_name() or user.email
 
 
-def institution_export() -> tablib.Dataset:
-    """Every institution as rows with the import's Danish headings, so it imports back."""
-    data = tablib.Dataset(headers=["Navn", "Type", "Område", "Antal børn", "Leder (e-mail)"])
+def institutions_listed(*, search: str = "", actor: Actor | None = None) -> QuerySet[Institution]:
+    """The institutions by kind and name, narrowed in the database by a search of their
+    names and areas and by kind; a pager reads one page of them at a time."""
+    institutions = Institution.objects.select_related("actor").order_by("actor__order", "name")
+    if search:
+        institutions = institutions.filter(Q(name__icontains=search) | Q(area__icontains=search))
+    if actor is not None:
+        institutions = institutions.filter(actor=actor)
+    return institutions
+
+
+INSTITUTION_HEADINGS = ["Navn", "Type", "Område", "Antal børn", "Leder (e-mail)"]
+
+
+def institution_rows() -> Iterator[list]:
+    """Every institution as a row under INSTITUTION_HEADINGS (the import's Danish headings,
+    so it imports back), read from the database in chunks as the rows are used."""
     leaders: dict[int, str] = {}
     for membership in Membership.objects.filter(role=Membership.Role.LEADER).select_related("user"):
         leaders.setdefault(membership.institution_id, membership.user.email)
-    for institution in Institution.objects.select_related("actor").order_by("actor__order", "name"):
-        data.append(
-            [
-                institution.name,
-                institution.actor.name,
-                institution.area,
-                institution.children_count if institution.children_count is not None else "",
-                leaders.get(institution.pk, ""),
-            ]
-        )
-    return data
+    institutions = Institution.objects.select_related("actor").order_by("actor__order", "name")
+    for institution in institutions.iterator(chunk_size=500):
+        yield [
+            institution.name,
+            institution.actor.name,
+            institution.area,
+            institution.children_count if institution.children_count is not None else "",
+            leaders.get(institution.pk, ""),
+        ]
+
+
+def institution_export() -> tablib.Dataset:
+    """Every institution, as a dataset for XLSX."""
+    return tablib.Dataset(*institution_rows(), headers=INSTITUTION_HEADINGS)
 
 
 # --- Sign-in limits: per account, a growing wait ---------------------------------------------

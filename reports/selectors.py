@@ -1,6 +1,7 @@
 """The progress dashboard's numbers, computed with aggregate queries so the number of queries
 does not grow with institutions or actions. The status and revision reports use them too."""
 
+import bisect
 import datetime as dt
 import hashlib
 from collections import defaultdict
@@ -350,12 +351,12 @@ def end_of_day(day: dt.date) -> dt.datetime:
 
 
 # The history replayed in the database: each record's change to its domain's done count and
-# to the rows that count, put in the bucket of the first moment at or after it. LAG gives the
-# row's status before the record; a row with no earlier record was not started.
+# to the rows that count, summed per local day. LAG gives the row's status before the record;
+# a row with no earlier record was not started.
 REPLAY_SQL = """
-SELECT domain_id, bucket, SUM(done_change), SUM(counted_change) FROM (
+SELECT domain_id, day, SUM(done_change), SUM(counted_change) FROM (
     SELECT g.domain_id AS domain_id,
-        CASE {buckets} ELSE %s END AS bucket,
+        {day} AS day,
         {done_now} - {done_before} AS done_change,
         {counted_now} - {counted_before} AS counted_change
     FROM {history} h
@@ -364,26 +365,29 @@ SELECT domain_id, bucket, SUM(done_change), SUM(counted_change) FROM (
     JOIN {goal} g ON g.id = a.goal_id
     JOIN {institution} i ON i.id = p.institution_id
     WHERE g.domain_id IN ({domains}) AND a.archived_at IS NULL AND i.is_active
-        AND h.history_type <> '-' AND h.history_date <= %s
+        AND h.history_type <> '-' AND h.history_date < %s
     WINDOW w AS (PARTITION BY h.id ORDER BY h.history_date, h.history_id)
 ) changes
-WHERE bucket < %s
-GROUP BY domain_id, bucket
+GROUP BY domain_id, day
 """
 
 
-def _replayed(*, domain_ids: list[int], days: list[dt.date]) -> dict[tuple[int, int], Tally]:
-    """Per (domain, day index): the change in done and counted rows up to the end of that
-    day since the one before it, from one pass over the history in the database."""
+def _replayed_by_day(
+    *, domain_ids: list[int], before: dt.date
+) -> dict[int, list[tuple[dt.date, Tally]]]:
+    """Per domain, the change in done and counted rows on each day with changes before
+    `before`, in order: one pass over the whole history in the database."""
     adapt = connection.ops.adapt_datetimefield_value
-    moments = [adapt(end_of_day(day)) for day in days]
-    before = "LAG(h.status, 1, NULL) OVER w"  # no earlier record: not started
+    day_sql, day_params = connection.ops.datetime_cast_date_sql(
+        "h.history_date", (), timezone.get_current_timezone_name()
+    )
+    before_row = "LAG(h.status, 1, NULL) OVER w"  # no earlier record: not started
     sql = REPLAY_SQL.format(
+        day=day_sql,
         done_now=rollup.sql_done("h.status"),
-        done_before=rollup.sql_done(before),
+        done_before=rollup.sql_done(before_row),
         counted_now=rollup.sql_counted("h.status"),
-        counted_before=rollup.sql_counted(before),
-        buckets=" ".join(f"WHEN h.history_date <= %s THEN {n}" for n in range(len(days))),
+        counted_before=rollup.sql_counted(before_row),
         history=Progress.history.model._meta.db_table,
         progress=Progress._meta.db_table,
         action=Action._meta.db_table,
@@ -391,10 +395,15 @@ def _replayed(*, domain_ids: list[int], days: list[dt.date]) -> dict[tuple[int, 
         institution=Institution._meta.db_table,
         domains=", ".join(["%s"] * len(domain_ids)),
     )
-    params = [*moments, len(days), *domain_ids, moments[-1], len(days)]
+    start = timezone.make_aware(dt.datetime.combine(before, dt.time.min))
+    params = [*day_params, *domain_ids, adapt(start)]
+    changes: dict[int, list[tuple[dt.date, Tally]]] = defaultdict(list)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return {(domain, bucket): Tally(done, counted) for domain, bucket, done, counted in cursor}
+        for domain, day, done, counted in cursor:
+            day = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day))
+            changes[domain].append((day, Tally(done, counted)))
+    return {domain: sorted(days, key=lambda change: change[0]) for domain, days in changes.items()}
 
 
 def _today_by_domain(strategy: Strategy) -> tuple[dict[int, Tally], tuple]:
@@ -413,9 +422,12 @@ def _today_by_domain(strategy: Strategy) -> tuple[dict[int, Tally], tuple]:
 def progress_over_time(*, strategy: Strategy, days: list[dt.date]) -> list[Series]:
     """Each domain's done share at the end of each day (days in order).
 
-    Today and later are counted from the rows as they are. Earlier days are replayed from the
-    history in the database once and then kept in the cache: a past day cannot change unless
-    the rows that count do, and the key names those rows. Two queries when cached.
+    Today and later are counted from the rows as they are. Every earlier day is replayed from
+    the history at once, the first time one is asked for on a day, and kept in the cache:
+    each domain's tally at the end of every day with changes. Any past date is then read from
+    that, so a new "changes since" date costs what a known one costs. A past day cannot
+    change unless the rows that count do, and the key names those rows. Two queries when
+    cached.
     """
     domains = domains_in_order(strategy)
     today = timezone.localdate()
@@ -424,30 +436,43 @@ def progress_over_time(*, strategy: Strategy, days: list[dt.date]) -> list[Serie
         domain.pk: sum(n for d, n, _sum in fingerprint if d == domain.pk) for domain in domains
     }
     version = hashlib.sha256(repr(fingerprint).encode()).hexdigest()[:16]
-    keys = {day: f"over-time:{strategy.pk}:{version}:{day.isoformat()}" for day in days}
-    past = [day for day in days if day < today]
-    cached = cache.get_many([keys[day] for day in past])
-    missing = [day for day in past if keys[day] not in cached]
-    if missing and domains:
-        changes = _replayed(domain_ids=[domain.pk for domain in domains], days=missing)
-        computed: dict[str, dict[int, tuple[int, int]]] = {}
-        for domain in domains:
-            running = Tally(0, rows_total[domain.pk])
-            for n, day in enumerate(missing):
-                running = running + changes.get((domain.pk, n), Tally())
-                computed.setdefault(keys[day], {})[domain.pk] = (running.done, running.counted)
-        cache.set_many(computed, timeout=OVER_TIME_CACHE_SECONDS)
-        cached |= computed
+    key = f"over-time:{strategy.pk}:{version}:{today.isoformat()}"
+    daily: dict[int, tuple[list[dt.date], list[tuple[int, int]]]] = {}
+    if domains and any(day < today for day in days):
+        daily = cache.get(key)
+        if daily is None:
+            daily = _running_by_day(
+                _replayed_by_day(domain_ids=[d.pk for d in domains], before=today), rows_total
+            )
+            cache.set(key, daily, timeout=OVER_TIME_CACHE_SECONDS)
     series = []
     for domain in domains:
+        changed_on, tallies = daily.get(domain.pk, ([], []))
         points = []
         for day in days:
             if day >= today:
                 points.append(now.get(domain.pk, Tally()))
-            else:
-                points.append(Tally(*cached[keys[day]][domain.pk]))
+                continue
+            last = bisect.bisect_right(changed_on, day)  # the last day with changes, if any
+            points.append(Tally(*tallies[last - 1]) if last else Tally(0, rows_total[domain.pk]))
         series.append(Series(label=domain.name, points=points))
     return series
+
+
+def _running_by_day(
+    changes: dict[int, list[tuple[dt.date, Tally]]], rows_total: dict[int, int]
+) -> dict[int, tuple[list[dt.date], list[tuple[int, int]]]]:
+    """Per domain, its days with changes and its (done, counted) at the end of each. Before
+    any change nothing is done and every row that counts now counted."""
+    running_by_domain = {}
+    for domain_id, days in changes.items():
+        running = Tally(0, rows_total.get(domain_id, 0))
+        tallies = []
+        for _day, change in days:
+            running = running + change
+            tallies.append((running.done, running.counted))
+        running_by_domain[domain_id] = ([day for day, _change in days], tallies)
+    return running_by_domain
 
 
 def overall_series(series: list[Series], *, strategy: Strategy) -> Series:

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 from actions.models import Action
 from actions.selectors import strategy_document
 from core import fragments
-from core.params import id_from
-from core.spreadsheets import spreadsheet_response
+from core.params import id_from, query_without
+from core.spreadsheets import spreadsheet_response, spreadsheet_stream
 from goals.forms import StrategyCreateForm
 from goals.permissions import (
     may_edit_strategy,
@@ -112,7 +112,7 @@ def dashboard(request, strategy_pk=None):
             "overdue": overdue_actions(strategy=strategy, today=today),
             "indicators": indicator_statuses(strategy=strategy),
             "institutions": Paginator(institutions, 50).get_page(request.GET.get("side")),
-            "query": _query_without(request, "side"),
+            "query": query_without(request, "side"),
             "may_open_institutions": may_open_institutions,
             "live": strategy.archived_at is None,
         }
@@ -137,13 +137,6 @@ def dashboard(request, strategy_pk=None):
     )
 
 
-def _query_without(request, *names) -> str:
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query.urlencode()
-
-
 @require_GET
 def dashboard_domain(request, pk):
     """Drill-down: a domain's actions and institutions, for one kind or all."""
@@ -163,12 +156,18 @@ def dashboard_domain(request, pk):
             "domain": domain,
             "actor": actor,
             "actions": actions,
-            "institutions": institutions,
+            # A page at a time: at thousands of institutions the table would weigh megabytes.
+            "institutions": Paginator(institutions, 50).get_page(request.GET.get("side")),
+            "query": query_without(request, "side"),
             "anchor": f"#domain-{domain.pk}",
             "pace": strategy_pace(strategy, today=timezone.localdate()),
             "may_open_institutions": may_read_everything(request.user),
         },
     )
+
+
+# Each dashboard table as (headings, rows): rows are read as they are written, so a CSV of
+# thousands of institutions streams instead of holding a web worker.
 
 
 def _export_domains(strategy, choices):
@@ -177,7 +176,7 @@ def _export_domains(strategy, choices):
     for actor in [*matrix.actors, None]:
         name = actor.name if actor else _("In all")
         headers += [f"{name}: " + _("done"), f"{name}: " + _("counted"), f"{name}: %"]
-    data = tablib.Dataset(headers=headers)
+    rows = []
     for row in [*matrix.rows, None]:
         if row:
             cells = [*(cell.tally for cell in row.cells), row.total]
@@ -186,44 +185,34 @@ def _export_domains(strategy, choices):
         values = [row.domain.name if row else _("In all")]
         for tally in cells:
             values += [tally.done, tally.counted, tally.percent]
-        data.append(values)
-    return data
+        rows.append(values)
+    return headers, rows
 
 
 def _export_institutions(strategy, choices):
-    data = tablib.Dataset(
-        headers=[_("Institution"), _("Kind"), _("Area"), _("Done"), _("Counted"), "%"]
+    headers = [_("Institution"), _("Kind"), _("Area"), _("Done"), _("Counted"), "%"]
+    institutions = _filtered_institutions(strategy, choices).iterator(chunk_size=500)
+    rows = (
+        [
+            institution.name,
+            institution.actor.name,
+            institution.area,
+            institution.done,
+            institution.counted,
+            Tally(institution.done, institution.counted).percent,
+        ]
+        for institution in institutions
     )
-    for institution in _filtered_institutions(strategy, choices):
-        percent = Tally(institution.done, institution.counted).percent
-        data.append(
-            [
-                institution.name,
-                institution.actor.name,
-                institution.area,
-                institution.done,
-                institution.counted,
-                percent,
-            ]
-        )
-    return data
+    return headers, rows
 
 
 def _export_overdue(strategy, choices):
-    data = tablib.Dataset(
-        headers=[
-            _("Action"),
-            capfirst(strategy.domain_noun),
-            _("Deadline"),
-            _("Done"),
-            _("Counted"),
-        ]
+    headers = [_("Action"), capfirst(strategy.domain_noun), _("Deadline"), _("Done"), _("Counted")]
+    rows = (
+        [action.text, action.goal.domain.name, action.deadline, action.done, action.counted]
+        for action in overdue_actions(strategy=strategy, today=timezone.localdate())
     )
-    for action in overdue_actions(strategy=strategy, today=timezone.localdate()):
-        data.append(
-            [action.text, action.goal.domain.name, action.deadline, action.done, action.counted]
-        )
-    return data
+    return headers, rows
 
 
 EXPORTS = {
@@ -240,7 +229,10 @@ def dashboard_export(request, table, fmt):
         raise Http404
     strategy = strategy_current_or_404()
     _form, choices = _dashboard_choices(request, strategy)
-    return spreadsheet_response(EXPORTS[table](strategy, choices), fmt, f"overblik-{table}")
+    headers, rows = EXPORTS[table](strategy, choices)
+    if fmt == "csv":
+        return spreadsheet_stream(headers, rows, f"overblik-{table}")
+    return spreadsheet_response(tablib.Dataset(*rows, headers=headers), fmt, f"overblik-{table}")
 
 
 # --- Reports ------------------------------------------------------------------------------

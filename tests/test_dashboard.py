@@ -163,7 +163,7 @@ def test_tables_export_as_danish_csv_and_xlsx(client, seeded, committee_member):
     response = client.get(reverse("dashboard_export", args=["domaener", "csv"]))
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response["Content-Disposition"]
-    body = response.content.decode("utf-8")
+    body = b"".join(response.streaming_content).decode("utf-8")
     assert body.startswith("\ufeffDomæne;")
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
     last = rows[-1]

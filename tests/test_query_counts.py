@@ -26,6 +26,7 @@ PAGES = [
     ("item_history", "consultant", 11),
     ("spreadsheet_import", "consultant", 8),
     ("actor_list", "consultant", 8),
+    ("institution_list", "consultant", 8),
 ]
 
 

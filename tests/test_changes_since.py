@@ -1,0 +1,74 @@
+"""The state on any past date, read from the days replayed once, equals the history replayed
+row by row; a new "changes since" date costs what a known one costs."""
+
+import datetime as dt
+import random
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from actions.models import Progress
+from actions.rollup import Tally
+from reports.selectors import end_of_day, progress_over_time
+
+STATUSES = ["not_started", "in_progress", "done", "not_relevant"]
+
+
+def tick_at(row, status, when):
+    row.status = status
+    row.reason = "Varetages centralt" if status == "not_relevant" else ""
+    row._history_date = when
+    row.save()
+
+
+def replayed_row_by_row(strategy, day) -> dict[str, Tally]:
+    """Each domain's tally at the end of `day`: every row's last record by then."""
+    moment = end_of_day(day)
+    statuses: dict[str, list[str]] = {}
+    rows = Progress.objects.filter(
+        action__goal__domain__strategy=strategy,
+        action__archived_at=None,
+        institution__is_active=True,
+    ).select_related("action__goal__domain")
+    for row in rows:
+        last = row.history.filter(history_date__lte=moment).order_by("-history_date").first()
+        domain = row.action.goal.domain.name
+        statuses.setdefault(domain, []).append(last.status if last else "not_started")
+    return {domain: Tally.of(found) for domain, found in statuses.items()}
+
+
+def test_any_past_date_equals_the_history_replayed_row_by_row(strategy, institutions):
+    pick = random.Random(2026)  # noqa: S311 (a repeatable test, not a secret)
+    rows = list(Progress.objects.filter(action__goal__domain__strategy=strategy).order_by("pk"))
+    start = dt.datetime(2024, 1, 1, 8, tzinfo=dt.UTC)
+    moments = sorted(start + dt.timedelta(hours=pick.randrange(0, 24 * 900)) for _ in range(150))
+    for when in moments:
+        tick_at(pick.choice(rows), pick.choice(STATUSES), when)
+    days = sorted(
+        {dt.date(2024, 1, 1) + dt.timedelta(days=pick.randrange(0, 950)) for _ in range(25)}
+    )
+    days = [day for day in days if day < timezone.localdate()]
+    for day in days:
+        series = progress_over_time(strategy=strategy, days=[day])
+        read = {one.label: one.points[0] for one in series}
+        expected = replayed_row_by_row(strategy, day)
+        assert {name: (t.done, t.counted) for name, t in read.items()} == {
+            name: (t.done, t.counted) for name, t in expected.items()
+        }, day
+
+
+def test_a_new_date_costs_what_a_known_one_costs(strategy, institutions):
+    row = Progress.objects.filter(action__goal__domain__strategy=strategy).first()
+    tick_at(row, "done", dt.datetime(2025, 3, 3, 9, tzinfo=dt.UTC))
+    progress_over_time(strategy=strategy, days=[dt.date(2025, 1, 1)])  # the first, once a day
+
+    def queries(day):
+        with CaptureQueriesContext(connection) as captured:
+            series = progress_over_time(strategy=strategy, days=[day])
+        return len(captured), sum((one.points[0] for one in series), Tally()).done
+
+    known, done = queries(dt.date(2025, 1, 1))
+    assert done == 0
+    assert queries(dt.date(2025, 6, 30)) == (known, 1)  # new, after the tick
+    assert queries(dt.date(2025, 3, 2)) == (known, 0)  # new, the day before it

@@ -1,0 +1,89 @@
+"""Lists and exports that stay flat as the municipality grows: the institution list shows a
+page at a time, searched in the database, with the same queries at any size; CSV exports
+stream the same rows they always had."""
+
+import csv
+import io
+
+import openpyxl
+from django.urls import reverse
+
+from core.spreadsheets import export_response_content
+from institutions.models import Institution
+from institutions.selectors import institution_export
+from tests.conftest import count_queries, make_institutions, visible_text
+
+
+def streamed(response) -> str:
+    return b"".join(response.streaming_content).decode("utf-8")
+
+
+def test_the_institution_list_is_paged_with_the_same_queries_at_any_size(
+    client, actors, consultant
+):
+    client.force_login(consultant)
+    url = reverse("institution_list")
+    make_institutions(actors, schools=5, daycare=4)
+    few = count_queries(client, url)
+    make_institutions(actors, schools=150, daycare=100, prefix="Ny ")
+    assert Institution.objects.count() == 261
+    assert count_queries(client, url) == few
+
+    page = client.get(url)
+    assert len(page.context["institutions"].object_list) == 50
+    text = visible_text(page.content)
+    assert "261 institutioner" in text and "Side 1 af 6" in text and "Næste side" in text
+    last = client.get(url, {"side": "6"})
+    assert len(last.context["institutions"].object_list) == 11
+    # A page that is not one shows the last; letters show the first.
+    assert client.get(url, {"side": "99"}).context["institutions"].number == 6
+    assert client.get(url, {"side": "x"}).context["institutions"].number == 1
+
+
+def test_the_institution_list_searches_names_and_areas_by_kind(client, actors, consultant):
+    make_institutions(actors, schools=3, daycare=3)
+    Institution.objects.filter(name="Skole 1").update(area="Hadsund")
+    client.force_login(consultant)
+    url = reverse("institution_list")
+    names = lambda response: [i.name for i in response.context["institutions"]]  # noqa: E731
+    assert names(client.get(url, {"q": "hadsund"})) == ["Skole 1"]
+    assert names(client.get(url, {"q": "2", "actor": actors["dagtilbud"].pk})) == ["Dagtilbud 2"]
+    # The paging links keep the search.
+    Institution.objects.bulk_create(
+        Institution(name=f"Skole ekstra {n}", actor=actors["skole"]) for n in range(60)
+    )
+    page = client.get(url, {"q": "skole"}).content.decode()
+    assert "?q=skole&amp;side=2#list" in page
+
+
+def test_a_kind_that_is_not_one_is_said_and_ignored(client, actors, consultant):
+    make_institutions(actors, schools=2, daycare=0)
+    client.force_login(consultant)
+    response = client.get(reverse("institution_list"), {"actor": "999999"})
+    assert response.status_code == 200
+    assert "Marker en gyldig valgmulighed." in visible_text(response.content)
+    assert len(response.context["institutions"].object_list) == 3
+
+
+def test_the_streamed_institution_csv_is_the_csv_as_it_was(
+    client, strategy, institutions, consultant
+):
+    client.force_login(consultant)
+    response = client.get(reverse("spreadsheet_export", args=["institutioner", "csv"]))
+    assert response.streaming
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    before, _type = export_response_content(institution_export(), "csv")
+    assert streamed(response) == before
+
+
+def test_the_dashboards_institution_csv_streams_the_rows_of_its_xlsx(
+    client, strategy, institutions, committee_member
+):
+    client.force_login(committee_member)
+    url = reverse("dashboard_export", args=["institutioner", "csv"])
+    rows = list(csv.reader(io.StringIO(streamed(client.get(url)).lstrip("\ufeff")), delimiter=";"))
+    xlsx = client.get(reverse("dashboard_export", args=["institutioner", "xlsx"]))
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    expected = [["" if cell is None else str(cell) for cell in row] for row in sheet.values]
+    assert rows == expected
+    assert len(rows) == 1 + Institution.objects.exclude(actor__code="forvaltning").count()
