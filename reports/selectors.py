@@ -23,7 +23,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.expressions import OrderBy, Window
+from django.db.models.expressions import OrderBy
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -350,15 +350,19 @@ def end_of_day(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.max))
 
 
-# The history replayed in the database: each record's change to its domain's done count and
-# to the rows that count, summed per local day. LAG gives the row's status before the record;
-# a row with no earlier record was not started.
+# The history replayed in the database: each record's change to the done count and to the
+# rows that count, and whether it is a change of status, summed per domain, kind and local
+# day. LAG gives the row's status before the record; a row with no earlier record was not
+# started.
 REPLAY_SQL = """
-SELECT domain_id, day, SUM(done_change), SUM(counted_change) FROM (
+SELECT domain_id, actor_id, day, SUM(done_change), SUM(counted_change), SUM(changed)
+FROM (
     SELECT g.domain_id AS domain_id,
+        i.actor_id AS actor_id,
         {day} AS day,
         {done_now} - {done_before} AS done_change,
-        {counted_now} - {counted_before} AS counted_change
+        {counted_now} - {counted_before} AS counted_change,
+        CASE WHEN h.history_type = '~' THEN 1 ELSE 0 END AS changed
     FROM {history} h
     JOIN {progress} p ON p.id = h.id
     JOIN {action} a ON a.id = p.action_id
@@ -368,15 +372,33 @@ SELECT domain_id, day, SUM(done_change), SUM(counted_change) FROM (
         AND h.history_type <> '-' AND h.history_date < %s
     WINDOW w AS (PARTITION BY h.id ORDER BY h.history_date, h.history_id)
 ) changes
-GROUP BY domain_id, day
+GROUP BY domain_id, actor_id, day
 """
 
+DomainKind = tuple[int, int]  # (domain, kind of institution)
 
-def _replayed_by_day(
-    *, domain_ids: list[int], before: dt.date
-) -> dict[int, list[tuple[dt.date, Tally]]]:
-    """Per domain, the change in done and counted rows on each day with changes before
-    `before`, in order: one pass over the whole history in the database."""
+
+@dataclass
+class History:
+    """Every past day's tallies, per domain and kind, from one replay of the history: for
+    each, the days with changes and the running (done, counted, changes) at the end of each.
+    Before a cell's first change nothing is done and its rows as they are now counted."""
+
+    rows: dict[DomainKind, int]
+    days: dict[DomainKind, list[dt.date]]
+    running: dict[DomainKind, list[tuple[int, int, int]]]
+
+    def on(self, cell: DomainKind, day: dt.date) -> tuple[Tally, int]:
+        """The cell's tally at the end of `day`, and how many changes it had until then."""
+        last = bisect.bisect_right(self.days.get(cell, []), day)
+        if not last:
+            return Tally(0, self.rows.get(cell, 0)), 0
+        done, counted, changes = self.running[cell][last - 1]
+        return Tally(done, counted), changes
+
+
+def _replayed(*, domain_ids: list[int], rows: dict[DomainKind, int], before: dt.date) -> History:
+    """One pass over the whole history in the database, up to the start of `before`."""
     adapt = connection.ops.adapt_datetimefield_value
     day_sql, day_params = connection.ops.datetime_cast_date_sql(
         "h.history_date", (), timezone.get_current_timezone_name()
@@ -395,84 +417,75 @@ def _replayed_by_day(
         institution=Institution._meta.db_table,
         domains=", ".join(["%s"] * len(domain_ids)),
     )
-    start = timezone.make_aware(dt.datetime.combine(before, dt.time.min))
-    params = [*day_params, *domain_ids, adapt(start)]
-    changes: dict[int, list[tuple[dt.date, Tally]]] = defaultdict(list)
+    params = [*day_params, *domain_ids, adapt(start_of_day(before))]
+    changes: dict[DomainKind, list[tuple[dt.date, int, int, int]]] = defaultdict(list)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for domain, day, done, counted in cursor:
+        for domain, actor, day, done, counted, changed in cursor:
             day = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day))
-            changes[domain].append((day, Tally(done, counted)))
-    return {domain: sorted(days, key=lambda change: change[0]) for domain, days in changes.items()}
+            changes[(domain, actor)].append((day, done, counted, changed))
+    history = History(rows=rows, days={}, running={})
+    for cell, days in changes.items():
+        days.sort(key=lambda change: change[0])
+        done, counted, changed = 0, rows.get(cell, 0), 0
+        running = []
+        for _day, done_change, counted_change, change_count in days:
+            done, counted = done + done_change, counted + counted_change
+            changed += change_count
+            running.append((done, counted, changed))
+        history.days[cell] = [change[0] for change in days]
+        history.running[cell] = running
+    return history
 
 
-def _today_by_domain(strategy: Strategy) -> tuple[dict[int, Tally], tuple]:
-    """Each domain's rows as they are now, and a fingerprint of which rows count: the past
-    changes only when rows come or go (an institution or action added, archived or made
-    inactive), never when a status is ticked."""
-    now: defaultdict[int, Tally] = defaultdict(Tally)
+def history_replayed(strategy: Strategy) -> History:
+    """Every past day's tallies of the strategy: replayed the first time they are asked for
+    on a day and then kept in the cache, so any past date is read, never replayed. A past
+    day cannot change unless the rows that count do, and the key names those rows."""
+    rows: dict[DomainKind, int] = {}
     fingerprint = []
     for row in progress_by_domain_and_actor(strategy):
-        domain_id = row["action__goal__domain_id"]
-        now[domain_id] += Tally(row["done"], row["counted"])
-        fingerprint.append((domain_id, row["rows"], row["pk_sum"]))
-    return now, tuple(sorted(fingerprint))
+        cell = (row["action__goal__domain_id"], row["institution__actor_id"])
+        rows[cell] = row["rows"]
+        fingerprint.append((*cell, row["rows"], row["pk_sum"]))
+    today = timezone.localdate()
+    version = hashlib.sha256(repr(sorted(fingerprint)).encode()).hexdigest()[:16]
+    key = f"history:{strategy.pk}:{version}:{today.isoformat()}"
+    history = cache.get(key)
+    if history is None:
+        domain_ids = [domain.pk for domain in domains_in_order(strategy)]
+        history = _replayed(domain_ids=domain_ids, rows=rows, before=today)
+        cache.set(key, history, timeout=OVER_TIME_CACHE_SECONDS)
+    return history
+
+
+def _today_by_domain(strategy: Strategy) -> dict[int, Tally]:
+    now: defaultdict[int, Tally] = defaultdict(Tally)
+    for row in progress_by_domain_and_actor(strategy):
+        now[row["action__goal__domain_id"]] += Tally(row["done"], row["counted"])
+    return now
 
 
 def progress_over_time(*, strategy: Strategy, days: list[dt.date]) -> list[Series]:
-    """Each domain's done share at the end of each day (days in order).
-
-    Today and later are counted from the rows as they are. Every earlier day is replayed from
-    the history at once, the first time one is asked for on a day, and kept in the cache:
-    each domain's tally at the end of every day with changes. Any past date is then read from
-    that, so a new "changes since" date costs what a known one costs. A past day cannot
-    change unless the rows that count do, and the key names those rows. Two queries when
-    cached.
-    """
+    """Each domain's done share at the end of each day (days in order): today and later
+    from the rows as they are, earlier days read from the replayed history. Two queries
+    when the history is cached."""
     domains = domains_in_order(strategy)
     today = timezone.localdate()
-    now, fingerprint = _today_by_domain(strategy)
-    rows_total = {
-        domain.pk: sum(n for d, n, _sum in fingerprint if d == domain.pk) for domain in domains
-    }
-    version = hashlib.sha256(repr(fingerprint).encode()).hexdigest()[:16]
-    key = f"over-time:{strategy.pk}:{version}:{today.isoformat()}"
-    daily: dict[int, tuple[list[dt.date], list[tuple[int, int]]]] = {}
-    if domains and any(day < today for day in days):
-        daily = cache.get(key)
-        if daily is None:
-            daily = _running_by_day(
-                _replayed_by_day(domain_ids=[d.pk for d in domains], before=today), rows_total
-            )
-            cache.set(key, daily, timeout=OVER_TIME_CACHE_SECONDS)
+    now = _today_by_domain(strategy)
+    history = history_replayed(strategy) if any(day < today for day in days) else None
     series = []
     for domain in domains:
-        changed_on, tallies = daily.get(domain.pk, ([], []))
+        known = {*history.rows, *history.days} if history else set()
+        cells = [cell for cell in known if cell[0] == domain.pk]
         points = []
         for day in days:
-            if day >= today:
+            if history is None or day >= today:
                 points.append(now.get(domain.pk, Tally()))
-                continue
-            last = bisect.bisect_right(changed_on, day)  # the last day with changes, if any
-            points.append(Tally(*tallies[last - 1]) if last else Tally(0, rows_total[domain.pk]))
+            else:
+                points.append(sum((history.on(cell, day)[0] for cell in cells), Tally()))
         series.append(Series(label=domain.name, points=points))
     return series
-
-
-def _running_by_day(
-    changes: dict[int, list[tuple[dt.date, Tally]]], rows_total: dict[int, int]
-) -> dict[int, tuple[list[dt.date], list[tuple[int, int]]]]:
-    """Per domain, its days with changes and its (done, counted) at the end of each. Before
-    any change nothing is done and every row that counts now counted."""
-    running_by_domain = {}
-    for domain_id, days in changes.items():
-        running = Tally(0, rows_total.get(domain_id, 0))
-        tallies = []
-        for _day, change in days:
-            running = running + change
-            tallies.append((running.done, running.counted))
-        running_by_domain[domain_id] = ([day for day, _change in days], tallies)
-    return running_by_domain
 
 
 def overall_series(series: list[Series], *, strategy: Strategy) -> Series:
@@ -554,43 +567,37 @@ def _changes_since(*, strategy: Strategy, since: dt.date) -> QuerySet:
 def changes_since(*, strategy: Strategy, since: dt.date, limit: int = 25) -> tuple[list[Any], int]:
     """The newest status changes since the start of `since`, with who, where, what the
     status was before (`status_before`, "not started" for a row's first record) and after,
-    and how many there are in all (counted in the same query)."""
+    and how many there are in all: those before today counted from the replayed history,
+    today's in the database. Three queries when the history is cached."""
     changes = list(
         _changes_since(strategy=strategy, since=since)
         .select_related("history_user", "action", "institution")
-        .annotate(
-            in_all=Window(Count("history_id")),
-            status_before=_status_before(OuterRef("id"), OuterRef("history_date")),
-        )
+        .annotate(status_before=_status_before(OuterRef("id"), OuterRef("history_date")))
         .order_by("-history_date", "-history_id")[:limit]
     )
     labels = dict(Progress.Status.choices)
     for change in changes:
         change.status_before_label = labels.get(change.status_before, change.status_before)
-    return changes, changes[0].in_all if changes else 0
+    today = timezone.localdate()
+    in_all = _changes_since(strategy=strategy, since=max(since, today)).count()
+    if since < today:
+        history = history_replayed(strategy)
+        yesterday, before = today - dt.timedelta(days=1), since - dt.timedelta(days=1)
+        for cell in {*history.rows, *history.days}:
+            in_all += history.on(cell, yesterday)[1] - history.on(cell, before)[1]
+    return changes, in_all
 
 
 def then_now_by_actor(*, strategy: Strategy, since: dt.date, matrix: Matrix) -> list[tuple]:
-    """(actor, share then, share now) per actor: today's column totals of the matrix, less
-    what the rows changed since the start of `since` moved. A row's status then is its last
-    record before that moment ("not started" without one). One query."""
-    start = start_of_day(since)
-    changed = (
-        strategy_progress(strategy=strategy)
-        .filter(Exists(Progress.history.filter(id=OuterRef("pk"), history_date__gte=start)))
-        .annotate(then=_status_before(OuterRef("pk"), start))
-        .values_list("institution__actor_id", "status", "then")
-    )
-    # The changed rows' tallies now and then, per actor, by the roll-up rule.
-    changed_now: defaultdict[int, Tally] = defaultdict(Tally)
-    changed_then: defaultdict[int, Tally] = defaultdict(Tally)
-    for actor_id, status_now, status_then in changed:
-        changed_now[actor_id] += Tally.of([status_now])
-        changed_then[actor_id] += Tally.of([status_then])
-    rows = []
-    for actor, now in zip(matrix.actors, matrix.column_totals, strict=True):
-        if now.counted:
-            was, is_ = changed_then[actor.pk], changed_now[actor.pk]
-            then = Tally(now.done - is_.done + was.done, now.counted - is_.counted + was.counted)
-            rows.append((actor.name, then, now))
-    return rows
+    """(actor, share then, share now) per actor: then is the replayed history at the start
+    of `since` (the end of the day before), now is the matrix's column totals."""
+    history = history_replayed(strategy)
+    before = since - dt.timedelta(days=1)
+    then: defaultdict[int, Tally] = defaultdict(Tally)
+    for cell in {*history.rows, *history.days}:
+        then[cell[1]] += history.on(cell, before)[0]
+    return [
+        (actor.name, then[actor.pk], now)
+        for actor, now in zip(matrix.actors, matrix.column_totals, strict=True)
+        if now.counted
+    ]
