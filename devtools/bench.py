@@ -170,6 +170,12 @@ def bench_pages(*, strategy, school, people, repeat: int) -> list[PageResult]:
         ("recent_changes", reverse("institution_changes", args=[school.pk]), leader),
         ("admin_progress", reverse("admin:actions_progress_changelist"), admin),
         ("admin_action", reverse("admin:actions_action_changelist"), admin),
+        ("institution_list", reverse("institution_list"), consultant),
+        (
+            "dashboard_domain",
+            reverse("dashboard_domain", args=[strategy.domains.order_by("order").first().pk]),
+            consultant,
+        ),
     ]
     results = [
         _result(name, url, lambda c=client, u=url: _ok(c.get(u)), repeat)
@@ -181,6 +187,22 @@ def bench_pages(*, strategy, school, people, repeat: int) -> list[PageResult]:
         for name, url, client in pages
         if name in CACHED_PAGES
     ]
+    # The dashboard for a "changes since" date it has not shown before, every time.
+    days = (timezone.localdate() - dt.timedelta(days=40 + 9 * n) for n in range(repeat + 2))
+    since = {"day": ""}
+
+    def new_date():
+        since["day"] = next(days).isoformat()
+
+    results.append(
+        _result(
+            "dashboard (new since date)",
+            reverse("dashboard"),
+            lambda: _ok(consultant.get(reverse("dashboard"), {"since": since["day"]})),
+            repeat,
+            new_date,
+        )
+    )
     tick_url = reverse("progress_update", args=[school.pk, row.action_id])
     statuses = iter(["done", "in_progress"] * (repeat + 2))
     data = {"reason": "", "note": ""}

@@ -26,6 +26,9 @@ PAGES = {
     "strategy (changed)",
     "dashboard (changed)",
     "min_institution (changed)",
+    "institution_list",
+    "dashboard_domain",
+    "dashboard (new since date)",
 }
 
 
