@@ -399,6 +399,9 @@ class History:
 
 def _replayed(*, domain_ids: list[int], rows: dict[DomainKind, int], before: dt.date) -> History:
     """One pass over the whole history in the database, up to the start of `before`."""
+    history = History(rows=rows, days={}, running={})
+    if not domain_ids:  # a strategy just begun has nothing to replay
+        return history
     adapt = connection.ops.adapt_datetimefield_value
     day_sql, day_params = connection.ops.datetime_cast_date_sql(
         "h.history_date", (), timezone.get_current_timezone_name()
@@ -424,7 +427,6 @@ def _replayed(*, domain_ids: list[int], rows: dict[DomainKind, int], before: dt.
         for domain, actor, day, done, counted, changed in cursor:
             day = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day))
             changes[(domain, actor)].append((day, done, counted, changed))
-    history = History(rows=rows, days={}, running={})
     for cell, days in changes.items():
         days.sort(key=lambda change: change[0])
         done, counted, changed = 0, rows.get(cell, 0), 0
@@ -488,9 +490,9 @@ def progress_over_time(*, strategy: Strategy, days: list[dt.date]) -> list[Serie
     return series
 
 
-def overall_series(series: list[Series], *, strategy: Strategy) -> Series:
-    """All domains together, moment by moment."""
-    points = [sum(column, Tally()) for column in zip(*(s.points for s in series), strict=True)]
+def overall_series(series: list[Series], *, strategy: Strategy, moments: int) -> Series:
+    """All domains together, at each of the `moments` (nothing done where there are none)."""
+    points = [sum((one.points[n] for one in series), Tally()) for n in range(moments)]
     return Series(label=_("All %(domains)s") % {"domains": strategy.domains_noun}, points=points)
 
 
@@ -529,7 +531,7 @@ def over_time(
     extra = [since, until] if since else []
     days = sorted({*quarters, *extra})
     replayed = progress_over_time(strategy=strategy, days=days)
-    replayed = [*replayed, overall_series(replayed, strategy=strategy)]
+    replayed = [*replayed, overall_series(replayed, strategy=strategy, moments=len(days))]
     series = _at(replayed, days, quarters)
     labels = [moment_label(day) for day in quarters]
     timeline = OverTime(series=series, labels=labels, rows=series_table(series, labels))

@@ -7,10 +7,12 @@ import random
 from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from actions.models import Progress
 from actions.rollup import Tally
+from goals.models import Strategy
 from reports.selectors import (
     changes_since,
     end_of_day,
@@ -19,6 +21,7 @@ from reports.selectors import (
     start_of_day,
     then_now_by_actor,
 )
+from tests.test_report_documents import page_texts, render
 
 STATUSES = ["not_started", "in_progress", "done", "not_relevant"]
 
@@ -117,3 +120,16 @@ def test_a_new_date_costs_what_a_known_one_costs(strategy, institutions):
     assert done == 0
     assert queries(dt.date(2025, 6, 30)) == (known, 1)  # new, after the tick
     assert queries(dt.date(2025, 3, 2)) == (known, 0)  # new, the day before it
+
+
+def test_a_strategy_just_begun_has_a_dashboard_for_any_date(client, actors, committee_member):
+    Strategy.objects.create(title="Ny strategi", municipality="Viborg Kommune", status="adopted")
+    client.force_login(committee_member)
+    response = client.get(reverse("dashboard"), {"since": "2026-01-01"})
+    assert response.status_code == 200
+    strategy = Strategy.objects.get()
+    for kind, parameters in (("status", {"since": "2026-01-01"}), ("revision", {})):
+        content, _word, _html = render(kind, strategy, **parameters)
+        assert "Ingen institution har endnu nogen af strategiens handlinger" in " ".join(
+            page_texts(content)
+        )
