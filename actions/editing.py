@@ -35,6 +35,12 @@ class Editable:
             return instance.domain.strategy
         return instance.goal.domain.strategy
 
+    def label_for(self, instance) -> str:
+        """What the pages call the item: a domain in its strategy's own word ("område")."""
+        if self.model is Domain:
+            return self.strategy_of(instance).domain_noun
+        return str(self.label)
+
     def form_for(self, *, strategy: Strategy, instance, data=None):
         # Ids unique to the item, as its form may sit in the strategy page among others.
         options = {"instance": instance, "auto_id": f"{self.slug}-{instance.pk or 'ny'}-%s"}

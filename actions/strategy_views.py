@@ -42,6 +42,7 @@ def _edit_page(request, kind, form, *, instance, conflict=None, status=200):
         template,
         {
             "kind": kind,
+            "kind_label": kind.label_for(instance),
             "form": form,
             "item": instance,
             "conflict": conflict,
@@ -178,6 +179,7 @@ def item_delete_view(request, slug, pk):
         "goals/item_delete.html",
         {
             "kind": kind,
+            "kind_label": kind.label_for(instance),
             "item": instance,
             "consequences": delete_consequences(instance),
             "may_archive": isinstance(instance, Action),
@@ -221,6 +223,7 @@ def item_history_view(request, slug, pk):
         "goals/item_history.html",
         {
             "kind": kind,
+            "kind_label": kind.label_for(instance),
             "item": instance,
             "entries": item_history(instance=instance, texts=kind.texts, fields=fields),
             "back_url": kind.page_url(instance),

@@ -314,8 +314,10 @@ def _read_strategy(sheet: _Sheet, document: dict) -> None:
             sheet.fail(number, "value", str(error))
             continue
         document[name] = cleaned.isoformat() if isinstance(cleaned, dt.date) else cleaned
-    if not document.get("title"):
-        sheet.fail(1, "field", _("The strategy needs a title."))
+    for name, label in _strategy_fields():
+        required = form.fields[name].required and not Strategy._meta.get_field(name).has_default()
+        if required and not document.get(name):
+            sheet.fail(1, "field", _("The row “%(field)s” is missing.") % {"field": label})
 
 
 def _read_domains(sheet: _Sheet) -> dict[str, dict]:

@@ -52,6 +52,15 @@ def test_the_dashboard_and_strategy_page_say_områder(client, other_strategy, co
     client.force_login(with_totp(make_person("k@viborg.dk", "Kim Konsulent", "consultant")))
     page = visible_text(client.get(reverse("strategy")).content)
     assert "Tilføj område" in page and "Slet Pædagogik" in page
+    domain = other_strategy.domains.get(name="Pædagogik")
+    for url in (
+        reverse("item_edit", args=["domaene", domain.pk]),
+        reverse("item_create", args=["domaene", other_strategy.pk]),
+        reverse("item_delete", args=["domaene", domain.pk]),
+        reverse("item_history", args=["domaene", domain.pk]),
+    ):
+        title = visible_text(client.get(url).content)
+        assert "område" in title and "domæne" not in title, url
 
 
 def test_a_handleplan_says_områder_on_the_page_in_the_pdf_and_in_word(

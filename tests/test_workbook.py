@@ -214,6 +214,10 @@ def with_rows(sheet: str, *rows) -> dict:
         (with_rows("Strategi", ["Titel", ""]), ("Strategi", 2, "Tekst", "Dette felt er påkrævet.")),
         (with_rows("Strategi", ["Farve", "blå"]), ("Strategi", 2, "Felt", "Ukendt felt.")),
         (
+            GOOD | {"Strategi": [["Felt", "Tekst"], ["Titel", "Digitale børn"]]},
+            ("Strategi", 1, "Felt", "Rækken “Kommune” mangler."),
+        ),
+        (
             with_rows("Strategi", ["Titel", "Digitale børn"], ["Periodens start", "32-13-2026"]),
             ("Strategi", 3, "Tekst", "Indtast en gyldig dato."),
         ),
