@@ -5,7 +5,10 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from goals.selectors import strategy_current
+
 from . import services
+from .selectors import history_replayed
 
 
 @shared_task(
@@ -36,3 +39,14 @@ def report_build_task(self, report_id: int) -> None:
 def reports_requeue_task() -> int:
     """Run by beat every minute: send again, once, what no worker would make otherwise."""
     return services.reports_requeue(now=timezone.now())
+
+
+@shared_task
+def history_replay_task() -> bool:
+    """Run by beat just after midnight: the new day's replay of the history is made before
+    anyone asks, so the first view of the dashboard that day does not wait for it."""
+    strategy = strategy_current()
+    if strategy is None:
+        return False
+    history_replayed(strategy)
+    return True

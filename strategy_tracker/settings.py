@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -318,6 +319,11 @@ CELERY_BEAT_SCHEDULE = {
     "imports-discard-expired": {
         "task": "administration.tasks.imports_discard_expired_task",
         "schedule": 600.0,
+    },
+    # The day's replay of the progress history, ready before the first dashboard of the day.
+    "history-replay": {
+        "task": "reports.tasks.history_replay_task",
+        "schedule": crontab(hour=0, minute=5),
     },
 }
 # Spreadsheet imports: the largest file and the most rows we read.

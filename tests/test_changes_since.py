@@ -4,6 +4,7 @@ row by row; a new "changes since" date costs what a known one costs."""
 import datetime as dt
 import random
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
@@ -21,6 +22,7 @@ from reports.selectors import (
     start_of_day,
     then_now_by_actor,
 )
+from reports.tasks import history_replay_task
 from tests.test_report_documents import page_texts, render
 
 STATUSES = ["not_started", "in_progress", "done", "not_relevant"]
@@ -133,3 +135,18 @@ def test_a_strategy_just_begun_has_a_dashboard_for_any_date(client, actors, comm
         assert "Ingen institution har endnu nogen af strategiens handlinger" in " ".join(
             page_texts(content)
         )
+
+
+def test_the_nightly_task_replays_the_history_before_the_first_viewer(strategy, institutions):
+    row = Progress.objects.filter(action__goal__domain__strategy=strategy).first()
+    tick_at(row, "done", dt.datetime(2025, 3, 3, 9, tzinfo=dt.UTC))
+    assert history_replay_task.apply().get() is True
+    with CaptureQueriesContext(connection) as captured:
+        series = progress_over_time(strategy=strategy, days=[dt.date(2025, 6, 30)])
+    assert not any("LAG(" in query["sql"] for query in captured.captured_queries)
+    assert sum((one.points[0] for one in series), Tally()).done == 1
+    assert settings.CELERY_BEAT_SCHEDULE["history-replay"]["task"] == history_replay_task.name
+
+
+def test_the_nightly_task_does_nothing_without_a_strategy(db):
+    assert history_replay_task.apply().get() is False
