@@ -9,7 +9,7 @@ from goals.models import TEXT, Goal, Strategy
 from institutions.models import Actor, Institution
 
 from .models import REASON, Action, ActionPlanItem, Progress
-from .selectors import institutions_outside_kinds
+from .selectors import named_outside_kinds
 
 
 class ProgressForm(forms.Form):
@@ -195,16 +195,11 @@ class ActionForm(VersionedForm):
     def _named_of_the_kinds(self, cleaned) -> None:
         """Named institutions must be of the kinds that carry out the action, so that the
         roll-ups per kind count them."""
-        kinds = cleaned.get("actors") or []
-        others = institutions_outside_kinds(
-            institutions=cleaned.get("institutions") or [], actors=kinds
+        refusal = named_outside_kinds(
+            institutions=cleaned.get("institutions") or [], actors=cleaned.get("actors") or []
         )
-        if kinds and others:
-            self.add_error(
-                "institutions",
-                _("%(names)s is not of the kinds the action is for. Choose its kind too.")
-                % {"names": ", ".join(others)},
-            )
+        if refusal:
+            self.add_error("institutions", refusal)
 
     def _deadline_from_words(self, cleaned) -> None:
         """Words such as "efteråret 2026" set the deadline's date (the last day of the period

@@ -527,13 +527,16 @@ def delete_consequences(instance) -> dict[str, int]:
     }
 
 
-def institutions_outside_kinds(
-    *, institutions: Iterable[Institution], actors: Iterable[Actor]
-) -> list[str]:
-    """The named institutions that are not of the action's kinds: refused, so that the
-    roll-ups per kind count every row of the action."""
+def named_outside_kinds(*, institutions: Iterable[Institution], actors: Iterable[Actor]) -> str:
+    """Why named institutions may not follow an action: those not of its kinds are refused,
+    so that the roll-ups per kind count every row of the action. "" when they may."""
     kinds = {actor.pk for actor in actors}
-    return sorted(i.name for i in institutions if i.actor_id not in kinds)
+    others = sorted(i.name for i in institutions if i.actor_id not in kinds)
+    if not kinds or not others:
+        return ""
+    return _("%(names)s is not of the kinds the action is for. Choose its kind too.") % {
+        "names": ", ".join(others)
+    }
 
 
 # --- Local goals ---------------------------------------------------------------------------

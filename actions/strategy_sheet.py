@@ -16,7 +16,7 @@ from institutions.models import Actor, Institution
 from institutions.selectors import actor_words
 
 from .models import Action
-from .selectors import ActionGroup, institutions_outside_kinds
+from .selectors import ActionGroup, named_outside_kinds
 from .services import progress_sync
 
 HEADINGS = {
@@ -162,26 +162,29 @@ class InstitutionsWidget(widgets.ManyToManyWidget):
         super().__init__(Institution, field="name")
 
     def clean(self, value, row=None, **kwargs):
-        names = [name.strip() for name in re.split(r"[,;\n]", str(value or "")) if name.strip()]
-        found = Institution.objects.filter(name__in=names)
-        unknown = sorted(set(names) - {institution.name for institution in found})
-        if unknown:
-            raise ValueError(
-                _("No institution is called %(names)s.") % {"names": ", ".join(unknown)}
-            )
         codes = parse_actors((row or {}).get("actors", ""), actor_words())
-        others = institutions_outside_kinds(
-            institutions=found, actors=Actor.objects.filter(code__in=codes)
+        return Institution.objects.filter(
+            pk__in=[i.pk for i in named_institutions(value, codes=codes)]
         )
-        if codes and others:
-            raise ValueError(
-                _("%(names)s is not of the kinds the action is for. Choose its kind too.")
-                % {"names": ", ".join(others)}
-            )
-        return found
 
     def render(self, value, obj=None, **kwargs):
         return ", ".join(i.name for i in value.order_by("name")) if value is not None else ""
+
+
+def named_institutions(value, *, codes: list[str]) -> list[Institution]:
+    """ "Dagplejen Nord, Dagplejen Syd": the institutions a project is only for, which must
+    exist and be of the kinds `codes`; ValueError with a Danish message otherwise."""
+    names = [name.strip() for name in re.split(r"[,;\n]", str(value or "")) if name.strip()]
+    if not names:
+        return []
+    found = list(Institution.objects.filter(name__in=names))
+    unknown = sorted(set(names) - {institution.name for institution in found})
+    if unknown:
+        raise ValueError(_("No institution is called %(names)s.") % {"names": ", ".join(unknown)})
+    refusal = named_outside_kinds(institutions=found, actors=Actor.objects.filter(code__in=codes))
+    if refusal:
+        raise ValueError(refusal)
+    return found
 
 
 def actors_label(actors) -> str:

@@ -19,12 +19,11 @@ from core.danish import parse_deadline, parse_kroner
 from core.spreadsheets import neutralise, normalise_heading, parse_actors, restored
 from goals.forms import StrategyForm
 from goals.models import Domain, Goal, Indicator, Strategy
-from institutions.models import Actor, Institution
 from institutions.selectors import actor_words
 
 from .models import Action
-from .selectors import institutions_outside_kinds
-from .strategy_sheet import SCOPES, actors_label
+from .strategy_sheet import COLUMNS as ACTION_COLUMNS
+from .strategy_sheet import SCOPES, actors_label, named_institutions
 
 # Sheet names and their columns (internal name, heading), in the order they are written.
 STRATEGY, AIMS, PRINCIPLES, DOMAINS, GOALS, ACTIONS, INDICATORS = (
@@ -47,17 +46,8 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("scope", "Målniveau"),
         ("principles", "Pejlemærker"),
     ],
-    ACTIONS: [
-        ("domain", "Domæne"),
-        ("goal", "Mål"),
-        ("text", "Handling"),
-        ("parent", "Overpunkt"),
-        ("actors", "Aktør"),
-        ("institutions", "Kun for institutioner"),
-        ("responsible", "Ansvarlig"),
-        ("deadline", "Frist"),
-        ("budget", "Budget (kr.)"),
-    ],
+    # The single sheet's columns, but the goal's level and principles (the Mål sheet has them).
+    ACTIONS: [(n, h) for n, h in ACTION_COLUMNS if n not in ("scope", "principles")],
     INDICATORS: [
         ("domain", "Domæne"),
         ("goal", "Mål"),
@@ -397,7 +387,6 @@ def _goal_of(sheet: _Sheet, number: int, values: dict, domains: dict, goals: dic
 
 def _read_actions(sheet: _Sheet, domains: dict, goals: dict) -> None:
     words = actor_words()
-    institutions = {i.name: i for i in Institution.objects.all()}
     parents: dict[tuple, dict] = {}
     for number, values in sheet:
         before = len(sheet.errors)
@@ -415,27 +404,14 @@ def _read_actions(sheet: _Sheet, domains: dict, goals: dict) -> None:
         if "deadline" in action:
             day, label = action.pop("deadline")
             action["deadline"], action["deadline_label"] = day and day.isoformat(), label
-        named = [n.strip() for n in values.get("institutions", "").split(",") if n.strip()]
-        unknown = [name for name in named if name not in institutions]
-        if unknown:
-            sheet.fail(
-                number,
-                "institutions",
-                _("No institution is called %(names)s.") % {"names": ", ".join(unknown)},
-            )
-        elif named and "actors" in action:
-            others = institutions_outside_kinds(
-                institutions=[institutions[name] for name in named],
-                actors=Actor.objects.filter(code__in=action["actors"]),
-            )
-            if others:
-                sheet.fail(
-                    number,
-                    "institutions",
-                    _("%(names)s is not of the kinds the action is for. Choose its kind too.")
-                    % {"names": ", ".join(others)},
-                )
-        action["institutions"] = named
+        codes = action.get("actors", [])
+        action |= sheet.read(
+            number,
+            values,
+            institutions=lambda v, codes=codes: [
+                i.name for i in named_institutions(v, codes=codes)
+            ],
+        )
         parent_text = values.get("parent", "")
         parent = parents.get((values.get("domain"), goal, parent_text)) if parent_text else None
         if parent_text and parent is None:

@@ -27,6 +27,7 @@ PAGES = [
     ("spreadsheet_import", "consultant", 8),
     ("actor_list", "consultant", 8),
     ("institution_list", "consultant", 8),
+    ("getting_started", "consultant", 7),
 ]
 
 
