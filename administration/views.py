@@ -1,8 +1,12 @@
 from dataclasses import asdict
 
 import tablib
+from allauth.account.views import LoginView
+from allauth.socialaccount.adapter import get_adapter as get_social_adapter
+from allauth.socialaccount.providers.saml import views as saml_views
 from django.contrib import messages
-from django.core.exceptions import BadRequest, ValidationError
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
@@ -27,14 +31,17 @@ from core.spreadsheets import (
     workbook_response,
 )
 from goals.selectors import strategy_current, strategy_current_or_404
+from institutions.adapters import sign_in_refused
 from institutions.forms import (
     ActorForm,
     ImportForm,
     InstitutionForm,
     InstitutionSearchForm,
+    KombitSettingsForm,
     MunicipalityForm,
     PersonForm,
     SignInLimitLiftForm,
+    UniloginSettingsForm,
     WorkbookForm,
 )
 from institutions.models import Actor, Institution, Membership, Municipality, User
@@ -52,11 +59,23 @@ from institutions.selectors import (
 )
 from institutions.services import (
     getting_started_mark,
+    kombit_configure,
     municipality_save,
     person_deactivate,
     person_invite,
     person_update,
+    sign_in_configure,
     sign_in_limit_lift,
+)
+from institutions.sign_in import (
+    KOMBIT,
+    SIGN_IN_TEST,
+    SIGN_IN_TEST_RESULT,
+    UNILOGIN,
+    UNILOGIN_DEFAULTS,
+    saml_service_keys,
+    sign_in_app,
+    sign_in_origins,
 )
 from reports.models import Report
 from reports.services import report_request
@@ -512,3 +531,120 @@ def strategy_workbook_errors(request, token):
     for error in payload["errors"]:
         data.append([error["sheet"], error["row"], error["column"], error["message"]])
     return spreadsheet_response(data, "csv", "fejl-strategi")
+
+
+@login_not_required
+def sign_in_page(request):
+    """allauth's sign-in page, whose buttons may send the browser on to the configured
+    identity providers (the content security policy otherwise stops such a form)."""
+    response = LoginView.as_view()(request)
+    if origins := sign_in_origins():
+        response._csp_update = {"form-action": origins}
+    return response
+
+
+@login_not_required
+def sign_in_saml_finish(request, organization_slug):
+    """allauth's end of a SAML sign-in, where an answer this browser did not ask for, or has
+    used already, is refused and logged like any other refusal."""
+    try:
+        return saml_views.finish_acs(request, organization_slug=organization_slug)
+    except PermissionDenied:
+        return sign_in_refused(
+            request,
+            provider="saml",
+            reason="unrequested or replayed",
+            refusal=_(
+                "The answer from the login was not asked for by this browser, or it has been "
+                "used before. Start again from the sign-in page."
+            ),
+        )
+
+
+def _sign_in_settings_page(request, *, kombit_form=None, unilogin_form=None, status=200):
+    kombit, unilogin = sign_in_app(KOMBIT), sign_in_app(UNILOGIN)
+    stored = kombit.settings if kombit else {}
+    metadata_url = request.build_absolute_uri(reverse("saml_metadata", args=[KOMBIT]))
+    unilogin_settings = {**UNILOGIN_DEFAULTS, **(unilogin.settings if unilogin else {})}
+    context = {
+        "kombit": kombit,
+        "unilogin": unilogin,
+        "kombit_form": kombit_form
+        or KombitSettingsForm(stored=stored, cvr=municipality_current().cvr),
+        "unilogin_form": unilogin_form or UniloginSettingsForm(app=unilogin),
+        "service_keys_set": saml_service_keys() is not None,
+        "metadata_url": metadata_url,
+        "acs_url": request.build_absolute_uri(reverse("saml_acs", args=[KOMBIT])),
+        "unilogin_redirect": request.build_absolute_uri(reverse("unilogin_callback")),
+        "kombit_roles": [
+            (label, stored.get("roles", {}).get(role, [])) for role, label in User.Role.choices
+        ],
+        "unilogin_roles": [
+            (Membership.Role.LEADER.label, unilogin_settings["leader_types"]),
+            (Membership.Role.RESOURCE_PERSON.label, unilogin_settings["resource_person_types"]),
+        ],
+        "unilogin_settings": unilogin_settings,
+    }
+    return render(request, "institutions/sign_in_settings.html", context, status=status)
+
+
+@consultant_required
+@require_GET
+def sign_in_settings(request):
+    """How people sign in: Context Handler and Unilogin, their mapping to roles here, and
+    the addresses to register with KOMBIT and STIL."""
+    return _sign_in_settings_page(request)
+
+
+@consultant_required
+@require_POST
+def sign_in_kombit_save(request):
+    app = sign_in_app(KOMBIT)
+    form = KombitSettingsForm(request.POST, request.FILES, stored=app.settings if app else {})
+    if not form.is_valid():
+        return _sign_in_settings_page(request, kombit_form=form, status=400)
+    kombit_configure(cvr=form.cleaned_data["cvr"], settings=form.cleaned_data["settings"])
+    messages.success(request, _("Context Handler's settings are saved."))
+    return redirect("sign_in_settings")
+
+
+@consultant_required
+@require_POST
+def sign_in_unilogin_save(request):
+    form = UniloginSettingsForm(request.POST, app=sign_in_app(UNILOGIN))
+    if not form.is_valid():
+        return _sign_in_settings_page(request, unilogin_form=form, status=400)
+    sign_in_configure(
+        provider=UNILOGIN,
+        name="Unilogin",
+        client_id=form.cleaned_data["client_id"],
+        secret=form.cleaned_data["secret"] or None,
+        settings=form.cleaned_data["settings"],
+    )
+    messages.success(request, _("Unilogin's settings are saved."))
+    return redirect("sign_in_settings")
+
+
+@consultant_required
+@require_POST
+def sign_in_test_start(request, provider):
+    """Sign in at Context Handler or Unilogin to see what comes back and how it maps; the
+    answer is shown, never used to sign anybody in (institutions.adapters)."""
+    if provider == KOMBIT:
+        app = get_social_adapter().get_app(request, provider="saml", client_id=KOMBIT)
+    elif provider == UNILOGIN:
+        app = get_social_adapter().get_app(request, provider=UNILOGIN)
+    else:
+        raise Http404
+    request.session[SIGN_IN_TEST] = provider
+    request.session.pop(SIGN_IN_TEST_RESULT, None)
+    return app.get_provider(request).redirect(request, process="login")
+
+
+@consultant_required
+@require_GET
+def sign_in_test_result(request):
+    result = request.session.get(SIGN_IN_TEST_RESULT)
+    if result is None:
+        return redirect("sign_in_settings")
+    return render(request, "institutions/sign_in_test.html", {"result": result})

@@ -7,11 +7,12 @@ from allauth.core import context, ratelimit
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp
+from allauth.socialaccount.providers.base.constants import AuthError
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -19,6 +20,18 @@ from django.utils.translation import ngettext
 from .audit import security_event_record
 from .models import SecurityEvent, User
 from .selectors import sign_in_limits
+from .services import sign_in_apply
+from .sign_in import (
+    KOMBIT,
+    SIGN_IN_TEST,
+    SIGN_IN_TEST_RESULT,
+    UNILOGIN,
+    SignInOutcome,
+    saml_app_settings,
+    saml_service_keys,
+    sign_in_outcome,
+    sign_in_test_summary,
+)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -87,11 +100,41 @@ def sso_email(sociallogin) -> str | None:
     return email if domain in settings.SSO_ALLOWED_DOMAINS else None
 
 
+def sign_in_refused(request, *, provider: str, reason: str, refusal: str, email: str = "", uid=""):
+    """Log a refused single sign-on and answer with the reason, in Danish (403)."""
+    security_event_record(
+        kind=SecurityEvent.Kind.LOGIN_FAILED,
+        request=request,
+        email=email,
+        detail={"provider": provider, "reason": reason, "uid": str(uid)},
+    )
+    return render(request, "account/sign_in_refused.html", {"refusal": refusal}, status=403)
+
+
+def _sign_in_test_finish(request, outcome: SignInOutcome | None, error: str = ""):
+    """A consultant's test sign-in: keep what came back and how it maps, sign nobody in."""
+    request.session[SIGN_IN_TEST_RESULT] = sign_in_test_summary(outcome, error=error)
+    return redirect("sign_in_test_result")
+
+
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     """Single sign-on for people who already have an account here, from the municipality only."""
 
     def is_open_for_signup(self, request, sociallogin):
         return False
+
+    def list_apps(self, request, provider=None, client_id=None):
+        """Context Handler's app gets the operator's signing key and the OIOSAML 3 profile; it
+        is not offered until the operator has set the key."""
+        apps = []
+        for app in super().list_apps(request, provider=provider, client_id=client_id):
+            if app.provider == "saml" and app.client_id == KOMBIT:
+                keys = saml_service_keys()
+                if keys is None:
+                    continue
+                app.settings = saml_app_settings(app.settings, keys)
+            apps.append(app)
+        return apps
 
     def get_app(self, request, provider, client_id=None):
         # A provider the municipality has not configured does not exist, rather than fail.
@@ -100,7 +143,34 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         except SocialApp.DoesNotExist:
             raise Http404 from None
 
+    def on_authentication_error(
+        self, request, provider, error=None, exception=None, extra_context=None
+    ):
+        """A response the provider's library refused (bad signature, expired, replayed,
+        wrong audience): logged, and the person told in Danish."""
+        if error == AuthError.CANCELLED:
+            return
+        extra_context = extra_context or {}
+        reason = extra_context.get("saml_last_error_reason") or str(exception or error or "")
+        if request.session.pop(SIGN_IN_TEST, None):
+            raise ImmediateHttpResponse(_sign_in_test_finish(request, None, error=reason))
+        raise ImmediateHttpResponse(
+            sign_in_refused(
+                request,
+                provider=provider.id,
+                reason=reason[:500],
+                refusal=_(
+                    "The answer from %(provider)s could not be accepted: it was not correctly "
+                    "signed, had expired or had been used before. Try to sign in again."
+                )
+                % {"provider": provider.name},
+            )
+        )
+
     def pre_social_login(self, request, sociallogin):
+        if sociallogin.provider.id in {"saml", UNILOGIN}:
+            self._public_sector_login(request, sociallogin)
+            return
         if sociallogin.is_existing:
             return  # Known by the provider's stable id from an earlier sign-in.
         email = sso_email(sociallogin)
@@ -122,3 +192,24 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             )
             raise ImmediateHttpResponse(redirect("account_login"))
         sociallogin.connect(request, person)
+
+    def _public_sector_login(self, request, sociallogin):
+        """Context Handler and Unilogin: their claims decide the role or the institutions on
+        every sign-in (institutions.sign_in), so a privilege taken away there counts here."""
+        outcome = sign_in_outcome(sociallogin)
+        if request.session.pop(SIGN_IN_TEST, None):
+            raise ImmediateHttpResponse(_sign_in_test_finish(request, outcome))
+        if outcome.refused:
+            raise ImmediateHttpResponse(
+                sign_in_refused(
+                    request,
+                    provider=outcome.provider,
+                    reason=outcome.reason,
+                    refusal=outcome.refusal,
+                    email=outcome.email,
+                    uid=sociallogin.account.uid,
+                )
+            )
+        sign_in_apply(outcome=outcome)
+        if not sociallogin.is_existing:
+            sociallogin.connect(request, outcome.person)

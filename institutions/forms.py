@@ -1,9 +1,12 @@
+from cryptography import x509
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
 
 from core.params import IdMultipleChoiceField
 
 from .models import Actor, Institution, Membership, Municipality, User
+from .sign_in import UNILOGIN_DEFAULTS
 
 
 class ActorForm(forms.ModelForm):
@@ -37,7 +40,7 @@ class MunicipalityForm(forms.ModelForm):
 class InstitutionForm(forms.ModelForm):
     class Meta:
         model = Institution
-        fields = ["name", "actor", "area", "children_count", "is_active"]
+        fields = ["name", "actor", "institution_number", "area", "children_count", "is_active"]
 
 
 class PersonForm(forms.ModelForm):
@@ -114,3 +117,206 @@ class ImportForm(forms.Form):
 
 class SignInLimitLiftForm(forms.Form):
     email = forms.EmailField(max_length=320)
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class KombitSettingsForm(forms.Form):
+    """Context Handler (SAML): the municipality's CVR number, KOMBIT's metadata, and which
+    privileges from the municipality's user administration give which role here."""
+
+    cvr = forms.RegexField(
+        label=_("The municipality's CVR number"),
+        regex=r"^[0-9]{8}$",
+        error_messages={"invalid": _("A CVR number is eight digits.")},
+    )
+    metadata_url = forms.URLField(
+        label=_("Address of KOMBIT's metadata"),
+        required=False,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"class": "input-width-xl"}),
+        help_text=_("Read again every four hours, so a new certificate at KOMBIT is picked up."),
+    )
+    metadata_file = forms.FileField(
+        label=_("Or KOMBIT's metadata as a file"), required=False, max_length=200
+    )
+    certificate = forms.CharField(
+        label=_("KOMBIT's signing certificate (PEM)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Only when it should replace the one in the metadata."),
+    )
+    consultant_privileges = forms.CharField(
+        label=_("Privileges that make a consultant"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One per line, as the user system role is named at KOMBIT."),
+    )
+    committee_privileges = forms.CharField(
+        label=_("Privileges that make a committee member"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    staff_privileges = forms.CharField(
+        label=_("Privileges that make institution staff"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    METADATA_LIMIT = 1024 * 1024
+
+    def __init__(self, *args, stored: dict | None = None, cvr: str = "", **kwargs):
+        self.stored = stored or {}
+        roles = self.stored.get("roles", {})
+        kwargs.setdefault(
+            "initial",
+            {
+                "cvr": cvr,
+                "metadata_url": self.stored.get("idp", {}).get("metadata_url", ""),
+                "consultant_privileges": "\n".join(roles.get(User.Role.CONSULTANT, [])),
+                "committee_privileges": "\n".join(roles.get(User.Role.COMMITTEE, [])),
+                "staff_privileges": "\n".join(roles.get(User.Role.STAFF, [])),
+            },
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean_certificate(self):
+        text = self.cleaned_data["certificate"].strip()
+        if not text:
+            return ""
+        try:
+            x509.load_pem_x509_certificate(text.encode("ascii"))
+        except ValueError:
+            raise forms.ValidationError(
+                _("This is not a certificate in PEM form (“-----BEGIN CERTIFICATE-----”).")
+            ) from None
+        return text
+
+    def clean_metadata_file(self):
+        upload = self.cleaned_data["metadata_file"]
+        if upload and upload.size > self.METADATA_LIMIT:
+            raise forms.ValidationError(_("The metadata file may be at most 1 MB."))
+        return upload
+
+    def _metadata(self) -> dict:
+        """KOMBIT's identity provider as its metadata describes it."""
+        url, upload = self.cleaned_data.get("metadata_url"), self.cleaned_data.get("metadata_file")
+        try:
+            if upload:
+                return OneLogin_Saml2_IdPMetadataParser.parse(upload.read()).get("idp", {})
+            if url:
+                return OneLogin_Saml2_IdPMetadataParser.parse_remote(url, timeout=10).get("idp", {})
+        except Exception as error:  # the parser raises bare Exceptions and network errors
+            raise forms.ValidationError(
+                _("The metadata could not be read: %(error)s") % {"error": error}
+            ) from None
+        return {}
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        url = cleaned.get("metadata_url")
+        if url or cleaned.get("metadata_file"):
+            metadata = self._metadata()
+            sso_url = metadata.get("singleSignOnService", {}).get("url", "")
+            certificate = metadata.get("x509cert") or next(
+                iter(metadata.get("x509certMulti", {}).get("signing", [])), ""
+            )
+            if not metadata.get("entityId") or not sso_url:
+                raise forms.ValidationError(
+                    _("The metadata names no identity provider with a sign-in address.")
+                )
+            idp = {"entity_id": metadata["entityId"], "sso_url": sso_url, "x509cert": certificate}
+            if url and not cleaned["certificate"]:
+                idp["metadata_url"] = url
+        elif self.stored.get("idp"):
+            idp = dict(self.stored["idp"])
+        else:
+            raise forms.ValidationError(_("Give the address of KOMBIT's metadata or the file."))
+        if cleaned["certificate"]:
+            idp["x509cert"] = cleaned["certificate"]
+            idp.pop("metadata_url", None)
+        if not idp.get("x509cert") and not idp.get("metadata_url"):
+            raise forms.ValidationError(_("The metadata holds no signing certificate."))
+        roles = {
+            User.Role.CONSULTANT: _lines(cleaned["consultant_privileges"]),
+            User.Role.COMMITTEE: _lines(cleaned["committee_privileges"]),
+            User.Role.STAFF: _lines(cleaned["staff_privileges"]),
+        }
+        if not any(roles.values()):
+            raise forms.ValidationError(_("Name at least one privilege that gives a role."))
+        cleaned["settings"] = {"idp": idp, "roles": {str(k): v for k, v in roles.items()}}
+        return cleaned
+
+
+class UniloginSettingsForm(forms.Form):
+    """Unilogin (OpenID Connect through STIL's broker): the client STIL registered, the claims
+    that name the institution and the function, and which functions give which role."""
+
+    server_url = forms.URLField(
+        label=_("Address of the broker"),
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"class": "input-width-xl"}),
+    )
+    client_id = forms.CharField(label=_("Client id"), max_length=191)
+    secret = forms.CharField(
+        label=_("Client secret"),
+        required=False,
+        max_length=191,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Leave empty to keep the one saved."),
+    )
+    institution_claim = forms.SlugField(label=_("Claim with the institution numbers"))
+    staff_type_claim = forms.SlugField(label=_("Claim with the person's function"))
+    leader_types = forms.CharField(
+        label=_("Functions that make a leader"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One per line, as Unilogin writes them, e.g. “Leder”."),
+    )
+    resource_person_types = forms.CharField(
+        label=_("Functions that make a resource person"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, app=None, **kwargs):
+        self.app = app
+        stored = {**UNILOGIN_DEFAULTS, **(app.settings if app else {})}
+        kwargs.setdefault(
+            "initial",
+            {
+                "server_url": stored["server_url"],
+                "client_id": app.client_id if app else "",
+                "institution_claim": stored["institution_claim"],
+                "staff_type_claim": stored["staff_type_claim"],
+                "leader_types": "\n".join(stored["leader_types"]),
+                "resource_person_types": "\n".join(stored["resource_person_types"]),
+            },
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        if not cleaned["secret"] and not (self.app and self.app.secret):
+            self.add_error("secret", _("Give the client secret STIL sent you."))
+            return cleaned
+        leaders, resource_people = (
+            _lines(cleaned["leader_types"]),
+            _lines(cleaned["resource_person_types"]),
+        )
+        if not leaders and not resource_people:
+            raise forms.ValidationError(_("Name at least one function that gives a role."))
+        cleaned["settings"] = {
+            "server_url": cleaned["server_url"],
+            "institution_claim": cleaned["institution_claim"],
+            "staff_type_claim": cleaned["staff_type_claim"],
+            "leader_types": leaders,
+            "resource_person_types": resource_people,
+        }
+        return cleaned

@@ -1,4 +1,5 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -67,6 +68,14 @@ class Municipality(models.Model):
     # Each step of "Kom i gang" (administration.selectors.GETTING_STARTED) a consultant has
     # marked done or skipped: {"actors": "done", "people": "skipped"}.
     getting_started = models.JSONField(_("getting started"), default=dict, blank=True)
+    # KOMBIT's Context Handler names the municipality a person signs in for by this number;
+    # a sign-in for any other is refused (institutions.sign_in).
+    cvr = models.CharField(
+        _("CVR number"),
+        max_length=8,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]{8}$", _("A CVR number is eight digits."))],
+    )
 
     class Meta:
         verbose_name = _("municipality")
@@ -130,6 +139,15 @@ class Institution(models.Model):
     area = models.CharField(_("area"), max_length=100, blank=True)
     children_count = models.PositiveIntegerField(_("number of children"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # The number the Ministry of Children and Education gives a school or daycare institution;
+    # Unilogin names the institutions a person works at by it.
+    institution_number = models.CharField(
+        _("institution number"),
+        max_length=10,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9A-Za-z]+$", _("Only digits and letters."))],
+        help_text=_("As in Unilogin and the institution register, e.g. “280123”."),
+    )
 
     objects = InstitutionQuerySet.as_manager()
 
@@ -138,6 +156,14 @@ class Institution(models.Model):
         verbose_name = _("institution")
         verbose_name_plural = _("institutions")
         indexes = [models.Index(fields=["actor", "is_active"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution_number"],
+                condition=~models.Q(institution_number=""),
+                name="unique_institution_number",
+                violation_error_message=_("Another institution has this institution number."),
+            )
+        ]
 
     def __str__(self):
         return self.name

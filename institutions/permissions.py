@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from .audit import security_event_record
 from .models import Institution, SecurityEvent, User
 from .selectors import memberships_of
+from .sign_in import UNILOGIN
 
 # A view function: what the decorators here wrap and return.
 View = Callable[..., HttpResponse]
@@ -32,8 +33,10 @@ def is_consultant(user: User) -> bool:
 
 
 def signed_in_with_sso(request) -> bool:
+    """Opened through a sign-in that carries a second factor: the municipality's own, or
+    Context Handler's (at least "substantial"). Unilogin may be one factor only, so not it."""
     return any(
-        record.get("method") == "socialaccount"
+        record.get("method") == "socialaccount" and record.get("provider") != UNILOGIN
         for record in get_authentication_records(request, request.user)
     )
 

@@ -1,5 +1,6 @@
 from allauth.account.forms import default_token_generator
 from allauth.account.utils import user_pk_to_url_str
+from allauth.socialaccount.models import SocialApp
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import send_mail
@@ -12,6 +13,7 @@ from core import fragments
 from .audit import security_event_record
 from .models import Membership, Municipality, SecurityEvent, User
 from .selectors import MUNICIPALITY_CACHE_KEY, municipality_current
+from .sign_in import KOMBIT, UNILOGIN, SignInOutcome, sign_in_app
 
 
 def _memberships_set(*, user: User, institutions, role: str) -> None:
@@ -137,3 +139,61 @@ def getting_started_mark(*, step: str, state: str | None) -> Municipality:
         steps[step] = state
     municipality.getting_started = steps
     return municipality_save(municipality=municipality)
+
+
+@transaction.atomic
+def sign_in_apply(*, outcome: SignInOutcome) -> User:
+    """Give the person what Context Handler or Unilogin says they are: their role, or their
+    memberships at the institutions named; a change of access is audited."""
+    person = outcome.person
+    if person is None or outcome.refused:
+        raise ValueError("A refused sign-in is never applied.")
+    before = _access_of(person)
+    if outcome.role and person.role != outcome.role:
+        person.role = outcome.role
+        person.save(update_fields=["role"])
+    for institution, role in outcome.memberships:
+        Membership.objects.update_or_create(
+            user=person, institution=institution, defaults={"role": role}
+        )
+    after = _access_of(person)
+    if after != before:
+        security_event_record(
+            kind=SecurityEvent.Kind.ROLE_CHANGED,
+            subject=person,
+            detail={"before": before, "after": after, "by": outcome.provider},
+        )
+        fragments.changed(fragments.PEOPLE)
+    return person
+
+
+@transaction.atomic
+def sign_in_configure(
+    *, provider: str, name: str, client_id: str, secret: str | None, settings: dict
+) -> SocialApp:
+    """Save Context Handler's or Unilogin's configuration (a secret of None keeps the one
+    saved before)."""
+    app = sign_in_app(provider) or SocialApp(provider="saml" if provider == KOMBIT else UNILOGIN)
+    app.name = name
+    app.client_id = client_id
+    if secret is not None:
+        app.secret = secret
+    app.settings = settings
+    app.full_clean()
+    app.save()
+    return app
+
+
+@transaction.atomic
+def kombit_configure(*, cvr: str, settings: dict) -> SocialApp:
+    """Connect Context Handler: the municipality's CVR number and KOMBIT's configuration."""
+    municipality = municipality_current()
+    municipality.cvr = cvr
+    municipality_save(municipality=municipality)
+    return sign_in_configure(
+        provider=KOMBIT,
+        name="KOMBIT Context Handler",
+        client_id=KOMBIT,
+        secret=None,
+        settings=settings,
+    )

@@ -78,10 +78,12 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.google",
     "allauth.socialaccount.providers.microsoft",
+    "allauth.socialaccount.providers.saml",
     "simple_history",
     "template_partials",
     "strategy_tracker",
     "institutions",
+    "institutions.unilogin",
     "goals",
     "actions",
     "reports",
@@ -216,6 +218,11 @@ if env_str("SSO_GOOGLE_CLIENT_ID"):
         "SCOPE": ["openid", "email", "profile"],
         "AUTH_PARAMS": {"hd": SSO_ALLOWED_DOMAINS[0] if SSO_ALLOWED_DOMAINS else ""},
     }
+# KOMBIT's Context Handler (SAML) and Unilogin (OpenID Connect) are configured by consultants in
+# the browser (institutions.sign_in); the key and OCES3 certificate this service signs its SAML
+# requests with and decrypts assertions by are the operator's, as PEM files.
+SAML_SP_CERTIFICATE_FILE = env_str("SAML_SP_CERTIFICATE_FILE")
+SAML_SP_PRIVATE_KEY_FILE = env_str("SAML_SP_PRIVATE_KEY_FILE")
 if SOCIALACCOUNT_PROVIDERS and not SSO_ALLOWED_DOMAINS:
     raise ImproperlyConfigured("SSO_ALLOWED_DOMAINS must list the municipality's e-mail domains.")
 

@@ -92,6 +92,27 @@ urlpatterns = [
         administration_views.sign_in_limit_lift_view,
         name="sign_in_limit_lift",
     ),
+    path("personer/log-ind/", administration_views.sign_in_settings, name="sign_in_settings"),
+    path(
+        "personer/log-ind/kombit/",
+        administration_views.sign_in_kombit_save,
+        name="sign_in_kombit_save",
+    ),
+    path(
+        "personer/log-ind/unilogin/",
+        administration_views.sign_in_unilogin_save,
+        name="sign_in_unilogin_save",
+    ),
+    path(
+        "personer/log-ind/test/",
+        administration_views.sign_in_test_result,
+        name="sign_in_test_result",
+    ),
+    path(
+        "personer/log-ind/test/<slug:provider>/",
+        administration_views.sign_in_test_start,
+        name="sign_in_test_start",
+    ),
     path("personer/<int:pk>/", administration_views.person_edit, name="person_edit"),
     path(
         "personer/<int:pk>/deaktiver/",
@@ -235,6 +256,12 @@ urlpatterns = [
         "rapporter/<int:pk>/word/", report_views.report_download_word, name="report_download_word"
     ),
     path("rapporter/<int:pk>/igen/", report_views.report_retry_view, name="report_retry"),
+    # allauth's sign-in page, let send the browser on to the configured identity providers.
+    path("konto/login/", administration_views.sign_in_page),
+    path(
+        "konto/saml/<str:organization_slug>/acs/finish/",
+        administration_views.sign_in_saml_finish,
+    ),
     path("konto/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -161,6 +161,29 @@ def worker(transactional_db):
 
 
 @pytest.fixture
+def identity_providers():
+    """A local SAML identity provider and OpenID Connect provider (tests/identity_providers.py)."""
+    from tests.identity_providers import IdentityProviderServer
+
+    server = IdentityProviderServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def service_keys(settings, tmp_path):
+    """This service's SAML key and certificate, as the operator gives them."""
+    from tests.identity_providers import key_pair
+
+    keys = key_pair("Strategitrackeren test")
+    (tmp_path / "service.crt").write_text(keys.certificate_pem)
+    (tmp_path / "service.key").write_text(keys.key_pem)
+    settings.SAML_SP_CERTIFICATE_FILE = str(tmp_path / "service.crt")
+    settings.SAML_SP_PRIVATE_KEY_FILE = str(tmp_path / "service.key")
+    return keys
+
+
+@pytest.fixture
 def media(settings, tmp_path):
     """Files the app writes (reports, uploads) go to a folder of this test's own."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -5,6 +5,7 @@ import re
 
 import pytest
 from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialApp
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -136,6 +137,24 @@ GET = {
     "google_login_by_token": [404, 404, 404, 404, 404, 404, 404],
     "microsoft_login": [404, 404, 404, 404, 404, 404, 404],
     "microsoft_callback": [404, 404, 404, 404, 404, 404, 404],
+    # Context Handler and Unilogin too (tests/test_sign_in_kombit.py and _unilogin.py). The
+    # assertion consumer keeps what was posted and sends the browser on to finish it.
+    "saml_login": [404, 404, 404, 404, 404, 404, 404],
+    "saml_acs": [302, 302, 302, 302, 302, 302, 302],
+    "saml_finish_acs": [404, 404, 404, 404, 404, 404, 404],
+    "/konto/saml/<str:organization_slug>/acs/finish/": [404, 404, 404, 404, 404, 404, 404],
+    "saml_sls": [404, 404, 404, 404, 404, 404, 404],
+    "saml_metadata": [404, 404, 404, 404, 404, 404, 404],
+    "unilogin_login": [404, 404, 404, 404, 404, 404, 404],
+    "unilogin_callback": [404, 404, 404, 404, 404, 404, 404],
+    # The sign-in page, let send the browser on to the identity providers configured.
+    "/konto/login/": [200, 302, 302, 302, 302, 302, 302],
+    # How people sign in is for consultants; a test result only after a test.
+    "sign_in_settings": [302, 403, 403, 403, 403, 200, 200],
+    "sign_in_kombit_save": [302, 403, 403, 403, 403, 405, 405],
+    "sign_in_unilogin_save": [302, 403, 403, 403, 403, 405, 405],
+    "sign_in_test_start": [302, 403, 403, 403, 403, 405, 405],
+    "sign_in_test_result": [302, 403, 403, 403, 403, 302, 302],
     # allauth's old addresses, redirected to the new ones.
     "/konto/social/login/cancelled/": [302, 301, 301, 301, 301, 301, 301],
     "/konto/social/login/error/": [302, 301, 301, 301, 301, 301, 301],
@@ -245,6 +264,10 @@ def url_for(name, route, data):
         kwargs["token"] = "findes-ikke"
     if "<int:parent_pk>" in route:
         kwargs["parent_pk"] = data["action"].goal.domain_id
+    if "organization_slug" in route:
+        kwargs["organization_slug"] = "kombit"
+    if "<slug:provider>" in route:
+        kwargs["provider"] = "unilogin"
     if "<slug:step>" in route:
         kwargs["step"] = "people"
     if "<slug:kind>" in route:
@@ -390,6 +413,7 @@ def snapshot():
         list(Institution.objects.order_by("pk").values()),
         list(Actor.objects.order_by("pk").values()),
         list(Municipality.objects.order_by("pk").values()),
+        list(SocialApp.objects.order_by("pk").values("pk", "provider", "client_id", "settings")),
         list(GoalProgress.objects.order_by("pk").values("pk", "reached")),
         list(User.objects.order_by("pk").values("pk", "email", "role", "is_active")),
         list(Membership.objects.order_by("pk").values()),
@@ -415,6 +439,7 @@ def post_data(name, data):
         "getting_started_mark": {"state": "skipped"},
         "strategy_workbook_import": {},
         "strategy_workbook_confirm": {},
+        "sign_in_test_start": {},
         "actor_edit": {"name": "Skoler", "order": "2"},
         "person_create": {
             "email": "ny@example.org",
@@ -430,6 +455,15 @@ def post_data(name, data):
         },
         "person_deactivate": {},
         "sign_in_limit_lift": {"email": "ingen@example.org"},
+        "sign_in_kombit_save": {"cvr": "29189854", "consultant_privileges": "urn:rolle"},
+        "sign_in_unilogin_save": {
+            "server_url": "https://broker.unilogin.dk/auth/realms/broker",
+            "client_id": "strategitrackeren",
+            "secret": "hemmelig",
+            "institution_claim": "institution_ids",
+            "staff_type_claim": "funktionsmarkering",
+            "leader_types": "Leder",
+        },
         "progress_update": {"status": "done", "version": "1", "reason": "", "note": ""},
         "goal_progress_update": {"reached": "yes"},
         "local_plan": NEW_ITEM,
@@ -496,6 +530,11 @@ POST = {
     "person_create": [302, 403, 403, 403, 403, 302, 302],
     "person_edit": [302, 403, 403, 403, 403, 302, 302],
     "person_deactivate": [302, 403, 403, 403, 403, 302, 302],
+    # Context Handler cannot be saved without KOMBIT's metadata; Unilogin is saved as given.
+    "sign_in_kombit_save": [302, 403, 403, 403, 403, 400, 400],
+    "sign_in_unilogin_save": [302, 403, 403, 403, 403, 302, 302],
+    # Nothing is configured to test.
+    "sign_in_test_start": [302, 403, 403, 403, 403, 404, 404],
     # Nobody is waiting in this data: consultants are told there is nothing to lift.
     "sign_in_limit_lift": [302, 403, 403, 403, 403, 404, 404],
     "progress_update": [302, 403, 302, 404, 302, 302, 302],
@@ -535,6 +574,8 @@ READ_ONLY = [
     "strategy_workbook_export",
     "strategy_workbook_errors",
     "sign_in_limits",
+    "sign_in_settings",
+    "sign_in_test_result",
     "data_protection",
     "strategy",
     "strategy_versions",
@@ -589,6 +630,8 @@ TWO_FACTOR_FIRST = [
     "person_edit",
     "sign_in_limits",
     "sign_in_limit_lift",
+    "sign_in_settings",
+    "sign_in_unilogin_save",
 ]
 
 

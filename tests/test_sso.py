@@ -82,9 +82,15 @@ def signed_in_as(client):
 
 
 def test_login_page_offers_the_configured_providers(client, db):
-    page = client.get(reverse("account_login")).content.decode()
+    response = client.get(reverse("account_login"))
+    page = response.content.decode()
     assert "Log ind med Microsoft" in page
     assert "Log ind med Google" in page
+    # Chromium applies form-action to the redirect after the button's POST as well.
+    policy = response["Content-Security-Policy"]
+    assert (
+        "form-action 'self' https://login.microsoftonline.com https://accounts.google.com" in policy
+    )
 
 
 def test_known_person_signs_in_with_entra_id_and_is_then_known_by_stable_id(client, db):

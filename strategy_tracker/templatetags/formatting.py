@@ -51,8 +51,10 @@ def percent(done: int, counted: int) -> int:
 
 @register.filter
 def with_class(field, css_class: str):
-    """Render a bound form field with the design system's CSS class on its widget."""
-    return field.as_widget(attrs={"class": css_class})
+    """Render a bound form field with the design system's CSS class on its widget, beside any
+    class the form gives it (a width such as "input-width-xl")."""
+    own = field.field.widget.attrs.get("class")
+    return field.as_widget(attrs={"class": f"{css_class} {own}" if own else css_class})
 
 
 @register.filter
