@@ -6,7 +6,8 @@ import datetime as dt
 from urllib.parse import urlsplit
 
 import pytest
-from allauth.socialaccount.models import SocialAccount
+from allauth.socialaccount.models import SocialAccount, SocialApp
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from lxml import etree
 
@@ -316,3 +317,24 @@ def test_privileges_that_cannot_be_read_or_are_for_another_organisation_give_no_
     page, _, _ = sign_in(client, context_handler, service_keys, unreadable)
     refusal(page, "role")
     assert signed_in_as(client) is None
+
+
+def test_consultant_connects_context_handler_from_its_metadata_file(
+    client, consultant, identity_providers, service_keys
+):
+    client.force_login(consultant)
+    metadata = SimpleUploadedFile(
+        "kombit-metadata.xml", identity_providers.saml.metadata().encode(), "text/xml"
+    )
+    form = {"cvr": CVR, "metadata_file": metadata, "staff_privileges": STAFF}
+    assert client.post(reverse("sign_in_kombit_save"), form).status_code == 302
+    stored = SocialApp.objects.get(provider="saml").settings["idp"]
+    assert stored == {
+        "entity_id": identity_providers.saml.entity_id,
+        "sso_url": identity_providers.saml.sso_url,
+        "x509cert": identity_providers.saml.keys.certificate_body,
+    }
+    # Saved again without a file, the metadata read before is kept.
+    again = {"cvr": CVR, "staff_privileges": STAFF, "committee_privileges": COMMITTEE}
+    assert client.post(reverse("sign_in_kombit_save"), again).status_code == 302
+    assert SocialApp.objects.get(provider="saml").settings["idp"] == stored

@@ -201,3 +201,16 @@ def test_unilogin_does_not_stand_in_for_a_consultants_second_factor(client, brok
     assert signed_in_as(client) == str(karen.pk)
     response = client.get(reverse("person_list"))
     assert (response.status_code, response.url) == (302, reverse("mfa_activate_totp"))
+
+
+def test_an_institution_number_belongs_to_one_institution(
+    client, consultant, school_a, institutions
+):
+    client.force_login(consultant)
+    school_b = institutions["school_b"]
+    form = {"name": school_b.name, "actor": school_b.actor_id, "institution_number": "280123"}
+    response = client.post(reverse("institution_edit", args=[school_b.pk]), form)
+    assert response.status_code == 400
+    assert "En anden institution har allerede dette institutionsnummer." in visible_text(
+        response.content
+    )
