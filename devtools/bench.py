@@ -55,6 +55,7 @@ class PageResult:
     queries: int
     median_ms: float
     p95_ms: float
+    kb: float = 0.0  # the HTML (or other body) one request answers with
     ratio: float = 0.0
 
 
@@ -96,28 +97,34 @@ def _percentile(values: list[float], share: float) -> float:
 
 def _time(
     request: Callable[[], object], repeat: int, prepare: Callable[[], None] = lambda: None
-) -> tuple[int, list[float]]:
-    """The queries of one request (after a warm-up) and the times of `repeat` more;
-    `prepare` runs before each, outside what is counted and timed."""
+) -> tuple[int, float, list[float]]:
+    """The queries and kilobytes of one request (after a warm-up) and the times of `repeat`
+    more; `prepare` runs before each, outside what is counted and timed."""
     prepare()
     request()
     prepare()
     with CaptureQueriesContext(connection) as queries:
-        request()
+        response = request()
     count = len(queries)  # read now: the next request clears the connection's log
+    kb = len(getattr(response, "content", b"")) / 1024
     times = []
     for _n in range(repeat):
         prepare()
         started = time.perf_counter()
         request()
         times.append((time.perf_counter() - started) * 1000)
-    return count, times
+    return count, kb, times
 
 
 def _result(name, url, request, repeat, prepare=lambda: None) -> PageResult:
-    queries, times = _time(request, repeat, prepare)
+    queries, kb, times = _time(request, repeat, prepare)
     return PageResult(
-        name, url, queries, round(statistics.median(times), 2), round(_percentile(times, 0.95), 2)
+        name,
+        url,
+        queries,
+        round(statistics.median(times), 2),
+        round(_percentile(times, 0.95), 2),
+        round(kb, 1),
     )
 
 
@@ -347,6 +354,9 @@ def data_summary(strategy) -> dict:
         "progress_rows": Progress.objects.count(),
         "history_rows": Progress.history.count(),
         "handleplaner": ActionPlan.objects.filter(strategy=strategy).count(),
+        # So a figure can be judged: how many cores, and how busy they were as it began.
+        "cores": os.cpu_count(),
+        "load_1min": round(os.getloadavg()[0], 2),
     }
 
 

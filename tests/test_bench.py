@@ -55,6 +55,10 @@ def test_bench_measures_every_page_report_and_the_batch_and_leaves_nothing(
     for page in data["pages"]:
         assert page["median_ms"] > 0 and page["p95_ms"] >= page["median_ms"]
         assert page["queries"] > 0 or page["name"] == "bare"
+    weights = {page["name"]: page["kb"] for page in data["pages"]}
+    assert weights["bare"] == round(len(b"ok") / 1024, 1)
+    assert weights["strategy"] > 10  # the whole strategy as a document
+    assert data["data"]["cores"] >= 1 and data["data"]["load_1min"] >= 0
     assert next(p for p in data["pages"] if p["name"] == "bare")["ratio"] == 1.0
     queries = {page["name"]: page["queries"] for page in data["pages"]}
     for name in ("strategy", "dashboard", "min_institution"):

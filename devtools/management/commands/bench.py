@@ -45,11 +45,11 @@ class Command(BaseCommand):
     def _table(self, data):
         write = self.stdout.write
         write("Data: " + ", ".join(f"{key} {value}" for key, value in data["data"].items()))
-        write(f"{'page':<27}{'queries':>8}{'median ms':>11}{'p95 ms':>9}{'× bare':>8}")
+        write(f"{'page':<27}{'queries':>8}{'median ms':>11}{'p95 ms':>9}{'× bare':>8}{'KB':>8}")
         for page in data["pages"]:
             write(
                 f"{page['name']:<27}{page['queries']:>8}{page['median_ms']:>11.1f}"
-                f"{page['p95_ms']:>9.1f}{page['ratio']:>8.2f}"
+                f"{page['p95_ms']:>9.1f}{page['ratio']:>8.2f}{page['kb']:>8.1f}"
             )
         write(
             f"{'report':<14}{'pages':>6}{'HTML s':>8}{'WeasyPrint s':>14}{'task s':>8}{'ratio':>7}"
