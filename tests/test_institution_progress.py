@@ -46,6 +46,15 @@ def test_leader_sees_every_action_of_the_school_grouped_by_domain(
     assert "0 af 15 handlinger udført (0 %)" in page
 
 
+def test_a_schools_page_stays_light_for_a_phone(client, strategy, institutions, leader_school_a):
+    # Every one of the school's actions with its tick form, under 60 KB of HTML.
+    client.force_login(leader_school_a)
+    response = client.get(reverse("institution_progress", args=[institutions["school_a"].pk]))
+    rows = response.content.decode().count('<li id="action-')
+    assert rows == Progress.objects.filter(institution=institutions["school_a"]).count() >= 15
+    assert len(response.content) < 60 * 1024
+
+
 def test_my_institution_leads_a_leader_to_their_school(client, institutions, leader_school_a):
     client.force_login(leader_school_a)
     response = client.get(reverse("my_institution"))
