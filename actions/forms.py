@@ -6,6 +6,7 @@ from core.danish import parse_deadline, parse_kroner
 from core.params import IdMultipleChoiceField
 from goals.forms import DATE, VersionedForm
 from goals.models import TEXT, Goal, Strategy
+from institutions.forms import InstitutionPicker
 from institutions.models import Actor, Institution
 
 from .models import REASON, Action, ActionPlanItem, Progress
@@ -148,7 +149,7 @@ class ActionForm(VersionedForm):
         ]
         widgets = {
             "actors": forms.CheckboxSelectMultiple,
-            "institutions": forms.CheckboxSelectMultiple,
+            "institutions": InstitutionPicker,
             "deadline": DATE,
         }
         help_texts = {
@@ -179,8 +180,10 @@ class ActionForm(VersionedForm):
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents.order_by("goal__domain__order", "order")
         self.fields["actors"].queryset = Actor.objects.order_by("order")
-        self.fields["institutions"].queryset = Institution.objects.filter(is_active=True).order_by(
-            "actor__order", "name"
+        self.fields["institutions"].queryset = (
+            Institution.objects.filter(is_active=True)
+            .select_related("actor")
+            .order_by("actor__order", "name")
         )
 
     def clean(self):

@@ -1,3 +1,4 @@
+import re
 from dataclasses import asdict
 
 import tablib
@@ -43,6 +44,8 @@ from institutions.forms import (
     SignInLimitLiftForm,
     UniloginSettingsForm,
     WorkbookForm,
+    picker_answer,
+    picker_search,
 )
 from institutions.models import Actor, Institution, Membership, Municipality, User
 from institutions.permissions import AFTER_TWO_FACTOR, consultant_required, institution_for
@@ -227,9 +230,29 @@ def sign_in_limit_lift_view(request):
 
 
 @consultant_required
+@require_GET
+def institution_choices(request):
+    """An institution picker's search, as htmx asks for it while the consultant types: the
+    boxes ticked so far stay, and up to 25 matching institutions follow."""
+    name = request.GET.get("felt", "")
+    if not re.fullmatch(r"[a-z_]{1,40}", name):
+        raise BadRequest(_("Unknown field."))
+    picker = picker_answer(
+        name=name,
+        chosen=request.GET.getlist(name)[:500],
+        search=request.GET.get("institution_search", ""),
+    )
+    return render(request, "includes/institution_choices.html", {"picker": picker})
+
+
+@consultant_required
 def person_edit(request, pk=None):
     person = get_object_or_404(User, pk=pk) if pk else User()
     form = PersonForm(request.POST or None, instance=person)
+    if "find" in request.POST:
+        # "Find" without JavaScript: show what the search finds; nothing is saved.
+        picker_search(form, request.POST.get("institution_search", ""))
+        return render(request, "institutions/person_form.html", {"form": form, "person": person})
     if request.method == "POST" and form.is_valid():
         options = {
             "person": form.instance,

@@ -1,9 +1,10 @@
 from cryptography import x509
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
 
-from core.params import IdMultipleChoiceField
+from core.params import IdMultipleChoiceField, id_from
 
 from .models import Actor, Institution, Membership, Municipality, User
 from .sign_in import UNILOGIN_DEFAULTS
@@ -43,12 +44,73 @@ class InstitutionForm(forms.ModelForm):
         fields = ["name", "actor", "institution_number", "area", "children_count", "is_active"]
 
 
+# How many institutions a search offers at a time; narrower words find the rest.
+PICKER_LIMIT = 25
+PICKER_SEARCH = "institution_search"
+
+
+class InstitutionPicker(forms.CheckboxSelectMultiple):
+    """The institutions chosen, as ticked boxes, and those a search on the server found, as
+    boxes to tick: a municipality may have thousands, so never a box for every one of them
+    (one with no more than PICKER_LIMIT sees them all).
+    The search field and its results are drawn by includes/institution_picker.html."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.search = ""
+
+    def picker_options(self, name: str, value) -> dict:
+        chosen_ids = [id_from(item) for item in (value or [])]
+        chosen_ids = [pk for pk in chosen_ids if pk is not None]
+        queryset = self.choices.queryset
+        chosen = list(queryset.filter(pk__in=chosen_ids))
+        found, more = [], 0
+        if not self.search:
+            # A small municipality sees all its institutions at once, as boxes to tick.
+            few = list(
+                queryset.filter(is_active=True).exclude(pk__in=chosen_ids)[: PICKER_LIMIT + 1]
+            )
+            found = few if len(few) + len(chosen) <= PICKER_LIMIT else []
+        else:
+            matches = queryset.filter(
+                Q(name__icontains=self.search) | Q(area__icontains=self.search), is_active=True
+            ).exclude(pk__in=chosen_ids)
+            found = list(matches[: PICKER_LIMIT + 1])
+            if len(found) > PICKER_LIMIT:
+                found, more = found[:PICKER_LIMIT], matches.count()
+        options = [
+            {
+                "id": f"id_{name}_{institution.pk}",
+                "value": institution.pk,
+                "label": f"{institution.name} ({institution.actor.name})",
+                "checked": institution in chosen,
+            }
+            for institution in [*chosen, *found]
+        ]
+        return {"options": options, "more": more, "search": self.search, "name": name}
+
+
+def picker_answer(*, name: str, chosen: list[str], search: str) -> dict:
+    """A picker's boxes for a search sent by htmx: the ticked ones, then what matches."""
+    field = IdMultipleChoiceField(
+        queryset=Institution.objects.select_related("actor").order_by("name"),
+        widget=InstitutionPicker,
+    )
+    field.widget.search = " ".join(search.split())[:100]
+    return field.widget.picker_options(name, chosen)
+
+
+def picker_search(form, search: str) -> None:
+    """Give the search typed in a form (without JavaScript, sent by "Find") to its picker."""
+    form.fields["institutions"].widget.search = " ".join(search.split())[:100]
+
+
 class PersonForm(forms.ModelForm):
     institutions = IdMultipleChoiceField(
         label=_("Institutions"),
         queryset=Institution.objects.select_related("actor").order_by("name"),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=InstitutionPicker,
     )
     membership_role = forms.ChoiceField(
         label=_("Role at the institutions"),

@@ -73,6 +73,11 @@ urlpatterns = [
     path("institutioner/", administration_views.institution_list, name="institution_list"),
     path("institutioner/ny/", administration_views.institution_edit, name="institution_create"),
     path("institutioner/typer/", administration_views.actor_list, name="actor_list"),
+    path(
+        "institutioner/vaelg/",
+        administration_views.institution_choices,
+        name="institution_choices",
+    ),
     path("institutioner/typer/<int:pk>/", administration_views.actor_edit, name="actor_edit"),
     path("institutioner/<int:pk>/", administration_views.institution_edit, name="institution_edit"),
     path(

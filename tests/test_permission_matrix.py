@@ -79,6 +79,8 @@ GET = {
     "institution_create": [302, 403, 403, 403, 403, 200, 200],
     "institution_edit": [302, 403, 403, 403, 403, 200, 200],
     "actor_list": [302, 403, 403, 403, 403, 200, 200],
+    # A picker's search asks for the field it fills; without one it is bad input.
+    "institution_choices": [302, 403, 403, 403, 403, 400, 400],
     "getting_started": [302, 403, 403, 403, 403, 200, 200],
     "getting_started_mark": [302, 403, 403, 403, 403, 405, 405],
     "strategy_workbook_export": [302, 403, 403, 403, 403, 200, 200],
@@ -571,6 +573,7 @@ POST = {
     "data_export": [302, 403, 403, 403, 403, 302, 302],
 }
 READ_ONLY = [
+    "institution_choices",
     "strategy_workbook_export",
     "strategy_workbook_errors",
     "sign_in_limits",

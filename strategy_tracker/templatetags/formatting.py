@@ -89,3 +89,9 @@ def word_diff(old, new) -> str:
 
 
 register.filter("person_name", person_name)
+
+
+@register.filter
+def picker(field):
+    """An institution picker's boxes (those chosen, then those its search found)."""
+    return field.field.widget.picker_options(field.html_name, field.value())
