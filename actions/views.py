@@ -2,6 +2,7 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core import fragments
+from core.params import query_without
 from goals.models import Indicator
 from goals.permissions import strategy_writable
 from goals.selectors import institution_indicators, strategy_current, strategy_current_or_404
@@ -391,6 +393,9 @@ def plan_approve_view(request, pk=None):
     return redirect(plan.get_absolute_url())
 
 
+BUDGETS_PER_PAGE = 50
+
+
 @require_GET
 def plan_budgets_view(request):
     """Every local plan's budget side by side, for consultants and the committee."""
@@ -401,7 +406,13 @@ def plan_budgets_view(request):
         key: sum(getattr(row, key) for row in rows)
         for key in ("total", "central", "own", "allocated")
     }
-    return render(request, "actions/plan_budgets.html", {"rows": rows, "totals": totals})
+    # The totals are everyone's; the table shows a page of institutions at a time.
+    page = Paginator(rows, BUDGETS_PER_PAGE).get_page(request.GET.get("side"))
+    return render(
+        request,
+        "actions/plan_budgets.html",
+        {"rows": page, "totals": totals, "query": query_without(request, "side")},
+    )
 
 
 # --- Central pool -------------------------------------------------------------------------

@@ -183,6 +183,10 @@ def bench_pages(*, strategy, school, people, repeat: int) -> list[PageResult]:
             reverse("dashboard_domain", args=[strategy.domains.order_by("order").first().pk]),
             consultant,
         ),
+        # Pages whose choices or rows grow with the institutions.
+        ("person_form", reverse("person_create"), consultant),
+        ("action_form", reverse("item_edit", args=["handling", row.action_id]), consultant),
+        ("plan_budgets", reverse("plan_budgets"), consultant),
     ]
     results = [
         _result(name, url, lambda c=client, u=url: _ok(c.get(u)), repeat)

@@ -2,6 +2,7 @@
 approval with amendments, and the central pool shared by number of children."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -10,7 +11,7 @@ from actions.models import Action, ActionPlan, ActionPlanItem, PoolAllocation, P
 from actions.selectors import pool_shares_compute
 from actions.services import plan_item_add
 from institutions.models import Institution, Membership
-from tests.conftest import count_queries, make_person, visible_text
+from tests.conftest import count_queries, make_institutions, make_person, visible_text
 from tests.factories import InstitutionFactory
 
 FOCUS = "prioritere økonomi til investering i læringsteknologier."
@@ -321,3 +322,27 @@ def test_plan_query_count_is_the_same_with_10_and_100_items(
     # (2). The session comes from the cache and is renewed at most once a minute.
     with django_assert_max_num_queries(9):
         client.get(url)
+
+
+LOCAL_PLAN_LINK = re.compile(r'href="/min-institution/\d+/handleplan/"')
+
+
+def test_side_by_side_budgets_page_fifty_institutions_and_total_them_all(
+    client, strategy, actors, committee_member
+):
+    made = make_institutions(actors, schools=60, daycare=59, prefix="Budget ")
+    for institution in made[1:]:
+        plan_item_add(
+            strategy=strategy,
+            institution=institution,
+            item=ActionPlanItem(text="Tablets", budget=1_000),
+            by=None,
+        )
+    client.force_login(committee_member)
+    first = client.get(reverse("plan_budgets"))
+    assert len(LOCAL_PLAN_LINK.findall(first.content.decode())) == 50
+    assert "I alt (alle institutioner) 119.000 kr." in visible_text(first.content)
+    assert "Side 1 af 3" in visible_text(first.content)
+    last = client.get(reverse("plan_budgets"), {"side": 3})
+    assert len(LOCAL_PLAN_LINK.findall(last.content.decode())) == 19
+    assert client.get(reverse("plan_budgets"), {"side": "x"}).status_code == 200

@@ -13,6 +13,9 @@ from reports.models import Report
 
 PAGES = {
     "bare",
+    "person_form",
+    "action_form",
+    "plan_budgets",
     "strategy",
     "dashboard",
     "min_institution",
