@@ -7,8 +7,21 @@ from functools import cached_property
 from typing import Any
 
 import tablib
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, ExtractYear
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -308,12 +321,22 @@ class PlanBudget:
         return self.allocated - self.central
 
 
-def plan_budgets(*, strategy: Strategy) -> list[PlanBudget]:
-    """Every active institution's local plan budget next to the others. Three queries."""
-    institutions = Institution.objects.local().filter(is_active=True)
+def plan_budget_institutions() -> QuerySet[Institution]:
+    """The institutions of the side-by-side view, in its order: every active local one."""
+    return (
+        Institution.objects.local()
+        .filter(is_active=True)
+        .select_related("actor")
+        .order_by("actor__order", "name")
+    )
+
+
+def plan_budgets(*, strategy: Strategy, institutions) -> list[PlanBudget]:
+    """These institutions' local plan budgets next to each other (a page of the view).
+    Three queries."""
     rows: dict[int | None, PlanBudget] = {
         institution.pk: PlanBudget(institution=institution, plan=None)
-        for institution in institutions.select_related("actor").order_by("actor__order", "name")
+        for institution in institutions
     }
     plans = {
         plan.pk: plan
@@ -338,6 +361,34 @@ def plan_budgets(*, strategy: Strategy) -> list[PlanBudget]:
     ):
         rows[institution_id].allocated = allocated
     return list(rows.values())
+
+
+def plan_budget_totals(*, strategy: Strategy) -> dict[str, int]:
+    """What every active local plan sets aside, and what the pool gave them, summed in the
+    database (two queries): an item's amount over the period is its budget, times the plan's
+    years when it recurs (ActionPlanItem.amounts_by_year)."""
+    institutions = plan_budget_institutions().values("pk")
+    years = ExtractYear("plan__period_end") - ExtractYear("plan__period_start") + 1
+    amount = Case(
+        When(recurrence=ActionPlanItem.Recurrence.RECURRING, then=F("budget") * years),
+        default=F("budget"),
+        output_field=BigIntegerField(),
+    )
+    sums = ActionPlanItem.objects.filter(
+        plan__strategy=strategy, plan__institution__in=institutions
+    ).aggregate(
+        central=Sum(amount, filter=Q(funding=ActionPlanItem.Funding.CENTRAL), default=0),
+        own=Sum(amount, filter=~Q(funding=ActionPlanItem.Funding.CENTRAL), default=0),
+    )
+    allocated = PoolShare.objects.filter(
+        allocation__strategy=strategy, institution__in=institutions
+    ).aggregate(total=Sum("amount", default=0))["total"]
+    return {
+        "total": sums["central"] + sums["own"],
+        "central": sums["central"],
+        "own": sums["own"],
+        "allocated": allocated,
+    }
 
 
 def pool_shares_compute(*, amount: int, children: dict[int, int]) -> dict[int, int]:

@@ -47,6 +47,8 @@ from .selectors import (
     action_plan_get,
     institution_local_goals,
     institution_progress,
+    plan_budget_institutions,
+    plan_budget_totals,
     plan_budgets,
     plan_page,
     pool_allocation_preview,
@@ -401,17 +403,15 @@ def plan_budgets_view(request):
     """Every local plan's budget side by side, for consultants and the committee."""
     if not may_see_all_plans(request.user):
         raise PermissionDenied(_("Only consultants and the committee see every plan."))
-    rows = plan_budgets(strategy=strategy_current_or_404())
-    totals = {
-        key: sum(getattr(row, key) for row in rows)
-        for key in ("total", "central", "own", "allocated")
-    }
-    # The totals are everyone's; the table shows a page of institutions at a time.
-    page = Paginator(rows, BUDGETS_PER_PAGE).get_page(request.GET.get("side"))
+    strategy = strategy_current_or_404()
+    # A page of institutions at a time; the totals are everyone's, summed in the database.
+    page = Paginator(plan_budget_institutions(), BUDGETS_PER_PAGE).get_page(request.GET.get("side"))
+    rows = plan_budgets(strategy=strategy, institutions=page.object_list)
+    totals = plan_budget_totals(strategy=strategy)
     return render(
         request,
         "actions/plan_budgets.html",
-        {"rows": page, "totals": totals, "query": query_without(request, "side")},
+        {"page": page, "rows": rows, "totals": totals, "query": query_without(request, "side")},
     )
 
 

@@ -8,7 +8,12 @@ import pytest
 from django.urls import reverse
 
 from actions.models import Action, ActionPlan, ActionPlanItem, PoolAllocation, PoolShare
-from actions.selectors import pool_shares_compute
+from actions.selectors import (
+    plan_budget_institutions,
+    plan_budget_totals,
+    plan_budgets,
+    pool_shares_compute,
+)
 from actions.services import plan_item_add
 from institutions.models import Institution, Membership
 from tests.conftest import count_queries, make_institutions, make_person, visible_text
@@ -346,3 +351,25 @@ def test_side_by_side_budgets_page_fifty_institutions_and_total_them_all(
     last = client.get(reverse("plan_budgets"), {"side": 3})
     assert len(LOCAL_PLAN_LINK.findall(last.content.decode())) == 19
     assert client.get(reverse("plan_budgets"), {"side": "x"}).status_code == 200
+
+
+def test_the_databases_totals_equal_the_rows_summed(strategy, institutions):
+    """The totals are summed in the database; the rows, item by item, in Python."""
+    for name, budget, recurrence, funding in [
+        ("school_a", 5_000, ActionPlanItem.Recurrence.RECURRING, "central"),
+        ("school_a", 7_000, ActionPlanItem.Recurrence.ONE_OFF, "institution"),
+        ("daycare", 3_000, ActionPlanItem.Recurrence.RECURRING, "institution"),
+    ]:
+        plan_item_add(
+            strategy=strategy,
+            institution=institutions[name],
+            item=ActionPlanItem(
+                text="Udstyr", budget=budget, recurrence=recurrence, funding=funding
+            ),
+            by=None,
+        )
+    rows = plan_budgets(strategy=strategy, institutions=plan_budget_institutions())
+    summed = {key: sum(getattr(row, key) for row in rows) for key in ("total", "central", "own")}
+    totals = plan_budget_totals(strategy=strategy)
+    assert {key: totals[key] for key in summed} == summed
+    assert summed["central"] > 5_000  # the recurring budget counts for every year
