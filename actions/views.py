@@ -195,12 +195,38 @@ def progress_update(request, pk, action_pk):
     # enhanced and the plain form get the same page; the page's script reads aloud what was
     # saved and puts focus back on the control that was used (static/js/app.js).
     if failed or request.headers.get("HX-Request") == "true":
-        response = _page(request, institution, failed=failed, status=status)
+        if failed:
+            response = _page(request, institution, failed=failed, status=status)
+        else:
+            response = _tick_answer(request, institution, row_pk=row.pk)
         if saved:
             response["HX-Trigger"] = json.dumps({"progress-saved": {"message": saved}})
         return response
     messages.success(request, saved)
     return redirect(reverse("institution_progress", args=[pk]) + f"#action-{action_pk}")
+
+
+def _tick_answer(request, institution, *, row_pk: int):
+    """A tick sent by htmx is answered with the changed action and the counts it moves, each
+    under the id the page picks it by, rather than the institution's whole page."""
+    sections = institution_progress(institution=institution, strategy=strategy_current())
+    section, row = next(
+        (section, row) for section in sections for row in section.rows if row.pk == row_pk
+    )
+    row.form, row.conflict = None, False
+    return render(
+        request,
+        "actions/includes/progress_tick.html",
+        {
+            "institution": institution,
+            "section": section,
+            "row": row,
+            "done": sum(one.done for one in sections),
+            "counted": sum(one.counted for one in sections),
+            "may_edit": may_edit_progress(request, institution),
+            "statuses": Progress.Status.choices,
+        },
+    )
 
 
 @require_POST

@@ -226,6 +226,11 @@ def bench_pages(*, strategy, school, people, repeat: int) -> list[PageResult]:
         return _ok(leader.post(tick_url, data))
 
     results.append(_result("tick", tick_url, tick, repeat, prepare))
+
+    def tick_htmx():  # as the browser sends it: answered with the row and its counts
+        return _ok(leader.post(tick_url, data, headers={"HX-Request": "true"}))
+
+    results.append(_result("tick (htmx)", tick_url, tick_htmx, repeat, prepare))
     bare_ms = results[0].median_ms
     for result in results:
         result.ratio = round(result.median_ms / bare_ms, 2)

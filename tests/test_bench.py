@@ -13,6 +13,7 @@ from reports.models import Report
 
 PAGES = {
     "bare",
+    "tick (htmx)",
     "person_form",
     "action_form",
     "plan_budgets",

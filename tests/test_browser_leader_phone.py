@@ -54,6 +54,17 @@ def test_a_leader_ticks_by_keyboard_and_stays_where_they_were(
     assert item.locator(".progress-reason-field").is_hidden()
     assert item.locator("textarea").is_hidden()
 
+    summary = phone.locator("#progress-summary .progress-text")
+    counted = Progress.objects.filter(institution=school).exclude(status="not_relevant").count()
+    assert summary.text_content().split() == [
+        "0",
+        "af",
+        str(counted),
+        "handlinger",
+        "udført",
+        "(0",
+        "%)",
+    ]
     done = item.get_by_role("button", name="Udført")
     done.focus()
     phone.keyboard.press("Enter")
@@ -62,6 +73,10 @@ def test_a_leader_ticks_by_keyboard_and_stays_where_they_were(
     after = focused(phone)
     assert after == {"text": "Udført", "row": f"action-{row.action_id}", "pressed": "true"}
     assert item.locator(".progress-saved").text_content() == "Gemt: Udført."
+    # The answer moved the counts too: the institution's, and its domain's.
+    assert summary.text_content().split()[:3] == ["1", "af", str(counted)]
+    domain = phone.locator(f"#domain-{row.action.goal.domain_id}-progress .progress-text")
+    assert domain.text_content().split()[0] == "1"
     row.refresh_from_db()
     assert row.status == Progress.Status.DONE
 

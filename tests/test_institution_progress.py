@@ -178,6 +178,10 @@ def test_htmx_tap_gets_the_page_to_pick_the_row_and_bars_from(
     page = response.content.decode()
     assert f'id="action-{action.pk}"' in page
     assert 'id="progress-summary"' in page
+    assert f'id="domain-{action.goal.domain_id}-progress"' in page
+    # Only the changed action, not the institution's whole page.
+    assert page.count('<li id="action-') == 1
+    assert "Udført" in page and len(page) < 10 * 1024
 
 
 def test_user_text_is_shown_literally(client, strategy, institutions, leader_school_a, action):
