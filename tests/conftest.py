@@ -20,7 +20,7 @@ from actions.models import Action
 from actions.services import progress_sync, strategy_create_from_document
 from core import fragments
 from goals.models import Strategy
-from institutions.models import Actor, Institution, Membership, User
+from institutions.models import Actor, Institution, Membership, Municipality, User
 from institutions.selectors import MUNICIPALITY_CACHE_KEY
 from strategy_tracker.celery import app as celery_app
 from tests.factories import InstitutionFactory, MembershipFactory, PersonFactory
@@ -181,6 +181,34 @@ def service_keys(settings, tmp_path):
     settings.SAML_SP_CERTIFICATE_FILE = str(tmp_path / "service.crt")
     settings.SAML_SP_PRIVATE_KEY_FILE = str(tmp_path / "service.key")
     return keys
+
+
+@pytest.fixture
+def context_handler(db, identity_providers, service_keys):
+    """Context Handler connected: the local SAML identity provider, the municipality's CVR
+    number and a privilege for each role (tests/identity_providers.py)."""
+    from institutions.services import kombit_configure
+    from tests import identity_providers as idps
+
+    idp = identity_providers.saml
+    Municipality.objects.create(name="Mariagerfjord Kommune")
+    kombit_configure(
+        cvr=idps.CVR,
+        settings={
+            "idp": {
+                "entity_id": idp.entity_id,
+                "sso_url": idp.sso_url,
+                "x509cert": idp.keys.certificate_body,
+            },
+            "roles": {
+                "consultant": [idps.CONSULTANT],
+                "committee": [idps.COMMITTEE],
+                "staff": [idps.STAFF],
+            },
+        },
+    )
+    idp.service_certificate = service_keys.certificate_pem
+    return idp
 
 
 @pytest.fixture

@@ -30,6 +30,12 @@ from onelogin.saml2.utils import OneLogin_Saml2_Utils
 
 from institutions import sign_in
 
+# The municipality's CVR number and the privileges (user system roles at KOMBIT) the tests map.
+CVR = "29189854"
+CONSULTANT = "http://strategitracker.dk/roles/usersystemrole/konsulent/1"
+COMMITTEE = "http://strategitracker.dk/roles/usersystemrole/udvalg/1"
+STAFF = "http://strategitracker.dk/roles/usersystemrole/personale/1"
+
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
 SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
 

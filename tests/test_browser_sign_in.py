@@ -4,35 +4,12 @@ with the pages' content security policy in force; the sign-in settings page is a
 import pytest
 from django.urls import reverse
 
-from institutions.models import Municipality, User
-from institutions.services import kombit_configure
+from institutions.models import User
 from tests.browser import axe_violations, use_session_of
 from tests.conftest import make_person
-from tests.identity_providers import oiosaml_attributes
+from tests.identity_providers import CONSULTANT, CVR, oiosaml_attributes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CVR = "29189854"
-CONSULTANT = "http://strategitracker.dk/roles/usersystemrole/konsulent/1"
-
-
-@pytest.fixture
-def context_handler(identity_providers, service_keys):
-    idp = identity_providers.saml
-    Municipality.objects.create(name="Mariagerfjord Kommune")
-    kombit_configure(
-        cvr=CVR,
-        settings={
-            "idp": {
-                "entity_id": idp.entity_id,
-                "sso_url": idp.sso_url,
-                "x509cert": idp.keys.certificate_body,
-            },
-            "roles": {"consultant": [CONSULTANT]},
-        },
-    )
-    idp.service_certificate = service_keys.certificate_pem
-    return idp
 
 
 def test_a_person_signs_in_with_context_handler(browser, live_server, context_handler):

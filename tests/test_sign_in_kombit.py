@@ -12,16 +12,16 @@ from django.urls import reverse
 from lxml import etree
 
 from institutions.models import Municipality, SecurityEvent, User
-from institutions.services import kombit_configure
 from institutions.sign_in import KOMBIT, SAML_EMAIL, SIGN_IN_TEST_RESULT
 from tests.conftest import make_person, visible_text
-from tests.identity_providers import key_pair, oiosaml_attributes
-
-CVR = "29189854"
-CONSULTANT = "http://strategitracker.dk/roles/usersystemrole/konsulent/1"
-COMMITTEE = "http://strategitracker.dk/roles/usersystemrole/udvalg/1"
-STAFF = "http://strategitracker.dk/roles/usersystemrole/personale/1"
-
+from tests.identity_providers import (
+    COMMITTEE,
+    CONSULTANT,
+    CVR,
+    STAFF,
+    key_pair,
+    oiosaml_attributes,
+)
 
 HOST = "strategi.mariagerfjord.dk"
 
@@ -31,24 +31,6 @@ def _host_header(client, settings):
     # Browsers always send Host; python3-saml builds the addresses it checks from it.
     settings.ALLOWED_HOSTS = [HOST]
     client.defaults["HTTP_HOST"] = HOST
-
-
-@pytest.fixture
-def context_handler(db, identity_providers, service_keys):
-    idp = identity_providers.saml
-    Municipality.objects.create(name="Mariagerfjord Kommune")
-    kombit_configure(
-        cvr=CVR,
-        settings={
-            "idp": {
-                "entity_id": idp.entity_id,
-                "sso_url": idp.sso_url,
-                "x509cert": idp.keys.certificate_body,
-            },
-            "roles": {"consultant": [CONSULTANT], "committee": [COMMITTEE], "staff": [STAFF]},
-        },
-    )
-    return idp
 
 
 @pytest.fixture
