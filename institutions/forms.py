@@ -185,6 +185,16 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+def _lines_field(label, help_text="") -> forms.CharField:
+    """A field of one value per line (privileges, functions), read by _lines."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=help_text,
+    )
+
+
 class KombitSettingsForm(forms.Form):
     """Context Handler (SAML): the municipality's CVR number, KOMBIT's metadata, and which
     privileges from the municipality's user administration give which role here."""
@@ -210,22 +220,12 @@ class KombitSettingsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Only when it should replace the one in the metadata."),
     )
-    consultant_privileges = forms.CharField(
-        label=_("Privileges that make a consultant"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("One per line, as the user system role is named at KOMBIT."),
+    consultant_privileges = _lines_field(
+        _("Privileges that make a consultant"),
+        _("One per line, as the user system role is named at KOMBIT."),
     )
-    committee_privileges = forms.CharField(
-        label=_("Privileges that make a committee member"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    staff_privileges = forms.CharField(
-        label=_("Privileges that make institution staff"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    committee_privileges = _lines_field(_("Privileges that make a committee member"))
+    staff_privileges = _lines_field(_("Privileges that make institution staff"))
 
     METADATA_LIMIT = 1024 * 1024
 
@@ -333,17 +333,11 @@ class UniloginSettingsForm(forms.Form):
     )
     institution_claim = forms.SlugField(label=_("Claim with the institution numbers"))
     staff_type_claim = forms.SlugField(label=_("Claim with the person's function"))
-    leader_types = forms.CharField(
-        label=_("Functions that make a leader"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("One per line, as Unilogin writes them, e.g. “Leder”."),
+    leader_types = _lines_field(
+        _("Functions that make a leader"),
+        _("One per line, as Unilogin writes them, e.g. “Leder”."),
     )
-    resource_person_types = forms.CharField(
-        label=_("Functions that make a resource person"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    resource_person_types = _lines_field(_("Functions that make a resource person"))
 
     def __init__(self, *args, app=None, **kwargs):
         self.app = app
