@@ -556,11 +556,14 @@ def strategy_workbook_errors(request, token):
     return spreadsheet_response(data, "csv", "fejl-strategi")
 
 
+_allauth_login = LoginView.as_view()
+
+
 @login_not_required
 def sign_in_page(request):
     """allauth's sign-in page, whose buttons may send the browser on to the configured
     identity providers (the content security policy otherwise stops such a form)."""
-    response = LoginView.as_view()(request)
+    response = _allauth_login(request)
     if origins := sign_in_origins():
         response._csp_update = {"form-action": origins}
     return response

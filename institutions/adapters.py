@@ -148,8 +148,8 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     ):
         """A response the provider's library refused (bad signature, expired, replayed,
         wrong audience): logged, and the person told in Danish."""
-        if error == AuthError.CANCELLED:
-            return
+        if error in (AuthError.CANCELLED, AuthError.DENIED):
+            return  # the person said no at the provider: allauth's own page says so
         extra_context = extra_context or {}
         reason = extra_context.get("saml_last_error_reason") or str(exception or error or "")
         if request.session.pop(SIGN_IN_TEST, None):

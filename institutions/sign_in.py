@@ -1,10 +1,10 @@
 """Sign-in the Danish public-sector way: what KOMBIT's Context Handler (SAML, OIOSAML 3) and
 Unilogin (OpenID Connect) say about a person, and what that makes them here.
 
-The rules are pure: they read the claims and the municipality's configuration (kept in
-allauth's SocialApp, edited on the sign-in settings page) and return a SignInOutcome, which
-either names the person, role and institutions, or says in Danish why the sign-in is refused.
-The adapter applies an outcome at sign-in; the test sign-in page only shows it."""
+The rules read the claims, the municipality's configuration (kept in allauth's SocialApp,
+edited on the sign-in settings page) and who is known here, and change nothing: they return a
+SignInOutcome, which either names the person, role and institutions, or says in Danish why
+the sign-in is refused. The adapter applies an outcome at sign-in; the test page only shows it."""
 
 import base64
 import binascii
@@ -15,7 +15,6 @@ from allauth.socialaccount.models import SocialApp
 from defusedxml import ElementTree
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from .models import Institution, Membership, User
 from .selectors import municipality_current
@@ -55,17 +54,6 @@ UNILOGIN_DEFAULTS = {
 # Roles a Context Handler privilege can give, strongest first: a person with several gets
 # the strongest.
 SAML_ROLES = [User.Role.CONSULTANT, User.Role.COMMITTEE, User.Role.STAFF]
-
-# What the security log keeps as the reason of a refused sign-in.
-REASONS = {
-    "cvr": gettext_lazy("another municipality's CVR number"),
-    "level": gettext_lazy("too low level of assurance"),
-    "role": gettext_lazy("no role that gives access"),
-    "person": gettext_lazy("unknown person"),
-    "group": gettext_lazy("not staff"),
-    "institution": gettext_lazy("unknown institution"),
-    "not_configured": gettext_lazy("not configured"),
-}
 
 
 @dataclass
