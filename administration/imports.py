@@ -66,8 +66,9 @@ KINDS = {
             ("area", "Område"),
             ("children_count", "Antal børn"),
             ("leader_email", "Leder (e-mail)"),
+            ("institution_number", "Institutionsnummer"),
         ],
-        ["Nordbakkeskolen", "Skole", "Hobro", "612", "leder@skole.dk"],
+        ["Nordbakkeskolen", "Skole", "Hobro", "612", "leder@skole.dk", "280123"],
         # Names and kinds on every page, rows in every count, leaders among the people.
         retires=(fragments.STRATEGY, fragments.PROGRESS, fragments.PEOPLE),
         after_import=_institutions_progress,

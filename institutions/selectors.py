@@ -60,7 +60,14 @@ def institutions_listed(*, search: str = "", actor: Actor | None = None) -> Quer
     return institutions
 
 
-INSTITUTION_HEADINGS = ["Navn", "Type", "Område", "Antal børn", "Leder (e-mail)"]
+INSTITUTION_HEADINGS = [
+    "Navn",
+    "Type",
+    "Område",
+    "Antal børn",
+    "Leder (e-mail)",
+    "Institutionsnummer",
+]
 
 
 def institution_rows() -> Iterator[list]:
@@ -77,6 +84,7 @@ def institution_rows() -> Iterator[list]:
             institution.area,
             institution.children_count if institution.children_count is not None else "",
             leaders.get(institution.pk, ""),
+            institution.institution_number,
         ]
 
 

@@ -26,6 +26,10 @@ HEADINGS = {
     "børn": "children_count",
     "børnetal": "children_count",
     "children": "children_count",
+    "institutionsnummer": "institution_number",
+    "institutionsnr": "institution_number",
+    "inst nr": "institution_number",
+    "institution number": "institution_number",
     "leder": "leader_email",
     "leder e mail": "leader_email",
     "lederens e mail": "leader_email",
@@ -65,9 +69,13 @@ class InstitutionResource(resources.ModelResource):
         ),
     )
 
+    institution_number = fields.Field(
+        attribute="institution_number", column_name="institution_number"
+    )
+
     class Meta(ImportMeta):
         model = Institution
-        fields = ["name", "actor", "area", "children_count"]
+        fields = ["name", "actor", "area", "children_count", "institution_number"]
         import_id_fields = ["name"]
 
     def __init__(self, *, by=None, base_url: str = ""):

@@ -522,3 +522,27 @@ def test_an_edit_form_opened_before_an_import_meets_a_conflict(
         item_save(form=form, siblings=("goal",), expected_version=opened_at, by=consultant)
     focus.refresh_from_db()
     assert focus.responsible == "Skolechefen"  # the import's word stands
+
+
+def test_institution_numbers_are_imported_for_unilogin_and_a_clash_is_refused(
+    client, strategy, institutions, consultant
+):
+    client.force_login(consultant)
+    rows = [
+        ["Navn", "Type", "Institutionsnummer"],
+        ["Skole A", "Skole", "280123"],
+        ["Skole B", "Skole", "280124"],
+    ]
+    response = preview(client, csv_upload(rows))
+    client.post(reverse("spreadsheet_import_confirm", args=[response.context["token"]]))
+    numbers = dict(Institution.objects.values_list("name", "institution_number"))
+    assert (numbers["Skole A"], numbers["Skole B"]) == ("280123", "280124")
+
+    before = state()
+    clash = [["Navn", "Type", "Institutionsnummer"], ["Dagtilbud A", "Dagtilbud", "280123"]]
+    response = preview(client, csv_upload(clash))
+    assert "En anden institution har allerede dette institutionsnummer." in visible_text(
+        response.content
+    )
+    assert response.context["preview"].can_confirm is False
+    assert state() == before
