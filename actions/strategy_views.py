@@ -17,7 +17,7 @@ from goals.permissions import (
 )
 from goals.selectors import item_history
 from goals.services import strategy_create
-from institutions.forms import picker_search
+from institutions.forms import picker_searched
 from institutions.permissions import consultant_required
 
 from .editing import CONTAINERS, KINDS, editable
@@ -86,15 +86,6 @@ def _saved(request, kind, instance):
     return redirect(kind.page_url(instance))
 
 
-def _institution_search(form, request) -> bool:
-    """ "Find" in an action's form of named institutions: the form is shown again with what
-    the search found, and nothing is saved."""
-    if "find" not in request.POST or "institutions" not in form.fields:
-        return False
-    picker_search(form, request.POST.get("institution_search", ""))
-    return True
-
-
 @consultant_required
 def item_edit(request, slug, pk):
     """Edit one item; a save that someone else beat is shown side by side, not lost."""
@@ -105,7 +96,7 @@ def item_edit(request, slug, pk):
         instance=instance,
         data=request.POST if request.method == "POST" else None,
     )
-    if _institution_search(form, request):
+    if picker_searched(form, request.POST):
         return _edit_page(request, kind, form, instance=instance)
     if request.method == "POST":
         if not form.is_valid():
@@ -147,7 +138,7 @@ def item_create(request, slug, parent_pk):
     strategy_writable(strategy)
     data = request.POST if request.method == "POST" else None
     form = kind.form_for(strategy=strategy, instance=instance, data=data)
-    if _institution_search(form, request):
+    if picker_searched(form, request.POST):
         return _edit_page(request, kind, form, instance=instance)
     if request.method == "POST":
         if not form.is_valid():

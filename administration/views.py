@@ -34,6 +34,7 @@ from core.spreadsheets import (
 from goals.selectors import strategy_current, strategy_current_or_404
 from institutions.adapters import sign_in_refused
 from institutions.forms import (
+    PICKER_SEARCH,
     ActorForm,
     ImportForm,
     InstitutionForm,
@@ -45,7 +46,7 @@ from institutions.forms import (
     UniloginSettingsForm,
     WorkbookForm,
     picker_answer,
-    picker_search,
+    picker_searched,
 )
 from institutions.models import Actor, Institution, Membership, Municipality, User
 from institutions.permissions import AFTER_TWO_FACTOR, consultant_required, institution_for
@@ -71,6 +72,7 @@ from institutions.services import (
     sign_in_limit_lift,
 )
 from institutions.sign_in import (
+    ALLAUTH_PROVIDERS,
     KOMBIT,
     SIGN_IN_TEST,
     SIGN_IN_TEST_RESULT,
@@ -240,7 +242,7 @@ def institution_choices(request):
     picker = picker_answer(
         name=name,
         chosen=request.GET.getlist(name)[:500],
-        search=request.GET.get("institution_search", ""),
+        search=request.GET.get(PICKER_SEARCH, ""),
     )
     return render(request, "includes/institution_choices.html", {"picker": picker})
 
@@ -249,9 +251,7 @@ def institution_choices(request):
 def person_edit(request, pk=None):
     person = get_object_or_404(User, pk=pk) if pk else User()
     form = PersonForm(request.POST or None, instance=person)
-    if "find" in request.POST:
-        # "Find" without JavaScript: show what the search finds; nothing is saved.
-        picker_search(form, request.POST.get("institution_search", ""))
+    if picker_searched(form, request.POST):
         return render(request, "institutions/person_form.html", {"form": form, "person": person})
     if request.method == "POST" and form.is_valid():
         options = {
@@ -656,12 +656,13 @@ def sign_in_unilogin_save(request):
 def sign_in_test_start(request, provider):
     """Sign in at Context Handler or Unilogin to see what comes back and how it maps; the
     answer is shown, never used to sign anybody in (institutions.adapters)."""
-    if provider == KOMBIT:
-        app = get_social_adapter().get_app(request, provider="saml", client_id=KOMBIT)
-    elif provider == UNILOGIN:
-        app = get_social_adapter().get_app(request, provider=UNILOGIN)
-    else:
+    if provider not in ALLAUTH_PROVIDERS:
         raise Http404
+    app = get_social_adapter().get_app(
+        request,
+        provider=ALLAUTH_PROVIDERS[provider],
+        client_id=KOMBIT if provider == KOMBIT else None,
+    )
     request.session[SIGN_IN_TEST] = provider
     request.session.pop(SIGN_IN_TEST_RESULT, None)
     return app.get_provider(request).redirect(request, process="login")

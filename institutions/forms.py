@@ -59,6 +59,10 @@ class InstitutionPicker(forms.CheckboxSelectMultiple):
         super().__init__(*args, **kwargs)
         self.search = ""
 
+    def search_for(self, text: str) -> None:
+        """What the consultant typed, as the picker searches for it."""
+        self.search = " ".join(text.split())[:100]
+
     def picker_options(self, name: str, value) -> dict:
         chosen_ids = [id_from(item) for item in (value or [])]
         chosen_ids = [pk for pk in chosen_ids if pk is not None]
@@ -96,13 +100,17 @@ def picker_answer(*, name: str, chosen: list[str], search: str) -> dict:
         queryset=Institution.objects.select_related("actor").order_by("name"),
         widget=InstitutionPicker,
     )
-    field.widget.search = " ".join(search.split())[:100]
+    field.widget.search_for(search)
     return field.widget.picker_options(name, chosen)
 
 
-def picker_search(form, search: str) -> None:
-    """Give the search typed in a form (without JavaScript, sent by "Find") to its picker."""
-    form.fields["institutions"].widget.search = " ".join(search.split())[:100]
+def picker_searched(form, data) -> bool:
+    """Whether the form was sent by a picker's "Find" (without JavaScript); if so, its picker
+    searches for what was typed, and the form is to be shown again, not saved."""
+    if "find" not in data or "institutions" not in form.fields:
+        return False
+    form.fields["institutions"].widget.search_for(data.get(PICKER_SEARCH, ""))
+    return True
 
 
 class PersonForm(forms.ModelForm):

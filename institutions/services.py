@@ -13,7 +13,7 @@ from core import fragments
 from .audit import security_event_record
 from .models import Membership, Municipality, SecurityEvent, User
 from .selectors import MUNICIPALITY_CACHE_KEY, municipality_current
-from .sign_in import KOMBIT, UNILOGIN, SignInOutcome, sign_in_app
+from .sign_in import ALLAUTH_PROVIDERS, KOMBIT, SignInOutcome, sign_in_app
 
 
 def _memberships_set(*, user: User, institutions, role: str) -> None:
@@ -46,6 +46,20 @@ def person_invite(
     return person
 
 
+def _access_audit(person: User, *, before: dict, actor: User | None = None, **detail) -> bool:
+    """Log a change of the person's role or institutions since `before`; say if there was one."""
+    after = _access_of(person)
+    if after == before:
+        return False
+    security_event_record(
+        kind=SecurityEvent.Kind.ROLE_CHANGED,
+        actor=actor,
+        subject=person,
+        detail={"before": before, "after": after, **detail},
+    )
+    return True
+
+
 def _access_of(person: User) -> dict:
     return {
         "role": person.role,
@@ -64,14 +78,7 @@ def person_update(*, person: User, institutions, membership_role: str, changed_b
     person.full_clean()
     person.save()
     _memberships_set(user=person, institutions=institutions, role=membership_role)
-    after = _access_of(person)
-    if after != before:
-        security_event_record(
-            kind=SecurityEvent.Kind.ROLE_CHANGED,
-            actor=changed_by,
-            subject=person,
-            detail={"before": before, "after": after},
-        )
+    _access_audit(person, before=before, actor=changed_by)
     fragments.changed(fragments.PEOPLE)
     return person
 
@@ -156,13 +163,7 @@ def sign_in_apply(*, outcome: SignInOutcome) -> User:
         Membership.objects.update_or_create(
             user=person, institution=institution, defaults={"role": role}
         )
-    after = _access_of(person)
-    if after != before:
-        security_event_record(
-            kind=SecurityEvent.Kind.ROLE_CHANGED,
-            subject=person,
-            detail={"before": before, "after": after, "by": outcome.provider},
-        )
+    if _access_audit(person, before=before, by=outcome.provider):
         fragments.changed(fragments.PEOPLE)
     return person
 
@@ -173,7 +174,7 @@ def sign_in_configure(
 ) -> SocialApp:
     """Save Context Handler's or Unilogin's configuration (a secret of None keeps the one
     saved before)."""
-    app = sign_in_app(provider) or SocialApp(provider="saml" if provider == KOMBIT else UNILOGIN)
+    app = sign_in_app(provider) or SocialApp(provider=ALLAUTH_PROVIDERS[provider])
     app.name = name
     app.client_id = client_id
     if secret is not None:

@@ -8,6 +8,7 @@ the sign-in is refused. The adapter applies an outcome at sign-in; the test page
 
 import base64
 import binascii
+import functools
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -23,6 +24,8 @@ from .selectors import municipality_current
 # organisation slug) and Unilogin (our OpenID Connect provider, institutions.unilogin).
 KOMBIT = "kombit"
 UNILOGIN = "unilogin"
+# allauth's provider for each: Context Handler is its SAML provider's app named KOMBIT.
+ALLAUTH_PROVIDERS = {KOMBIT: "saml", UNILOGIN: UNILOGIN}
 
 # OIOSAML 3 attribute names (Digitaliseringsstyrelsen's profile, used by Context Handler).
 SAML_SPEC_VERSION = "https://data.gov.dk/model/core/specVersion"
@@ -231,18 +234,24 @@ def _unknown_person_message() -> str:
 
 def sign_in_app(provider: str) -> SocialApp | None:
     """The configured app of Context Handler or Unilogin, if a consultant has set it up."""
-    if provider == KOMBIT:
-        return SocialApp.objects.filter(provider="saml", client_id=KOMBIT).first()
-    return SocialApp.objects.filter(provider=UNILOGIN).first()
+    apps = SocialApp.objects.filter(provider=ALLAUTH_PROVIDERS[provider])
+    return (apps.filter(client_id=KOMBIT) if provider == KOMBIT else apps).first()
 
 
 def saml_service_keys() -> dict[str, str] | None:
     """The operator's key and certificate this service signs SAML requests with, if set."""
     if not (settings.SAML_SP_CERTIFICATE_FILE and settings.SAML_SP_PRIVATE_KEY_FILE):
         return None
+    return _key_files(settings.SAML_SP_CERTIFICATE_FILE, settings.SAML_SP_PRIVATE_KEY_FILE)
+
+
+@functools.lru_cache(maxsize=4)
+def _key_files(certificate_path: str, key_path: str) -> dict[str, str]:
+    # Read once per process: every sign-in page lists the apps, and the files change only
+    # with a deployment (a new certificate means a restart).
     with (
-        open(settings.SAML_SP_CERTIFICATE_FILE, encoding="ascii") as certificate,
-        open(settings.SAML_SP_PRIVATE_KEY_FILE, encoding="ascii") as key,
+        open(certificate_path, encoding="ascii") as certificate,
+        open(key_path, encoding="ascii") as key,
     ):
         return {"x509cert": certificate.read(), "private_key": key.read()}
 

@@ -28,6 +28,8 @@ PAGES = [
     ("actor_list", "consultant", 8),
     ("institution_list", "consultant", 8),
     ("getting_started", "consultant", 7),
+    ("sign_in_settings", "consultant", 4),
+    ("institution_choices", "consultant", 3),
 ]
 
 
@@ -63,6 +65,9 @@ def url_of(name, action):
         return reverse(name, args=[action.goal.domain_id])
     if name in ("item_edit", "item_history"):
         return reverse(name, args=["handling", action.pk])
+    if name == "institution_choices":
+        # A search with fewer than 25 matches at both sizes; more than 25 adds one count.
+        return reverse(name) + "?felt=institutions&institution_search=Forvaltningen"
     return reverse(name)
 
 
