@@ -117,6 +117,29 @@ class Progress(models.Model):
         return f"{self.institution} · {self.action}: {self.get_status_display()}"
 
 
+class ActionTally(models.Model):
+    """An action's "x af N" among the active institutions of one kind, kept by the services
+    that change the rows it counts (actions/tallies.py), so no page counts progress rows.
+    `rows` and `row_sum` (every row, and the sum of their ids) tell when the set of rows
+    changes; archiving or moving the action changes nothing here."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="tallies")
+    actor = models.ForeignKey("institutions.Actor", on_delete=models.CASCADE, related_name="+")
+    done = models.PositiveIntegerField(default=0)
+    counted = models.PositiveIntegerField(default=0)
+    started = models.PositiveIntegerField(default=0)
+    rows = models.PositiveIntegerField(default=0)
+    row_sum = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["action", "actor"], name="unique_action_tally")
+        ]
+
+    def __str__(self):
+        return f"{self.action_id}/{self.actor_id}: {self.done}/{self.counted}"
+
+
 class GoalProgress(models.Model):
     """Whether one institution has reached a local goal ("lokalt mål"): a goal each
     institution meets on its own, marked as an action is ticked off."""

@@ -24,6 +24,7 @@ from institutions.models import Institution
 from .editing import KINDS
 from .models import Action, Progress
 from .services import STRATEGY_TEXT_FIELDS
+from .tallies import tallies_recount
 
 COPIED = gettext_lazy("Copied from the previous version")
 UNFINISHED = [Progress.Status.NOT_STARTED, Progress.Status.IN_PROGRESS]
@@ -201,6 +202,7 @@ def _progress_for_adopted(*, strategy: Strategy, by) -> None:
         default_user=by,
         default_change_reason=_("Adopted %(title)s") % {"title": strategy.title},
     )
+    tallies_recount(action_ids=actions.values_list("pk", flat=True))
     fragments.changed(fragments.PROGRESS, fragments.EVERY_INSTITUTION)
 
 

@@ -10,7 +10,6 @@ import tablib
 from django.db.models import (
     BigIntegerField,
     Case,
-    Count,
     F,
     OuterRef,
     Prefetch,
@@ -493,14 +492,14 @@ class DomainSection:
 
 def actions_tallied(*, strategy: Strategy, actor_id: int | None = None) -> QuerySet[Any]:
     """Actions of a strategy annotated with `done`, `counted` and `started` (rows at active
-    institutions, of one actor when given), so "x af N" needs no query per action."""
-    rows = Q(progress__institution__is_active=True)
-    if actor_id is not None:
-        rows &= Q(progress__institution__actor_id=actor_id)
+    institutions, of one kind when given), read from the stored tallies (actions/tallies.py),
+    so "x af N" counts no progress rows."""
+    tallies = Q(tallies__actor_id=actor_id) if actor_id is not None else Q()
     return Action.objects.filter(goal__domain__strategy=strategy, archived_at=None).annotate(
-        done=Count("progress", filter=rows & rollup.done("progress__")),
-        counted=Count("progress", filter=rows & rollup.counted("progress__")),
-        started=Count("progress", filter=rows & rollup.started("progress__")),
+        **{
+            name: Sum(f"tallies__{name}", filter=tallies, default=0)
+            for name in ("done", "counted", "started")
+        }
     )
 
 

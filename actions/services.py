@@ -28,6 +28,7 @@ from .models import (
     Progress,
 )
 from .selectors import pool_candidates, pool_shares_compute
+from .tallies import tallies_recount, tally_move
 
 
 @transaction.atomic
@@ -96,6 +97,8 @@ def progress_sync(
         batch_size=1000,
     )
     removed, _ = stale.delete()
+    # An institution's rows may have come or gone, or stopped counting: recount them all.
+    tallies_recount(action_ids=action_ids if institution_ids is None else None)
     fragments.changed(fragments.PROGRESS, fragments.EVERY_INSTITUTION)
     return removed
 
@@ -121,13 +124,18 @@ def progress_set(
     """Set an institution's status on an action. Sending the state already stored changes
     nothing, so a double tap or a retry is harmless; a change made by someone else since
     `expected_version` is refused with ProgressConflict rather than overwritten."""
-    progress = Progress.objects.select_for_update().get(pk=progress_id)
+    progress = (
+        Progress.objects.select_for_update(of=("self",))
+        .select_related("institution")
+        .get(pk=progress_id)
+    )
     if reason and status != Progress.Status.NOT_RELEVANT:
         reason = ""
     if (progress.status, progress.reason, progress.note) == (status, reason, note):
         return progress
     if progress.version != expected_version:
         raise ProgressConflict(progress)
+    old_status = progress.status
     progress.status, progress.reason, progress.note = status, reason, note
     progress.updated_by = by
     progress.updated_at = timezone.now()
@@ -143,6 +151,7 @@ def progress_set(
     if status == Progress.Status.NOT_RELEVANT and not reason:
         raise ValidationError({"reason": _("Say why the action is not relevant.")})
     progress.save(update_fields=["status", "reason", "note", "updated_by", "updated_at", "version"])
+    tally_move(progress=progress, old_status=old_status)
     fragments.changed(fragments.PROGRESS, fragments.institution(progress.institution_id))
     return progress
 

@@ -17,7 +17,9 @@ from django.utils.translation import gettext_lazy
 
 from actions import spreadsheets as progress_sheets
 from actions import strategy_sheet as strategy_sheets
+from actions.models import Progress
 from actions.services import progress_sync
+from actions.tallies import tallies_recount
 from core import fragments
 from core.spreadsheets import SpreadsheetError, rename_headings
 from institutions import spreadsheets as institution_sheets
@@ -41,6 +43,13 @@ class ImportKind:
 def _institutions_progress(pks: list[int]) -> None:
     """Imported institutions get their progress rows at once, as if saved one by one."""
     progress_sync(institution_ids=pks)
+
+
+def _progress_tallies(pks: list[int]) -> None:
+    """Imported statuses move their actions' tallies, as ticks do."""
+    tallies_recount(
+        action_ids=Progress.objects.filter(pk__in=pks).values_list("action_id", flat=True)
+    )
 
 
 KINDS = {
@@ -82,6 +91,7 @@ KINDS = {
         [("action", "Handling"), ("status", "Status"), ("note", "Note"), ("reason", "Begrundelse")],
         ["prioritere økonomi til investering i læringsteknologier.", "I gang", "Budget sat af", ""],
         retires=(fragments.PROGRESS, fragments.EVERY_INSTITUTION),
+        after_import=_progress_tallies,
     ),
 }
 

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from actions.models import Action, ActionPlanItem, Progress
 from actions.services import plan_item_add, pool_allocation_create, progress_sync
+from actions.tallies import tallies_recount
 from core import fragments
 from core.history import history_note
 from goals.models import Indicator, Strategy
@@ -116,7 +117,8 @@ def demo_create(*, document: dict[str, Any], strategy: Strategy, now: dt.datetim
     _plans_create(
         document=document, strategy=strategy, by_name=by_name, members=members, by=consultant
     )
-    fragments.changed(*fragments.KINDS)  # written directly, past the services
+    tallies_recount()  # written directly, past the services
+    fragments.changed(*fragments.KINDS)
     return DemoSummary(institutions=len(institutions), users=len(users), progress_changes=changes)
 
 

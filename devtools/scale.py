@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from actions.models import Action, ActionPlan, ActionPlanItem, Progress
 from actions.services import progress_sync
+from actions.tallies import tallies_recount
 from core import fragments
 from goals.models import Goal, Strategy
 from institutions.models import Actor, Institution
@@ -237,7 +238,8 @@ def scale_create(
             # Bulk inserts leave the planner's statistics behind; without them it picks nested
             # loops over millions of history rows until autovacuum catches up.
             cursor.execute("ANALYZE")
-    fragments.changed(*fragments.KINDS)  # written in bulk, past the signals
+    tallies_recount()  # written in bulk, past the services
+    fragments.changed(*fragments.KINDS)
     return ScaleSummary(
         institutions=len(created),
         goals=Goal.objects.filter(domain__strategy=strategy).count(),

@@ -30,7 +30,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from actions import rollup
-from actions.models import Action, Progress
+from actions.models import Action, ActionTally, Progress
 from actions.rollup import Tally
 from actions.selectors import actions_tallied
 from core.memo import kept_on
@@ -86,21 +86,20 @@ class Matrix:
 
 
 def progress_by_domain_and_actor(strategy: Strategy) -> list[dict]:
-    """The rows that count, per domain and actor: done, counted, and how many rows there are
-    and the sum of their ids (which tell when the set of rows changes). One query, kept on
-    the strategy object for the matrix and the series of the same page."""
+    """The rows that count, per domain and actor (`domain_id`, `actor_id`): done, counted,
+    and how many rows there are and the sum of their ids (which tell when the set of rows
+    changes), from the stored tallies. One query, kept on the strategy object for the matrix
+    and the series of the same page."""
     return kept_on(
         strategy,
         "progress_by_domain_and_actor",
         lambda: list(
-            strategy_progress(strategy=strategy)
-            .values("action__goal__domain_id", "institution__actor_id")
+            ActionTally.objects.filter(
+                action__goal__domain__strategy=strategy, action__archived_at=None
+            )
+            .values("actor_id", domain_id=F("action__goal__domain_id"))
             .annotate(
-                done=Count("pk", filter=rollup.done()),
-                counted=Count("pk", filter=rollup.counted()),
-                started=Count("pk", filter=rollup.started()),
-                rows=Count("pk"),
-                pk_sum=Sum("pk"),
+                **{name: Sum(name) for name in ("done", "counted", "started", "rows", "row_sum")}
             )
             .order_by()
         ),
@@ -118,9 +117,7 @@ def strategy_actors(strategy: Strategy) -> QuerySet[Actor]:
 def progress_matrix(*, strategy: Strategy) -> Matrix:
     """Progress per domain and actor (the institution's kind). Three queries."""
     tallies = {
-        (row["action__goal__domain_id"], row["institution__actor_id"]): Tally(
-            row["done"], row["counted"], row["started"]
-        )
+        (row["domain_id"], row["actor_id"]): Tally(row["done"], row["counted"], row["started"])
         for row in progress_by_domain_and_actor(strategy)
     }
     actors = list(strategy_actors(strategy))
@@ -234,13 +231,7 @@ def overdue_actions(*, strategy: Strategy, today: dt.date) -> QuerySet[Action]:
     return (
         actions_tallied(strategy=strategy)
         .select_related("goal__domain")
-        .filter(
-            Exists(
-                Progress.objects.filter(
-                    rollup.overdue(today=today), action=OuterRef("pk"), institution__is_active=True
-                )
-            )
-        )
+        .filter(deadline__lt=today, counted__gt=F("done"))
         .order_by("deadline", "goal__domain__order", "order", "pk")
     )
 
@@ -447,9 +438,9 @@ def history_replayed(strategy: Strategy) -> History:
     rows: dict[DomainKind, int] = {}
     fingerprint = []
     for row in progress_by_domain_and_actor(strategy):
-        cell = (row["action__goal__domain_id"], row["institution__actor_id"])
+        cell = (row["domain_id"], row["actor_id"])
         rows[cell] = row["rows"]
-        fingerprint.append((*cell, row["rows"], row["pk_sum"]))
+        fingerprint.append((*cell, row["rows"], row["row_sum"]))
     today = timezone.localdate()
     version = hashlib.sha256(repr(sorted(fingerprint)).encode()).hexdigest()[:16]
     key = f"history:{strategy.pk}:{version}:{today.isoformat()}"
@@ -464,7 +455,7 @@ def history_replayed(strategy: Strategy) -> History:
 def _today_by_domain(strategy: Strategy) -> dict[int, Tally]:
     now: defaultdict[int, Tally] = defaultdict(Tally)
     for row in progress_by_domain_and_actor(strategy):
-        now[row["action__goal__domain_id"]] += Tally(row["done"], row["counted"])
+        now[row["domain_id"]] += Tally(row["done"], row["counted"])
     return now
 
 

@@ -6,6 +6,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from actions.tallies import tallies_recount
 from core import fragments
 from institutions.permissions import mfa_setup_redirect, needs_mfa_setup
 
@@ -33,7 +34,9 @@ class AdminSite(admin.AdminSite):
                 return mfa_setup_redirect(request)
             response = guarded(request, *args, **kwargs)
             if request.method == "POST":
-                # Admin can change anything the cached page parts show: retire them all.
+                # Admin can change anything the cached page parts show and the stored
+                # tallies count: retire them all, and count again.
+                tallies_recount()
                 fragments.changed(*fragments.KINDS)
             return response
 

@@ -4,6 +4,7 @@ the rest. The fixed personas in conftest.py are made with these."""
 import factory
 from factory.django import DjangoModelFactory, Password
 
+from actions.tallies import tallies_recount
 from institutions.models import Actor, Institution, Membership, User
 
 PASSWORD = "a-test-password-2026"
@@ -49,3 +50,10 @@ class MembershipFactory(DjangoModelFactory):
     user = factory.SubFactory(PersonFactory)
     institution = factory.SubFactory(InstitutionFactory)
     role = Membership.Role.LEADER
+
+
+def rows_written(rows, **values) -> None:
+    """Write progress rows directly, past the services (as the scale generator does), and
+    recount the stored tallies as every such write must."""
+    rows.update(**values)
+    tallies_recount()

@@ -8,6 +8,7 @@ from django.db import connection
 
 from actions.models import Action, Progress
 from actions.services import progress_sync, strategy_create_from_document
+from actions.tallies import tallies_differences
 from institutions.models import Institution
 from tests.conftest import STRATEGY_FILE
 from tests.factories import InstitutionFactory
@@ -99,3 +100,4 @@ def test_concurrent_syncs_neither_fail_nor_duplicate(actors):
         thread.join()
     assert errors == []
     assert Progress.objects.count() == 30 * Action.objects.filter(actors=actors["skole"]).count()
+    assert tallies_differences() == []

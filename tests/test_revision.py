@@ -12,6 +12,7 @@ from goals.models import Aim, Domain, Goal, Indicator, Principle, Strategy
 from reports.models import Report
 from reports.services import report_build
 from tests.conftest import count_queries, visible_text
+from tests.factories import rows_written
 from tests.test_reports import pdf_text
 
 FOCUS = "prioritere økonomi til investering i læringsteknologier."
@@ -27,12 +28,16 @@ def recorded(strategy, institutions, leader_school_a):
     under_way = (
         Progress.objects.filter(institution=school_a).exclude(action=focus).order_by("pk").first()
     )
-    Progress.objects.update(status="done")
-    Progress.objects.filter(pk=under_way.pk).update(
-        status="in_progress", note="Halvvejs", updated_by=leader_school_a
+    rows_written(Progress.objects.all(), status="done")
+    rows_written(
+        Progress.objects.filter(pk=under_way.pk),
+        status="in_progress",
+        note="Halvvejs",
+        updated_by=leader_school_a,
     )
-    Progress.objects.filter(action=focus, institution=institutions["school_b"]).update(
-        status="not_started"
+    rows_written(
+        Progress.objects.filter(action=focus, institution=institutions["school_b"]),
+        status="not_started",
     )
     return {"focus": focus, "under_way": under_way.action, "school_a": school_a}
 
@@ -185,7 +190,7 @@ def test_start_edit_compare_adopt_on_the_mariagerfjord_strategy(
     leader = client.__class__()
     leader.force_login(leader_school_a)
     row = Progress.objects.get(action=focus, institution=institutions["school_b"])
-    Progress.objects.filter(pk=row.pk).update(status="in_progress", version=2)
+    rows_written(Progress.objects.filter(pk=row.pk), status="in_progress", version=2)
     response = leader.post(
         reverse("progress_update", args=[institutions["school_a"].pk, focus.pk]),
         {"status": "done", "version": "1", "reason": "", "note": "Alle har en enhed"},

@@ -16,6 +16,7 @@ from actions.rollup import Tally
 from core.danish import parse_kroner
 from core.spreadsheets import WholeNumberWidget
 from reports.selectors import overdue_actions
+from tests.factories import rows_written
 
 STATUSES = [
     Progress.Status.NOT_RELEVANT,
@@ -41,7 +42,7 @@ def test_python_orm_and_sql_count_the_same_rows(strategy, institutions):
     rows = list(action.progress.order_by("pk"))
     for row, status in zip(rows, STATUSES * 10, strict=False):
         reason = "Varetages centralt" if status == Progress.Status.NOT_RELEVANT else ""
-        Progress.objects.filter(pk=row.pk).update(status=status, reason=reason)
+        rows_written(Progress.objects.filter(pk=row.pk), status=status, reason=reason)
     statuses = [row.status for row in action.progress.all()]
 
     orm = action.progress.aggregate(
@@ -65,7 +66,7 @@ def test_overdue_means_the_same_to_the_dashboard_and_the_reminders(strategy, ins
     school = institutions["school_a"]
     row = Progress.objects.filter(institution=school, action__archived_at=None).first()
     action = row.action
-    Progress.objects.filter(action=action).update(status=Progress.Status.DONE)
+    rows_written(Progress.objects.filter(action=action), status=Progress.Status.DONE)
     Action.objects.filter(pk=action.pk).update(deadline=today - dt.timedelta(days=1))
 
     def overdue_now():
@@ -76,11 +77,12 @@ def test_overdue_means_the_same_to_the_dashboard_and_the_reminders(strategy, ins
         return action in overdue_actions(strategy=strategy, today=today), needs.get(school.pk, 0)
 
     assert overdue_now() == (False, 0)  # done everywhere
-    Progress.objects.filter(pk=row.pk).update(status=Progress.Status.IN_PROGRESS)
+    the_row = Progress.objects.filter(pk=row.pk)
+    rows_written(the_row, status=Progress.Status.IN_PROGRESS)
     assert overdue_now() == (True, 1)
-    Progress.objects.filter(pk=row.pk).update(status=Progress.Status.NOT_RELEVANT, reason="x")
+    rows_written(the_row, status=Progress.Status.NOT_RELEVANT, reason="x")
     assert overdue_now() == (False, 0)  # "ikke relevant" is never overdue
-    Progress.objects.filter(pk=row.pk).update(status=Progress.Status.NOT_STARTED, reason="")
+    rows_written(the_row, status=Progress.Status.NOT_STARTED, reason="")
     Action.objects.filter(pk=action.pk).update(deadline=today)
     assert overdue_now() == (False, 0)  # due today is not yet overdue
 

@@ -8,6 +8,7 @@ from administration.services import institution_save
 from core import fragments
 from institutions.models import User
 from tests.conftest import count_queries, make_institutions, make_person, visible_text, with_totp
+from tests.factories import rows_written
 
 
 def test_anonymous_visitor_is_sent_to_login(client, strategy):
@@ -45,11 +46,14 @@ def test_progress_counts_leave_out_not_relevant_and_inactive(
     client, strategy, institutions, consultant
 ):
     action = Action.objects.get(text="prioritere økonomi til investering i læringsteknologier.")
-    Progress.objects.filter(action=action, institution=institutions["school_a"]).update(
-        status=Progress.Status.DONE
+    rows_written(
+        Progress.objects.filter(action=action, institution=institutions["school_a"]),
+        status=Progress.Status.DONE,
     )
-    Progress.objects.filter(action=action, institution=institutions["school_b"]).update(
-        status=Progress.Status.NOT_RELEVANT, reason="Dækket af nabo-skolen"
+    rows_written(
+        Progress.objects.filter(action=action, institution=institutions["school_b"]),
+        status=Progress.Status.NOT_RELEVANT,
+        reason="Dækket af nabo-skolen",
     )
     client.force_login(consultant)
     page = client.get(reverse("strategy")).content.decode()
