@@ -556,6 +556,32 @@ def strategy_document(*, strategy: Strategy) -> list[DomainSection]:
     return sections
 
 
+@dataclass
+class StrategyTallies:
+    """The counts the strategy page shows, apart from the document they are shown in."""
+
+    actions: dict[int, Tally]
+    domains: dict[int, tuple[str, Tally]]  # the domains with actions: name and tally
+    total: Tally
+
+
+def strategy_tallies(*, strategy: Strategy) -> StrategyTallies:
+    """Each action's and domain's count and the strategy's, from the stored tallies. One
+    query."""
+    actions: dict[int, Tally] = {}
+    domains: dict[int, tuple[str, Tally]] = {}
+    for pk, domain_id, name, done, counted, started in actions_tallied(
+        strategy=strategy
+    ).values_list("pk", "goal__domain_id", "goal__domain__name", "done", "counted", "started"):
+        actions[pk] = Tally(done, counted, started)
+        domains[domain_id] = (name, domains.get(domain_id, (name, Tally()))[1] + actions[pk])
+    return StrategyTallies(
+        actions=actions,
+        domains=domains,
+        total=sum((tally for _name, tally in domains.values()), Tally()),
+    )
+
+
 def delete_consequences(instance) -> dict[str, int]:
     """What goes with an item: its goals, actions and the institutions' recorded status."""
     if isinstance(instance, Domain):

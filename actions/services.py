@@ -172,7 +172,7 @@ def goal_progress_set(*, goal: Goal, institution: Institution, reached: bool, by
             mark.save()
     except IntegrityError:  # the same first mark, sent twice at once: the other one won
         return marks.get()
-    fragments.changed(fragments.PROGRESS, fragments.institution(institution.pk))
+    fragments.changed(fragments.PROGRESS, fragments.GOALS, fragments.institution(institution.pk))
     return mark
 
 

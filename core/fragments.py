@@ -9,22 +9,25 @@ entries under old tokens expire. When the cache cannot be reached, tokens are ne
 request and every request makes the part itself.
 """
 
+import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from django.core.cache import cache
 from django.core.cache.utils import make_template_fragment_key
 from django.db import transaction
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 STRATEGY = "strategy"  # the strategies' texts, goals, actions and indicators; institutions
 PROGRESS = "progress"  # any institution's progress and measurements
+GOALS = "goals"  # which institutions have reached their local goals
 EVERY_INSTITUTION = "institutions"  # retired with PROGRESS by bulk writes, which touch any
 PEOPLE = "people"  # names, as history shows who changed what
-KINDS = (STRATEGY, PROGRESS, EVERY_INSTITUTION, PEOPLE)
+KINDS = (STRATEGY, PROGRESS, GOALS, EVERY_INSTITUTION, PEOPLE)
 
 # Long enough to serve the many readings between changes; short enough that an entry made
 # while the cache missed a change (it was unreachable) does not outlive the hour.
@@ -89,3 +92,26 @@ def fragment(
         html = render_to_string(template, context(), request=request)
         cache.set(key, html, FRAGMENT_SECONDS)
     return html
+
+
+# --- Holes: what changes more often than the part around it ---------------------------------
+
+_HOLE = re.compile(r"<!--hole:(\w+):(\w+)-->")
+
+
+def hole(kind: str, key: object) -> SafeString:
+    """A place in a cached part that each request fills in (`filled`), for what changes more
+    often than the part: the counts in a document that is cached until its text changes.
+    Nothing a person writes can make one, as escaped text has no "<"."""
+    return format_html("<!--hole:{}:{}-->", kind, key)
+
+
+def filled(html: SafeString, fills: Mapping[str, Mapping[str, str]]) -> SafeString:
+    """The part with each hole replaced by its fill, `fills[kind][key]` (nothing where there
+    is none). A fill that is not safe HTML already is escaped."""
+
+    def fill(hole: re.Match) -> str:
+        return conditional_escape(fills.get(hole[1], {}).get(hole[2], ""))
+
+    # A safe part with escaped or safe fills is safe.
+    return SafeString(_HOLE.sub(fill, html))  # nosec B703

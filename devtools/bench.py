@@ -192,9 +192,27 @@ def bench_pages(*, strategy, school, people, repeat: int) -> list[PageResult]:
         _result(name, url, lambda c=client, u=url: _ok(c.get(u)), repeat)
         for name, url, client in pages
     ]
-    # The cached pages again, each time as on the first request after a change.
+    # The cached pages again, each time as on the first request after a change: of the
+    # strategy (everything retired), and after a tick at another institution (what a tick
+    # retires: progress, and that institution's own page).
     results += [
         _result(f"{name} (changed)", url, lambda c=client, u=url: _ok(c.get(u)), repeat, retire)
+        for name, url, client in pages
+        if name in CACHED_PAGES
+    ]
+    elsewhere = Institution.objects.exclude(pk=school.pk).order_by("pk").first()
+
+    def ticked_elsewhere():
+        fragments.changed(fragments.PROGRESS, fragments.institution(elsewhere.pk))
+
+    results += [
+        _result(
+            f"{name} (after a tick)",
+            url,
+            lambda c=client, u=url: _ok(c.get(u)),
+            repeat,
+            ticked_elsewhere,
+        )
         for name, url, client in pages
         if name in CACHED_PAGES
     ]

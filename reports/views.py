@@ -7,13 +7,15 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from actions.models import Action
-from actions.selectors import strategy_document
+from actions.selectors import strategy_document, strategy_tallies
 from core import fragments
 from core.params import id_from, query_without
 from core.spreadsheets import spreadsheet_response, spreadsheet_stream
@@ -377,6 +379,32 @@ def report_retry_view(request, pk):
     return redirect(report)
 
 
+def _document_counts(request, strategy) -> dict[str, dict[str, str]]:
+    """What fills the strategy document's holes: every count, from the stored tallies."""
+    tallies = strategy_tallies(strategy=strategy)
+
+    def bar(tally: Tally, label: str) -> str:
+        context = {"done": tally.done, "counted": tally.counted, "label": label}
+        return render_to_string("includes/progress.html", context, request=request)
+
+    return {
+        "overall": {str(strategy.pk): bar(tallies.total, _("Overall progress"))},
+        "domain": {
+            str(pk): bar(tally, _("Progress in %(domain)s") % {"domain": name})
+            for pk, (name, tally) in tallies.domains.items()
+        },
+        "action": {
+            str(pk): ngettext(
+                "%(done)s of %(counted)s institution done",
+                "%(done)s of %(counted)s institutions done",
+                tally.counted,
+            )
+            % {"done": tally.done, "counted": tally.counted}
+            for pk, tally in tallies.actions.items()
+        },
+    }
+
+
 @require_GET
 def strategy_detail(request, pk=None):
     """The whole strategy as a readable document, with each action's progress."""
@@ -392,26 +420,26 @@ def strategy_detail(request, pk=None):
     may_edit = editor and not strategy.is_archived
 
     def document_context():
-        sections = strategy_document(strategy=strategy)
         return {
             "strategy": strategy,
             "aims": strategy.aims.all(),
             "principles": strategy.principles.all(),
-            "sections": sections,
-            "done": sum(section.done for section in sections),
-            "counted": sum(section.counted for section in sections),
+            "sections": strategy_document(strategy=strategy),
             "may_edit": may_edit,
             "carry_over_choices": Action.CarryOver.choices,
         }
 
+    # A tick changes the counts, not the document: they are filled in on every request.
     document = fragments.fragment(
         request,
         "strategy-document",
-        kinds=[fragments.STRATEGY, fragments.PROGRESS],
+        kinds=[fragments.STRATEGY, fragments.GOALS],
         vary_on=[strategy.pk, may_edit and fragments.form_owner(request)],
         template="goals/includes/strategy_document.html",
         context=document_context,
     )
+    if not strategy.is_draft:
+        document = fragments.filled(document, _document_counts(request, strategy))
     return render(
         request,
         "goals/strategy_detail.html",

@@ -77,6 +77,24 @@ def test_min_institution_is_cached_for_the_institution_and_a_tick_shows_at_once(
     assert "1 af 15 handlinger udført" in text_of(client, url)
 
 
+def test_a_tick_leaves_the_strategy_document_cached_and_its_count_new(
+    client, strategy, institutions, leader_school_a, committee_member, focus
+):
+    client.force_login(committee_member)
+    url = reverse("strategy")
+    assert focus_tally(text_of(client, url)) == "0 af 3"
+    leader = Client()
+    leader.force_login(leader_school_a)
+    assert tick(leader, institutions["school_a"], focus, "done").status_code == 302
+
+    response = client.get(url)
+    rendered = [template.name for template in response.templates]
+    assert "goals/includes/strategy_document.html" not in rendered  # the cached document
+    text = visible_text(response.content)
+    assert focus_tally(text) == "1 af 3"
+    assert "Samlet fremdrift 1 af " in text  # the bars are filled in too
+
+
 def test_every_kind_of_change_shows_on_the_cached_pages(
     client, strategy, actors, institutions, committee_member, leader_school_a, consultant, focus
 ):

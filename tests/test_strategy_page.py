@@ -104,11 +104,12 @@ def test_query_count_is_pinned(
     client, strategy, institutions, consultant, django_assert_max_num_queries
 ):
     client.force_login(consultant)
-    # After a change, 11: the user (1), the strategy with its draft (1), whether the consultant
-    # has two-factor authentication to edit (1), the strategy document (8). The session comes
-    # from the cache and is renewed at most once a minute, so this request writes nothing.
+    # After a change, 12: the user (1), the strategy with its draft (1), whether the consultant
+    # has two-factor authentication to edit (1), the strategy document (8) and its counts (1).
+    # The session comes from the cache and is renewed at most once a minute, so this request
+    # writes nothing.
     fragments.changed(*fragments.KINDS)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         client.get(reverse("strategy"))
 
 

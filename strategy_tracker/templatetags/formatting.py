@@ -8,6 +8,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from actions.rollup import Tally
+from core import fragments
 from core.danish import deadline_text, format_kroner
 from institutions.selectors import person_name
 
@@ -95,3 +96,9 @@ register.filter("person_name", person_name)
 def picker(field):
     """An institution picker's boxes (those chosen, then those its search found)."""
     return field.field.widget.picker_options(field.html_name, field.value())
+
+
+@register.simple_tag
+def hole(kind: str, key) -> str:
+    """A place in a cached part that the view fills in on each request (core.fragments)."""
+    return fragments.hole(kind, key)
