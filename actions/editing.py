@@ -48,6 +48,16 @@ class Editable:
             options["strategy"] = strategy
         return self.form(data, **options)
 
+    def container_of(self, instance) -> str | None:
+        """The id of the list on the strategy page that the item moves within, if it moves."""
+        if not self.siblings:
+            return None
+        if isinstance(instance, Goal):
+            return f"domain-{instance.domain_id}"
+        if isinstance(instance, Action):
+            return f"domain-{instance.goal.domain_id}"
+        return {Aim: "aims", Principle: "principles", Domain: "domains"}[type(instance)]
+
     def page_url(self, instance) -> str:
         """The strategy page at the item."""
         strategy = self.strategy_of(instance)

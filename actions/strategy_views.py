@@ -55,6 +55,7 @@ def _edit_page(request, kind, form, *, instance, conflict=None, status=200):
             else [],
             "back_url": kind.page_url(instance) if instance.pk else _strategy_url(kind, instance),
             "in_place": request.headers.get("HX-Request") == "true",
+            "container": kind.container_of(instance) if instance.pk else None,
         },
         status=status,
     )

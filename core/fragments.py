@@ -89,9 +89,21 @@ def fragment(
     )
     html = cache.get(key)
     if html is None:
-        html = render_to_string(template, context(), request=request)
+        html = _compacted(render_to_string(template, context(), request=request))
         cache.set(key, html, FRAGMENT_SECONDS)
     return html
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def _compacted(html: SafeString) -> SafeString:
+    """Each run of white space as one space, as a browser shows it anyway: a big part is sent
+    and kept lighter. A part with <pre>, <textarea> or <script>, where white space can matter,
+    is kept as it is."""
+    if any(tag in html for tag in ("<pre", "<textarea", "<script")):
+        return html
+    return SafeString(_SPACE.sub(" ", html))  # nosec B703 - safe HTML with less white space
 
 
 # --- Holes: what changes more often than the part around it ---------------------------------

@@ -39,12 +39,16 @@ def test_consultant_edits_an_action_in_place_and_moves_it_with_the_keyboard(
     ).wait_for()
     # Back on the item's own "Redigér", and "Gemt" said aloud.
     page.wait_for_function("document.getElementById('live-region').textContent === 'Gemt'")
-    assert page.evaluate("document.activeElement.dataset.focusKey") == f"edit-handling-{action.pk}"
+    edit_link = f"#item-handling-{action.pk} .edit-link"
+    assert page.evaluate(f"document.activeElement.matches('{edit_link}')")
     action.refresh_from_db()
     assert (action.text, action.version) == ("prioritere økonomi til robotter i indskolingen.", 2)
 
     siblings = list(Action.objects.filter(goal=action.goal, parent=None).order_by("order", "pk"))
     position = siblings.index(action)
+    # Moving is in the item's form, opened with the keyboard: the focus goes to its first field.
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.activeElement.tagName === 'TEXTAREA'")
     button = page.locator(f"#item-handling-{action.pk}").get_by_role("button", name="Flyt ned")
     button.focus()
     page.keyboard.press("Enter")
@@ -59,10 +63,12 @@ def test_consultant_edits_an_action_in_place_and_moves_it_with_the_keyboard(
             break
         time.sleep(0.1)
     assert siblings.index(action) == position + 1
-    # The focus is on the same button of the moved action, and the move was said aloud.
-    assert page.locator(f"#item-handling-{action.pk}").count() == 1
+    # The move was said aloud once the domain was swapped in; the focus is on the moved
+    # action's "Redigér", its form closed.
     page.wait_for_function("document.getElementById('live-region').textContent === 'Flyttet ned'")
-    assert page.evaluate("document.activeElement.dataset.focusKey") == f"down-handling-{action.pk}"
+    assert page.locator(f"#item-handling-{action.pk}").count() == 1
+    assert page.locator(f"#item-handling-{action.pk} form").count() == 0
+    assert page.evaluate(f"document.activeElement.matches('{edit_link}')")
     assert axe_violations(page) == []
 
 

@@ -21,6 +21,7 @@ from tests.conftest import count_queries, make_institutions, visible_text, with_
 from tests.factories import PersonFactory
 from tests.test_institution_progress import ACTION_TEXT as FOCUS
 from tests.test_institution_progress import tick
+from tests.test_revision import start as start_revision
 
 
 @pytest.fixture
@@ -186,29 +187,36 @@ def test_a_change_made_in_django_admin_shows_on_the_cached_pages(
     assert "Grundskole" in text_of(client, reverse("strategy"))  # the actor headings
 
 
-def forms_token(html: str) -> str:
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+def form_token(html: str, action: str) -> str:
+    """The CSRF token in the form that posts to `action`."""
+    form = re.search(re.escape(f'action="{action}"') + r".*?</form>", html, re.S).group(0)
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
 
 
-def test_a_consultants_cached_page_has_forms_that_work_in_their_browser_only(
+def test_a_consultants_cached_draft_has_forms_that_work_in_their_browser_only(
     strategy, institutions, consultant
 ):
-    """The move buttons carry the browser's CSRF token, so each browser gets its own copy."""
-    goal = Goal.objects.filter(domain__strategy=strategy).order_by("domain__order", "order")[0]
-    move = reverse("item_move", args=["maal", goal.pk])
+    """A draft's carry-over forms carry the browser's CSRF token, so each browser gets its
+    own copy of the cached document."""
+    draft = start_revision(strategy, consultant)
+    action = Action.objects.filter(goal__domain__strategy=draft).exclude(carry_over="")[0]
+    page, choose = (
+        reverse("strategy_version", args=[draft.pk]),
+        reverse("action_carry_over", args=[action.pk]),
+    )
     browsers = [Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)]
     for browser in browsers:
         browser.force_login(consultant)
     tokens = []
     for browser in browsers:
-        browser.get(reverse("strategy"))
-        cached = browser.get(reverse("strategy")).content.decode()  # from the cache
-        tokens.append(forms_token(cached))
+        browser.get(page)
+        cached = browser.get(page).content.decode()  # from the cache
+        tokens.append(form_token(cached, choose))
     for browser, token in zip(browsers, tokens, strict=True):
-        response = browser.post(move, {"retning": "ned", "csrfmiddlewaretoken": token})
+        response = browser.post(choose, {"carry_over": "reset", "csrfmiddlewaretoken": token})
         assert response.status_code == 302
     # One browser's token does not pass in the other.
-    response = browsers[0].post(move, {"retning": "op", "csrfmiddlewaretoken": tokens[1]})
+    response = browsers[0].post(choose, {"carry_over": "carry", "csrfmiddlewaretoken": tokens[1]})
     assert response.status_code == 403
 
 

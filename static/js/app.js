@@ -82,6 +82,19 @@ document.addEventListener("htmx:afterSettle", () => {
   }
 });
 
+// The strategy page's "Redigér" opens the item's form in its place, with the focus in its first
+// field; without JavaScript (or opened in a new tab) the link shows the form on a page of its
+// own. One listener for every item, so the page carries no request details per item.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a.edit-link");
+  const item = link?.closest("[id^='item-']");
+  if (!item || !window.htmx || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) {
+    return;
+  }
+  event.preventDefault();
+  window.htmx.ajax("GET", link.href, { source: link, target: item, swap: "outerHTML" });
+});
+
 // "Ikke relevant" asks why first: the reason field opens (it is hidden until needed) and takes
 // the focus; Enter in it sets the status to "not relevant".
 document.addEventListener("click", (event) => {
@@ -153,7 +166,9 @@ let pendingFocus = null;
 document.addEventListener("htmx:beforeRequest", (event) => {
   const trigger = event.detail.requestConfig?.triggeringEvent;
   const source = trigger?.submitter || event.detail.elt;
-  const key = source?.dataset?.focusAfter || source?.dataset?.focusKey;
+  const key = source?.classList?.contains("edit-link")
+    ? "first-field"
+    : source?.dataset?.focusAfter || source?.dataset?.focusKey;
   pendingFocus = key ? { key, announce: source.dataset.announce, target: event.detail.target?.id } : null;
 });
 
@@ -167,10 +182,12 @@ document.addEventListener("htmx:afterSettle", () => {
   if (swapped?.querySelector(".error-summary")) {
     return; // the error summary has the focus
   }
+  // "edit-<kind>-<pk>" is the item's own "Redigér", found by the item's id.
   const element =
     key === "first-field"
       ? swapped?.querySelector("input:not([type=hidden]), textarea, select")
-      : document.querySelector(`[data-focus-key="${key}"]`);
+      : document.querySelector(`[data-focus-key="${key}"]`) ||
+        (key.startsWith("edit-") ? document.querySelector(`#item-${key.slice(5)} .edit-link`) : null);
   element?.focus();
   if (message) {
     announce(message);
