@@ -27,6 +27,8 @@ class ProgressAdmin(HistoryAdmin):
     list_select_related = ["action", "institution", "updated_by"]
     search_fields = ["institution__name", "action__text"]
     raw_id_fields = ["action", "institution", "updated_by"]
+    # One row per institution and action: counting them all once per page is enough.
+    show_full_result_count = False
 
 
 class ActionPlanItemInline(admin.TabularInline):

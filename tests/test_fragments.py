@@ -96,6 +96,23 @@ def test_a_tick_leaves_the_strategy_document_cached_and_its_count_new(
     assert "Samlet fremdrift 1 af " in text  # the bars are filled in too
 
 
+def test_a_cached_page_keeps_the_white_space_a_person_wrote(
+    client, strategy, institutions, leader_school_a, focus
+):
+    """Cached parts are sent with less white space, but never a note's or a reason's."""
+    client.force_login(leader_school_a)
+    school = institutions["school_a"]
+    note, reason = "Linje 1\n\n    Linje 2", "Varetages  centralt"
+    assert tick(client, school, focus, "not_relevant", reason=reason, note=note).status_code == 302
+    url = reverse("institution_progress", args=[school.pk])
+    client.get(url)
+    cached = client.get(url).content.decode()  # from the cache
+    assert f">{note}</textarea>" in cached
+    assert f'value="{reason}"' in cached
+    row = cached[cached.index(f'<li id="action-{focus.pk}"') :]
+    assert "\n" not in row[: row.index("<textarea")]  # the markup itself is compact
+
+
 def test_every_kind_of_change_shows_on_the_cached_pages(
     client, strategy, actors, institutions, committee_member, leader_school_a, consultant, focus
 ):

@@ -33,6 +33,8 @@ def test_a_consultant_exports_all_data_as_one_archive(
     report = Report.objects.get(kind="data_export")
     assert response.url == reverse("report_detail", args=[report.pk])
     report_build(report_id=report.pk)  # what the worker does
+    page = visible_text(client.get(response.url).content)
+    assert "Hent ZIP-filen" in page and "PDF" not in page
     response = client.get(reverse("report_download", args=[report.pk]))
     assert response.status_code == 200
     assert response["Content-Disposition"].endswith('.zip"')
