@@ -36,7 +36,7 @@ from reports.pdf import html_to_pdf
 from reports.services import report_build
 
 EMAIL = "bench-{}@bench.invalid"
-CACHED_PAGES = ("strategy", "dashboard", "min_institution")
+CACHED_PAGES = ("strategy", "dashboard", "min_institution", "dashboard_by_progress")
 
 
 def retire():
@@ -187,6 +187,8 @@ def bench_pages(*, strategy, school, people, repeat: int) -> list[PageResult]:
         ("person_form", reverse("person_create"), consultant),
         ("action_form", reverse("item_edit", args=["handling", row.action_id]), consultant),
         ("plan_budgets", reverse("plan_budgets"), consultant),
+        ("dashboard_by_progress", reverse("dashboard") + "?sort=-percent", consultant),
+        ("export_xlsx", reverse("dashboard_export", args=["institutioner", "xlsx"]), consultant),
     ]
     results = [
         _result(name, url, lambda c=client, u=url: _ok(c.get(u)), repeat)

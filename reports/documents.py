@@ -68,7 +68,9 @@ def status_context(*, strategy: Strategy, since: dt.date, today: dt.date) -> dic
         "change_count": change_count,
         "overdue": overdue,
         "indicators": indicator_statuses(strategy=strategy),
-        "institutions": list(institutions_with_progress(strategy=strategy, sort="actor")),
+        "institutions": list(
+            institutions_with_progress(strategy=strategy, sort="actor", every=True)
+        ),
     }
 
 
@@ -242,7 +244,7 @@ def revision_context(*, strategy: Strategy, recommendations: str, today: dt.date
         per_domain[row["institution_id"]][row["action__goal__domain_id"]] = Tally(
             row["done"], row["counted"]
         )
-    institutions = list(institutions_with_progress(strategy=strategy, sort="actor"))
+    institutions = list(institutions_with_progress(strategy=strategy, sort="actor", every=True))
     matrix = progress_matrix(strategy=strategy)
     pace = strategy_pace(strategy, today=today)
     budgets = budgets_by_domain(strategy=strategy)

@@ -68,13 +68,14 @@ def _dashboard_choices(request, strategy) -> tuple[DashboardForm, dict]:
     return form, {}
 
 
-def _filtered_institutions(strategy, choices):
+def _filtered_institutions(strategy, choices, *, every: bool = False):
     return institutions_with_progress(
         strategy=strategy,
         actor_id=choices["actor"].pk if choices.get("actor") else None,
         area=choices.get("area", ""),
         search=choices.get("q", ""),
         sort=choices.get("sort") or "name",
+        every=every,
     )
 
 
@@ -193,7 +194,7 @@ def _export_domains(strategy, choices):
 
 def _export_institutions(strategy, choices):
     headers = [_("Institution"), _("Kind"), _("Area"), _("Done"), _("Counted"), "%"]
-    institutions = _filtered_institutions(strategy, choices).iterator(chunk_size=500)
+    institutions = _filtered_institutions(strategy, choices, every=True).iterator(chunk_size=500)
     rows = (
         [
             institution.name,

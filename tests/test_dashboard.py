@@ -15,7 +15,7 @@ from actions.rollup import Tally
 from actions.tallies import tallies_recount
 from core import fragments
 from institutions.models import Institution
-from reports.selectors import progress_over_time
+from reports.selectors import institutions_with_progress, progress_over_time
 from tests.conftest import count_queries, make_institutions, visible_text
 from tests.factories import InstitutionFactory
 
@@ -47,6 +47,29 @@ def independent_count():
         counted[key] += row.status != "not_relevant"
         done[key] += row.status == "done"
     return done, counted
+
+
+@pytest.mark.parametrize("domain", [False, True])
+def test_counting_institutions_together_or_each_gives_the_same_tallies(strategy, seeded, domain):
+    """Sorted by progress or read whole, every institution is counted in one pass; page by
+    page, each by itself: the same rule, the same numbers."""
+    domain_id = strategy.domains.order_by("order")[0].pk if domain else None
+
+    def tallies(**options):
+        return [
+            (institution.pk, institution.done, institution.counted, institution.started)
+            for institution in institutions_with_progress(
+                strategy=strategy, domain_id=domain_id, **options
+            )
+        ]
+
+    each = tallies()
+    assert any(done for _pk, done, _counted, _started in each)
+    assert tallies(every=True) == each
+    by_share = tallies(sort="-percent")
+    assert sorted(by_share) == sorted(each)
+    shares = [done / counted if counted else -1 for _pk, done, counted, _s in by_share]
+    assert shares == sorted(shares, reverse=True)
 
 
 def test_matrix_equals_an_independent_count(client, seeded, committee_member):
