@@ -79,6 +79,7 @@ class BenchResult:
     reports: list[dict] = field(default_factory=list)
     worker_peak_mb: float | None = None
     batch: dict = field(default_factory=dict)
+    mixed: dict = field(default_factory=dict)
 
     def as_json(self) -> dict:
         return {
@@ -87,6 +88,7 @@ class BenchResult:
             "reports": self.reports,
             "worker_peak_mb": self.worker_peak_mb,
             "batch": self.batch,
+            "mixed": self.mixed,
         }
 
 
@@ -312,26 +314,109 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
-def worker_peak_mb(*, report: Report) -> float:
-    """Peak memory of a fresh process that runs the report task, as a worker would."""
-    script = WORKER_SCRIPT.format(report_id=report.pk)
+def _process_env() -> dict[str, str]:
+    """The environment of a second process on the same database, a test database included."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "strategy_tracker.settings"}
     db = connection.settings_dict
-    if connection.vendor == "postgresql":  # the database in use, a test database included
+    if connection.vendor == "postgresql":
         password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
         env["DATABASE_URL"] = (
             f"postgres://{db['USER']}{password}@{db['HOST'] or 'localhost'}:"
             f"{db['PORT'] or 5432}/{db['NAME']}"
         )
+    return env
+
+
+def worker_peak_mb(*, report: Report) -> float:
+    """Peak memory of a fresh process that runs the report task, as a worker would."""
+    script = WORKER_SCRIPT.format(report_id=report.pk)
     output = subprocess.run(  # noqa: S603 - this interpreter, a script from an id  # nosec B603
         [sys.executable, "-c", script],
         check=True,
         capture_output=True,
         text=True,
-        env=env,
+        env=_process_env(),
         cwd=settings.BASE_DIR,
     ).stdout
     return round(int(output.split()[-1]) / 1024, 1)  # ru_maxrss is in KiB on Linux
+
+
+# A tick a second somewhere in the municipality, from a process of its own: each goes through
+# the service (tally, history, retired page parts) and is rolled back, so nothing is kept.
+TICKER_SCRIPT = """
+import time, django
+django.setup()
+from django.db import transaction
+from actions.models import Progress
+from actions.services import progress_set
+rows, started, ticks = {row_ids}, time.monotonic(), 0
+while time.monotonic() - started < {seconds}:
+    row = Progress.objects.get(pk=rows[ticks % len(rows)])
+    with transaction.atomic():
+        progress_set(progress_id=row.pk, status="in_progress" if row.status == "done" else "done",
+                     reason="", note=row.note, expected_version=row.version, by=None)
+        transaction.set_rollback(True)
+    ticks += 1
+    time.sleep(1)
+print(ticks)
+"""
+
+
+def _read_for(seconds: float, pages: list[tuple[str, str, Client]]) -> dict[str, list[float]]:
+    """Each page in turn, again and again for `seconds`: every request's milliseconds."""
+    times: dict[str, list[float]] = {name: [] for name, _url, _client in pages}
+    started = time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        for name, url, client in pages:
+            began = time.perf_counter()
+            _ok(client.get(url))
+            times[name].append((time.perf_counter() - began) * 1000)
+    return times
+
+
+def bench_mixed_load(*, school, people, seconds: float) -> dict:
+    """The readers' pages, read in a loop: quiet, then with a tick a second elsewhere from a
+    second process. Medians and 95th percentiles of both."""
+    consultant, leader = _client(people["consultant"]), _client(people["leader"])
+    pages = [
+        ("strategy", reverse("strategy"), consultant),
+        ("dashboard", reverse("dashboard"), consultant),
+        ("min_institution", reverse("institution_progress", args=[school.pk]), leader),
+    ]
+    row_ids = list(
+        Progress.objects.exclude(institution=school)
+        .filter(institution__is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:50]
+    )
+    quiet = _read_for(seconds, pages)
+    ticker = subprocess.Popen(  # noqa: S603 - this interpreter, our own script  # nosec B603
+        [sys.executable, "-c", TICKER_SCRIPT.format(row_ids=row_ids, seconds=seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=_process_env(),
+        cwd=settings.BASE_DIR,
+    )
+    ticking = _read_for(seconds, pages)
+    output, _errors = ticker.communicate(timeout=seconds + 60)
+    if ticker.returncode:
+        raise RuntimeError("The ticking process failed.")
+
+    def summary(times: list[float]) -> dict:
+        return {
+            "requests": len(times),
+            "median_ms": round(statistics.median(times), 1),
+            "p95_ms": round(_percentile(times, 0.95), 1),
+        }
+
+    return {
+        "seconds": seconds,
+        "ticks": int(output.split()[-1]),
+        "pages": {
+            name: {"quiet": summary(quiet[name]), "ticking": summary(ticking[name])}
+            for name in quiet
+        },
+    }
 
 
 def _build_part(report_id: int) -> None:
@@ -396,6 +481,7 @@ def bench_run(
     batch_limit: int = 40,
     batch: bool = True,
     worker: bool = True,
+    mixed_seconds: float = 0,
 ) -> BenchResult:
     """Measure everything, then remove what the benchmark made."""
     strategy = strategy_current()
@@ -423,6 +509,8 @@ def bench_run(
                     strategy=strategy, school=school, people=people, repeat=repeat
                 )
                 transaction.set_rollback(True)
+            if mixed_seconds:
+                result.mixed = bench_mixed_load(school=school, people=people, seconds=mixed_seconds)
             reports = bench_reports(
                 strategy=strategy, school=school, people=people, repeat=report_repeat
             )

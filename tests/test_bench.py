@@ -60,6 +60,7 @@ def test_bench_measures_every_page_report_and_the_batch_and_leaves_nothing(
         json=str(out),
         no_batch=not separate_processes,
         no_worker=not separate_processes,
+        mixed_seconds=2 if separate_processes else 0,
     )
     data = json.loads(out.read_text())
     assert {page["name"] for page in data["pages"]} == PAGES
@@ -81,6 +82,10 @@ def test_bench_measures_every_page_report_and_the_batch_and_leaves_nothing(
     if separate_processes:
         assert data["worker_peak_mb"] > 50
         assert data["batch"]["plans"] == 2 and data["batch"]["speedup"] > 0
+        mixed = data["mixed"]
+        assert mixed["ticks"] >= 1  # the second process ticked while the pages were read
+        assert set(mixed["pages"]) == {"strategy", "dashboard", "min_institution"}
+        assert all(page["ticking"]["requests"] > 0 for page in mixed["pages"].values())
     assert "× bare" in capsys.readouterr().out
     # What the benchmark made is gone; the tick's changes were rolled back.
     assert not User.objects.filter(email__endswith="@bench.invalid").exists()

@@ -22,6 +22,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-worker", action="store_true", help="Skip the worker's peak memory."
         )
+        parser.add_argument(
+            "--mixed-seconds",
+            type=float,
+            default=20,
+            help="Seconds of reading, quiet and with a tick a second from another process "
+            "(0 skips it; it needs a database a second process can reach).",
+        )
         parser.add_argument("--json", default="bench.json", help="Where to write the JSON.")
 
     def handle(self, *args, **options):
@@ -34,6 +41,7 @@ class Command(BaseCommand):
                 batch_limit=options["batch_limit"],
                 batch=not options["no_batch"],
                 worker=not options["no_worker"],
+                mixed_seconds=options["mixed_seconds"],
             )
         except RuntimeError as error:
             raise CommandError(str(error)) from error
@@ -45,10 +53,10 @@ class Command(BaseCommand):
     def _table(self, data):
         write = self.stdout.write
         write("Data: " + ", ".join(f"{key} {value}" for key, value in data["data"].items()))
-        write(f"{'page':<27}{'queries':>8}{'median ms':>11}{'p95 ms':>9}{'× bare':>8}{'KB':>8}")
+        write(f"{'page':<38}{'queries':>8}{'median ms':>11}{'p95 ms':>9}{'× bare':>8}{'KB':>8}")
         for page in data["pages"]:
             write(
-                f"{page['name']:<27}{page['queries']:>8}{page['median_ms']:>11.1f}"
+                f"{page['name']:<38}{page['queries']:>8}{page['median_ms']:>11.1f}"
                 f"{page['p95_ms']:>9.1f}{page['ratio']:>8.2f}{page['kb']:>8.1f}"
             )
         write(
@@ -59,6 +67,19 @@ class Command(BaseCommand):
                 f"{report['kind']:<14}{report['pages']:>6}{report['html_s']:>8.2f}"
                 f"{report['weasyprint_s']:>14.2f}{report['task_s']:>8.2f}{report['ratio']:>7.2f}"
             )
+        if data["mixed"]:
+            mixed = data["mixed"]
+            write(
+                f"Mixed load: {mixed['seconds']} s of reading quiet, then with "
+                f"{mixed['ticks']} ticks from another process"
+            )
+            write(f"{'page':<17}{'quiet median':>13}{'p95':>8}{'ticking median':>16}{'p95':>8}")
+            for name, page in mixed["pages"].items():
+                quiet, ticking = page["quiet"], page["ticking"]
+                write(
+                    f"{name:<17}{quiet['median_ms']:>13.1f}{quiet['p95_ms']:>8.1f}"
+                    f"{ticking['median_ms']:>16.1f}{ticking['p95_ms']:>8.1f}"
+                )
         if data["worker_peak_mb"] is not None:
             write(f"Worker peak memory (revision report): {data['worker_peak_mb']} MB")
         if data["batch"]:
