@@ -140,6 +140,32 @@ class ActionTally(models.Model):
         return f"{self.action_id}/{self.actor_id}: {self.done}/{self.counted}"
 
 
+class InstitutionTally(models.Model):
+    """An institution's "x af N" in one version of the strategy, over its rows of actions in
+    use, kept like `ActionTally` (actions/tallies.py). Whether the institution is active is
+    read with the tally."""
+
+    institution = models.ForeignKey(
+        "institutions.Institution", on_delete=models.CASCADE, related_name="tallies"
+    )
+    strategy = models.ForeignKey("goals.Strategy", on_delete=models.CASCADE, related_name="+")
+    done = models.PositiveIntegerField(default=0)
+    counted = models.PositiveIntegerField(default=0)
+    started = models.PositiveIntegerField(default=0)
+    rows = models.PositiveIntegerField(default=0)
+    row_sum = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "strategy"], name="unique_institution_tally"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.institution_id}/{self.strategy_id}: {self.done}/{self.counted}"
+
+
 class GoalProgress(models.Model):
     """Whether one institution has reached a local goal ("lokalt mål"): a goal each
     institution meets on its own, marked as an action is ticked off."""

@@ -97,8 +97,8 @@ def progress_sync(
         batch_size=1000,
     )
     removed, _ = stale.delete()
-    # An institution's rows may have come or gone, or stopped counting: recount them all.
-    tallies_recount(action_ids=action_ids if institution_ids is None else None)
+    # Rows came or went, or an institution's stopped counting: recount what they touch.
+    tallies_recount(action_ids=action_ids, institution_ids=institution_ids)
     fragments.changed(fragments.PROGRESS, fragments.EVERY_INSTITUTION)
     return removed
 
@@ -126,7 +126,7 @@ def progress_set(
     `expected_version` is refused with ProgressConflict rather than overwritten."""
     progress = (
         Progress.objects.select_for_update(of=("self",))
-        .select_related("institution")
+        .select_related("institution", "action__goal__domain")
         .get(pk=progress_id)
     )
     if reason and status != Progress.Status.NOT_RELEVANT:
@@ -501,9 +501,23 @@ def item_move(*, instance, siblings: tuple[str, ...], step: int) -> None:
 def item_delete(*, instance, by) -> None:
     """Delete an item and what it contains; their history stays."""
     history_note(instance, by=by)
+    strategy_id = _strategy_with_rows(instance)
     instance.delete()
     # What it contained went with it, progress rows included.
+    if strategy_id is not None:
+        tallies_recount(strategy_ids=[strategy_id])
     fragments.changed(fragments.STRATEGY, fragments.PROGRESS, fragments.EVERY_INSTITUTION)
+
+
+def _strategy_with_rows(instance) -> int | None:
+    """The version of the strategy whose progress rows go with the item, if any do."""
+    if isinstance(instance, Action):
+        return instance.goal.domain.strategy_id
+    if isinstance(instance, Goal):
+        return instance.domain.strategy_id
+    if isinstance(instance, Domain):
+        return instance.strategy_id
+    return None
 
 
 @transaction.atomic
@@ -515,6 +529,8 @@ def action_archive(*, action: Action, by) -> Action:
         item.version += 1
         history_note(item, by=by, reason=_("Archived"))
         item.save()
+    # Its rows no longer count towards the institutions' tallies.
+    tallies_recount(action_ids=[action.pk])
     fragments.changed(fragments.STRATEGY)
     return action
 

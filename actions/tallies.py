@@ -1,39 +1,95 @@
-"""The stored tallies: each action's "x af N" among the active institutions of each kind
-(`ActionTally`), kept in the same transaction as the change that moves them, so that no page
-counts progress rows.
+"""The stored tallies, kept in the same transaction as the change that moves them, so that no
+page counts progress rows:
 
-- A tick moves its action's tally by the difference its new status makes (`tally_move`): an
-  UPDATE that adds to the stored numbers, so ticks at the same moment never lose one.
-- A change that adds or removes rows, or changes which rows count (an institution made
-  inactive or of another kind), recounts the tallies it touches from the rows
-  (`tallies_recount`). It locks those tallies first, so a tick waiting on one adds to the
-  recounted figure, and a tick that got there first is seen by the recount.
-- `tallies_differences` compares every stored tally with a count of the rows
-  (`manage.py tallies`); tests hold it at none.
+- each action's "x af N" among the active institutions of each kind (`ActionTally`);
+- each institution's "x af N" in a version of the strategy, over the actions in use
+  (`InstitutionTally`).
 
-Whether an action is archived, and which goal or domain it belongs to, is read with the
-tally, so archiving and moving need no recount.
+A tick moves its tallies by the difference its new status makes (`tally_move`): UPDATEs that
+add to the stored numbers, so ticks at the same moment never lose one. A change that adds or
+removes rows, or changes which rows count (an institution made inactive or of another kind, an
+action archived or deleted), recounts the tallies it touches from the rows (`tallies_recount`).
+It locks those tallies first, so a tick waiting on one adds to the recounted figure, and a tick
+that got there first is seen by the recount. `tallies_differences` compares every stored tally
+with a count of the rows (`manage.py tallies`); tests hold it at none.
+
+What is read with a tally need not be kept in it: whether an action is archived and where it
+sits in the strategy (for `ActionTally`), whether an institution is active (`InstitutionTally`).
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import Count, F, QuerySet, Sum
+from django.db import models, transaction
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from . import rollup
-from .models import ActionTally, Progress
+from .models import Action, ActionTally, InstitutionTally, Progress
 
 FIELDS = ("done", "counted", "started", "rows", "row_sum")
 
-Key = tuple[int, int]  # (action, kind of institution)
+Key = tuple[int, int]
 Numbers = tuple[int, ...]  # FIELDS, in order
 
 
-def counted_from_rows(rows: QuerySet[Progress]) -> dict[Key, Numbers]:
-    """The tallies of `rows` at active institutions, counted: one query."""
+@dataclass(frozen=True)
+class Kept:
+    """One kind of stored tally: its model and key, and the progress rows it counts."""
+
+    model: type[models.Model]
+    keys: tuple[str, str]  # the tally's key fields
+    row_keys: tuple[str, str]  # the same, from a progress row
+    counts: Q  # the rows it counts
+
+    def scope(
+        self, *, action_ids: list[int] | None, institution_ids: list[int] | None, strategy_ids
+    ) -> tuple[Q, Q]:
+        """Which of its tallies, and which rows, a recount of these covers."""
+        tallies, rows = Q(), Q()
+        if self.model is ActionTally:
+            if action_ids is not None:
+                tallies &= Q(action_id__in=action_ids)
+                rows &= Q(action_id__in=action_ids)
+            if strategy_ids is not None:
+                tallies &= Q(action__goal__domain__strategy_id__in=strategy_ids)
+                rows &= Q(action__goal__domain__strategy_id__in=strategy_ids)
+            return tallies, rows
+        if institution_ids is not None:
+            tallies &= Q(institution_id__in=institution_ids)
+            rows &= Q(institution_id__in=institution_ids)
+        if action_ids is not None:
+            strategy_ids = [
+                *(strategy_ids or []),
+                *Action.objects.filter(pk__in=action_ids)
+                .values_list("goal__domain__strategy_id", flat=True)
+                .distinct(),
+            ]
+        if strategy_ids is not None:
+            tallies &= Q(strategy_id__in=strategy_ids)
+            rows &= Q(action__goal__domain__strategy_id__in=strategy_ids)
+        return tallies, rows
+
+
+ACTIONS = Kept(
+    ActionTally,
+    ("action_id", "actor_id"),
+    ("action_id", "institution__actor_id"),
+    Q(institution__is_active=True),
+)
+INSTITUTIONS = Kept(
+    InstitutionTally,
+    ("institution_id", "strategy_id"),
+    ("institution_id", "action__goal__domain__strategy_id"),
+    Q(action__archived_at=None),
+)
+KEPT = (ACTIONS, INSTITUTIONS)
+
+
+def counted_from_rows(kept: Kept, rows: QuerySet[Progress]) -> dict[Key, Numbers]:
+    """The tallies of `rows`, counted: one query."""
     counts = (
-        rows.filter(institution__is_active=True)
-        .values("action_id", "institution__actor_id")
+        rows.filter(kept.counts)
+        .values(*kept.row_keys)
         .annotate(
             done=Count("pk", filter=rollup.done()),
             counted=Count("pk", filter=rollup.counted()),
@@ -44,90 +100,113 @@ def counted_from_rows(rows: QuerySet[Progress]) -> dict[Key, Numbers]:
         .order_by()
     )
     return {
-        (row["action_id"], row["institution__actor_id"]): tuple(row[name] for name in FIELDS)
+        (row[kept.row_keys[0]], row[kept.row_keys[1]]): tuple(row[name] for name in FIELDS)
         for row in counts
     }
 
 
-def _stored(tallies: QuerySet[ActionTally]) -> dict[Key, tuple[int, Numbers]]:
+def _stored(kept: Kept, tallies: QuerySet) -> dict[Key, tuple[int, Numbers]]:
     return {
-        (action_id, actor_id): (pk, tuple(numbers))
-        for pk, action_id, actor_id, *numbers in tallies.values_list(
-            "pk", "action_id", "actor_id", *FIELDS
-        )
+        (first, second): (pk, tuple(numbers))
+        for pk, first, second, *numbers in tallies.values_list("pk", *kept.keys, *FIELDS)
     }
 
 
-def _scope(action_ids: Iterable[int] | None) -> tuple[QuerySet[ActionTally], QuerySet[Progress]]:
-    tallies, rows = ActionTally.objects.all(), Progress.objects.all()
-    if action_ids is not None:
-        action_ids = list(action_ids)
-        tallies, rows = (
-            tallies.filter(action_id__in=action_ids),
-            rows.filter(action_id__in=action_ids),
-        )
-    return tallies, rows
-
-
-@transaction.atomic
-def tallies_recount(*, action_ids: Iterable[int] | None = None) -> int:
-    """Count the tallies of these actions (of every action, without ids) from their rows
-    and store what differs. Returns how many tallies changed."""
-    tallies, rows = _scope(action_ids)
-    stored = _stored(tallies.select_for_update().order_by("pk"))  # lock before counting
-    counted = counted_from_rows(rows)
+def _recount(kept: Kept, tallies: QuerySet, rows: QuerySet[Progress]) -> int:
+    stored = _stored(kept, tallies.select_for_update().order_by("pk"))  # lock before counting
+    counted = counted_from_rows(kept, rows)
     changed = [
-        ActionTally(pk=stored[key][0], **dict(zip(FIELDS, numbers, strict=True)))
+        kept.model(pk=stored[key][0], **dict(zip(FIELDS, numbers, strict=True)))
         for key, numbers in counted.items()
         if key in stored and stored[key][1] != numbers
     ]
-    ActionTally.objects.bulk_update(changed, FIELDS, batch_size=1000)
+    kept.model.objects.bulk_update(changed, FIELDS, batch_size=1000)
     new = [
-        ActionTally(action_id=key[0], actor_id=key[1], **dict(zip(FIELDS, numbers, strict=True)))
+        kept.model(
+            **dict(zip(kept.keys, key, strict=True)), **dict(zip(FIELDS, numbers, strict=True))
+        )
         for key, numbers in counted.items()
         if key not in stored
     ]
     # A recount at the same moment may have stored the same new tally: the later one wins.
-    ActionTally.objects.bulk_create(
+    kept.model.objects.bulk_create(
         new,
         batch_size=1000,
         update_conflicts=True,
-        unique_fields=["action", "actor"],
+        unique_fields=[key.removesuffix("_id") for key in kept.keys],
         update_fields=FIELDS,
     )
     gone = [pk for key, (pk, _numbers) in stored.items() if key not in counted]
-    ActionTally.objects.filter(pk__in=gone).delete()
+    kept.model.objects.filter(pk__in=gone).delete()
     return len(changed) + len(new) + len(gone)
 
 
+def _ids(ids: Iterable[int] | None) -> list[int] | None:
+    return None if ids is None else list(ids)
+
+
+@transaction.atomic
+def tallies_recount(
+    *,
+    action_ids: Iterable[int] | None = None,
+    institution_ids: Iterable[int] | None = None,
+    strategy_ids: Iterable[int] | None = None,
+) -> int:
+    """Count from their rows the tallies these actions, institutions or versions of the
+    strategy touch (every tally, without any) and store what differs. Returns how many
+    tallies changed."""
+    scope = {
+        "action_ids": _ids(action_ids),
+        "institution_ids": _ids(institution_ids),
+        "strategy_ids": _ids(strategy_ids),
+    }
+    changed = 0
+    for kept in KEPT:
+        tallies, rows = kept.scope(**scope)
+        changed += _recount(kept, kept.model.objects.filter(tallies), Progress.objects.filter(rows))
+    return changed
+
+
 def tally_move(*, progress: Progress, old_status: str) -> None:
-    """Move the tally of a row whose status was `old_status`, by what its status now adds
-    or takes away; `progress.institution` says whether and where it counts."""
-    institution = progress.institution
-    if not institution.is_active:
-        return
+    """Move the tallies of a row whose status was `old_status`, by what its status now adds
+    or takes away; the row comes with its institution and its action's goal and domain."""
     before, after = rollup.Tally.of([old_status]), rollup.Tally.of([progress.status])
     changes = {
-        name: getattr(after, name) - getattr(before, name)
+        name: F(name) + getattr(after, name) - getattr(before, name)
         for name in ("done", "counted", "started")
     }
-    if not any(changes.values()):
+    if before == after:
         return
-    moved = ActionTally.objects.filter(
-        action_id=progress.action_id, actor_id=institution.actor_id
-    ).update(**{name: F(name) + change for name, change in changes.items()})
+    institution, action = progress.institution, progress.action
+    moved = True
+    if institution.is_active:
+        moved &= bool(
+            ActionTally.objects.filter(action_id=action.pk, actor_id=institution.actor_id).update(
+                **changes
+            )
+        )
+    if action.archived_at is None:
+        moved &= bool(
+            InstitutionTally.objects.filter(
+                institution_id=institution.pk, strategy_id=action.goal.domain.strategy_id
+            ).update(**changes)
+        )
     if not moved:  # not counted before: count it now
-        tallies_recount(action_ids=[progress.action_id])
+        tallies_recount(action_ids=[action.pk], institution_ids=[institution.pk])
 
 
-def tallies_differences() -> list[tuple[Key, Numbers | None, Numbers | None]]:
-    """Every tally whose stored numbers differ from a count of its rows: (key, stored,
-    counted), None where one side has no tally."""
-    tallies, rows = _scope(None)
-    stored = {key: numbers for key, (_pk, numbers) in _stored(tallies).items()}
-    counted = counted_from_rows(rows)
-    return [
-        (key, stored.get(key), counted.get(key))
-        for key in sorted(stored.keys() | counted.keys())
-        if stored.get(key) != counted.get(key)
-    ]
+def tallies_differences() -> list[tuple[str, Key, Numbers | None, Numbers | None]]:
+    """Every tally whose stored numbers differ from a count of its rows: (its model's name,
+    key, stored, counted), None where one side has no tally."""
+    differences = []
+    for kept in KEPT:
+        stored = {
+            key: numbers for key, (_pk, numbers) in _stored(kept, kept.model.objects.all()).items()
+        }
+        counted = counted_from_rows(kept, Progress.objects.all())
+        differences += [
+            (kept.model.__name__, key, stored.get(key), counted.get(key))
+            for key in sorted(stored.keys() | counted.keys())
+            if stored.get(key) != counted.get(key)
+        ]
+    return differences

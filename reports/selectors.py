@@ -183,6 +183,15 @@ def _counted_together(strategy: Strategy, domain_id: int | None) -> dict[str, Co
     }
 
 
+def _counted_stored(strategy: Strategy) -> dict[str, Sum]:
+    """The institutions' stored tallies in the strategy (actions/tallies.py)."""
+    kept = Q(tallies__strategy=strategy)
+    return {
+        name: Sum(f"tallies__{name}", filter=kept, default=0)
+        for name in ("done", "counted", "started")
+    }
+
+
 def institutions_with_progress(
     *,
     strategy: Strategy,
@@ -196,12 +205,17 @@ def institutions_with_progress(
     """Active institutions annotated with `done`, `counted`, `started` and `share`, filtered
     and sorted.
 
-    Sorted by anything but progress, the tallies are subqueries: the database counts only
-    the rows of the page asked for. Sorted by progress, or when the caller reads `every`
-    institution (an export, a report), all are counted in one pass over the rows, many times
-    faster than a count for each."""
-    together = every or sort in ("percent", "-percent")
-    counted = (_counted_together if together else _counted_each)(strategy, domain_id)
+    The strategy's tallies are stored. Within a domain they are counted: by subqueries when
+    sorted by anything but progress, so the database counts only the rows of the page asked
+    for; sorted by progress, or when the caller reads `every` institution, in one pass over the
+    rows, many times faster than a count for each."""
+    counted: dict[str, Sum] | dict[str, Count] | dict[str, Coalesce]
+    if domain_id is None:
+        counted = _counted_stored(strategy)
+    elif every or sort in ("percent", "-percent"):
+        counted = _counted_together(strategy, domain_id)
+    else:
+        counted = _counted_each(strategy, domain_id)
     institutions = (
         Institution.objects.local()
         .filter(is_active=True)

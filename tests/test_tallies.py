@@ -7,8 +7,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from actions.models import Action, ActionTally, Progress
-from actions.services import action_archive, progress_set, progress_sync
+from actions.models import Action, ActionTally, InstitutionTally, Progress
+from actions.services import action_archive, item_delete, progress_set, progress_sync
 from actions.tallies import tallies_differences
 from administration.services import institution_save
 from goals.models import Strategy
@@ -77,6 +77,12 @@ def test_random_ticks_and_changes_keep_every_tally_equal_to_its_rows(
     assert tallies_differences() == []
     assert ActionTally.objects.filter(action=action, actor=actors["dagtilbud"]).count() == 0
 
+    gone = Action.objects.filter(goal__domain__strategy=strategy).exclude(pk=action.pk)[0]
+    item_delete(instance=gone, by=None)
+    item_delete(instance=action.goal, by=None)
+    assert tallies_differences() == []
+    assert InstitutionTally.objects.filter(strategy=strategy).exists()
+
 
 def test_an_archived_action_leaves_the_matrix(strategy, action, consultant):
     for row in action.progress.all():
@@ -106,6 +112,14 @@ def test_ticks_at_the_same_moment_lose_none(strategy, institutions, action):
     assert sum(tally.done for tally in tallies) == len(rows)
     assert tallies_differences() == []
 
+    # And one institution's rows at once: its own tally is the one contended for.
+    school = institutions["school_b"]
+    rows = list(school.progress.exclude(action=action).order_by("pk")[:8])
+    results = run_together(lambda n: tick(rows[n], Progress.Status.IN_PROGRESS), len(rows))
+    assert not [result for result in results if isinstance(result, Exception)]
+    assert InstitutionTally.objects.get(institution=school, strategy=strategy).started == 9
+    assert tallies_differences() == []
+
 
 def test_the_command_reports_a_difference_and_mends_it(action, institutions, capsys):
     tally = ActionTally.objects.get(action=action, actor=institutions["school_a"].actor)
@@ -113,7 +127,7 @@ def test_the_command_reports_a_difference_and_mends_it(action, institutions, cap
 
     with pytest.raises(CommandError):
         call_command("tallies", "--check")
-    assert f"action {action.pk}, kind {tally.actor_id}: stored done 5" in capsys.readouterr().out
+    assert f"ActionTally ({action.pk}, {tally.actor_id}): stored done 5" in capsys.readouterr().out
 
     call_command("tallies")
     call_command("tallies", "--check")

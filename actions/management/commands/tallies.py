@@ -5,8 +5,9 @@ from actions.tallies import FIELDS, tallies_differences, tallies_recount
 
 class Command(BaseCommand):
     help = (
-        "Count every action's tallies from the progress rows, report where the stored ones "
-        "differ, and store the counts (with --check: only report, and fail on a difference)."
+        "Count every action's and institution's tallies from the progress rows, report where "
+        "the stored ones differ, and store the counts (with --check: only report, and fail on "
+        "a difference)."
     )
 
     def add_arguments(self, parser):
@@ -14,10 +15,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, check: bool, **options):
         differences = tallies_differences()
-        for (action_id, actor_id), stored, counted in differences:
+        for model, key, stored, counted in differences:
             self.stdout.write(
-                f"action {action_id}, kind {actor_id}: stored {self._numbers(stored)}, "
-                f"counted {self._numbers(counted)}"
+                f"{model} {key}: stored {self._numbers(stored)}, counted {self._numbers(counted)}"
             )
         self.stdout.write(f"{len(differences)} tallies differ from the rows.")
         if check:
