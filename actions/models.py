@@ -117,14 +117,11 @@ class Progress(models.Model):
         return f"{self.institution} · {self.action}: {self.get_status_display()}"
 
 
-class ActionTally(models.Model):
-    """An action's "x af N" among the active institutions of one kind, kept by the services
-    that change the rows it counts (actions/tallies.py), so no page counts progress rows.
-    `rows` and `row_sum` (every row, and the sum of their ids) tell when the set of rows
-    changes; archiving or moving the action changes nothing here."""
+class KeptTally(models.Model):
+    """ "x af N" kept by the services that change the rows it counts (actions/tallies.py), so
+    no page counts progress rows. `rows` and `row_sum` (every row it counts, and the sum of
+    their ids) tell when the set of rows changes."""
 
-    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="tallies")
-    actor = models.ForeignKey("institutions.Actor", on_delete=models.CASCADE, related_name="+")
     done = models.PositiveIntegerField(default=0)
     counted = models.PositiveIntegerField(default=0)
     started = models.PositiveIntegerField(default=0)
@@ -132,28 +129,33 @@ class ActionTally(models.Model):
     row_sum = models.BigIntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.done}/{self.counted}"
+
+
+class ActionTally(KeptTally):
+    """An action's tally among the active institutions of one kind; archiving or moving the
+    action changes nothing here."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="tallies")
+    actor = models.ForeignKey("institutions.Actor", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
         constraints = [
             models.UniqueConstraint(fields=["action", "actor"], name="unique_action_tally")
         ]
 
-    def __str__(self):
-        return f"{self.action_id}/{self.actor_id}: {self.done}/{self.counted}"
 
-
-class InstitutionTally(models.Model):
-    """An institution's "x af N" in one version of the strategy, over its rows of actions in
-    use, kept like `ActionTally` (actions/tallies.py). Whether the institution is active is
-    read with the tally."""
+class InstitutionTally(KeptTally):
+    """An institution's tally in one version of the strategy, over its rows of actions in
+    use. Whether the institution is active is read with the tally."""
 
     institution = models.ForeignKey(
         "institutions.Institution", on_delete=models.CASCADE, related_name="tallies"
     )
     strategy = models.ForeignKey("goals.Strategy", on_delete=models.CASCADE, related_name="+")
-    done = models.PositiveIntegerField(default=0)
-    counted = models.PositiveIntegerField(default=0)
-    started = models.PositiveIntegerField(default=0)
-    rows = models.PositiveIntegerField(default=0)
-    row_sum = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -161,9 +163,6 @@ class InstitutionTally(models.Model):
                 fields=["institution", "strategy"], name="unique_institution_tally"
             )
         ]
-
-    def __str__(self):
-        return f"{self.institution_id}/{self.strategy_id}: {self.done}/{self.counted}"
 
 
 class GoalProgress(models.Model):
