@@ -561,7 +561,7 @@ class StrategyTallies:
     """The counts the strategy page shows, apart from the document they are shown in."""
 
     actions: dict[int, Tally]
-    domains: dict[int, tuple[str, Tally]]  # the domains with actions: name and tally
+    domains: defaultdict[int, Tally]  # a domain without actions: nothing done of nothing
     total: Tally
 
 
@@ -569,17 +569,13 @@ def strategy_tallies(*, strategy: Strategy) -> StrategyTallies:
     """Each action's and domain's count and the strategy's, from the stored tallies. One
     query."""
     actions: dict[int, Tally] = {}
-    domains: dict[int, tuple[str, Tally]] = {}
-    for pk, domain_id, name, done, counted, started in actions_tallied(
-        strategy=strategy
-    ).values_list("pk", "goal__domain_id", "goal__domain__name", "done", "counted", "started"):
+    domains: defaultdict[int, Tally] = defaultdict(Tally)
+    for pk, domain_id, done, counted, started in actions_tallied(strategy=strategy).values_list(
+        "pk", "goal__domain_id", "done", "counted", "started"
+    ):
         actions[pk] = Tally(done, counted, started)
-        domains[domain_id] = (name, domains.get(domain_id, (name, Tally()))[1] + actions[pk])
-    return StrategyTallies(
-        actions=actions,
-        domains=domains,
-        total=sum((tally for _name, tally in domains.values()), Tally()),
-    )
+        domains[domain_id] += actions[pk]
+    return StrategyTallies(actions=actions, domains=domains, total=sum(domains.values(), Tally()))
 
 
 def delete_consequences(instance) -> dict[str, int]:

@@ -44,6 +44,7 @@ from .selectors import (
     Tally,
     changes_since,
     domain_actions,
+    domains_in_order,
     indicator_statuses,
     institution_areas,
     institutions_with_progress,
@@ -391,8 +392,10 @@ def _document_counts(request, strategy) -> dict[str, dict[str, str]]:
     return {
         "overall": {str(strategy.pk): bar(tallies.total, _("Overall progress"))},
         "domain": {
-            str(pk): bar(tally, _("Progress in %(domain)s") % {"domain": name})
-            for pk, (name, tally) in tallies.domains.items()
+            str(domain.pk): bar(
+                tallies.domains[domain.pk], _("Progress in %(domain)s") % {"domain": domain.name}
+            )
+            for domain in domains_in_order(strategy)
         },
         "action": {
             str(pk): ngettext(

@@ -104,12 +104,12 @@ def test_query_count_is_pinned(
     client, strategy, institutions, consultant, django_assert_max_num_queries
 ):
     client.force_login(consultant)
-    # After a change, 12: the user (1), the strategy with its draft (1), whether the consultant
-    # has two-factor authentication to edit (1), the strategy document (8) and its counts (1).
-    # The session comes from the cache and is renewed at most once a minute, so this request
-    # writes nothing.
+    # After a change, 13: the user (1), the strategy with its draft (1), whether the consultant
+    # has two-factor authentication to edit (1), the strategy document (8) and its counts and
+    # domains (2). The session comes from the cache and is renewed at most once a minute, so
+    # this request writes nothing.
     fragments.changed(*fragments.KINDS)
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         client.get(reverse("strategy"))
 
 

@@ -52,6 +52,14 @@ def test_a_tick_moves_the_tally_the_strategy_page_shows(client, action, institut
     assert tallies_differences() == []
 
 
+def test_a_domain_without_actions_still_shows_its_bar(client, strategy, institutions, consultant):
+    domain = strategy.domains.order_by("order")[0]
+    Action.objects.filter(goal__domain=domain).delete()
+    client.force_login(consultant)
+    page = visible_text(client.get(reverse("strategy")).content)
+    assert f"{domain.name} Redigér : {domain.name} 0 af 0 udført (0 %)" in page
+
+
 def test_random_ticks_and_changes_keep_every_tally_equal_to_its_rows(
     strategy, actors, institutions, action
 ):
