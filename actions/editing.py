@@ -12,7 +12,7 @@ from goals.forms import AimForm, DomainForm, GoalForm, IndicatorForm, PrincipleF
 from goals.models import Aim, Domain, Goal, Indicator, Principle, Strategy
 
 from .forms import ActionForm
-from .models import Action
+from .models import Action, strategy_of
 
 
 @dataclass(frozen=True)
@@ -27,13 +27,7 @@ class Editable:
     anchor: str  # where it is on the strategy page
 
     def strategy_of(self, instance) -> Strategy:
-        if isinstance(instance, Strategy):
-            return instance
-        if isinstance(instance, Aim | Principle | Domain):
-            return instance.strategy
-        if isinstance(instance, Goal):
-            return instance.domain.strategy
-        return instance.goal.domain.strategy
+        return strategy_of(instance)
 
     def label_for(self, instance) -> str:
         """What the pages call the item: a domain in its strategy's own word ("område")."""

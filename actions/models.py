@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from goals.models import TEXT, origin_field
+from goals.models import TEXT, Aim, Domain, Goal, Principle, Strategy, origin_field
 
 REASON = 500  # why an action is not relevant
 
@@ -115,6 +115,17 @@ class Progress(models.Model):
 
     def __str__(self):
         return f"{self.institution} · {self.action}: {self.get_status_display()}"
+
+
+def strategy_of(item) -> Strategy:
+    """The version of the strategy an item of it belongs to (a strategy is its own)."""
+    if isinstance(item, Strategy):
+        return item
+    if isinstance(item, Aim | Principle | Domain):
+        return item.strategy
+    if isinstance(item, Goal):
+        return item.domain.strategy
+    return item.goal.domain.strategy  # an action or an indicator
 
 
 class KeptTally(models.Model):

@@ -26,6 +26,7 @@ from .models import (
     PoolAllocation,
     PoolShare,
     Progress,
+    strategy_of,
 )
 from .selectors import pool_candidates, pool_shares_compute
 from .tallies import tallies_recount, tally_move
@@ -501,23 +502,14 @@ def item_move(*, instance, siblings: tuple[str, ...], step: int) -> None:
 def item_delete(*, instance, by) -> None:
     """Delete an item and what it contains; their history stays."""
     history_note(instance, by=by)
-    strategy_id = _strategy_with_rows(instance)
+    # Progress rows go with an action, a goal or a domain.
+    with_rows = isinstance(instance, Action | Goal | Domain)
+    strategy_id = strategy_of(instance).pk if with_rows else None
     instance.delete()
     # What it contained went with it, progress rows included.
     if strategy_id is not None:
         tallies_recount(strategy_ids=[strategy_id])
     fragments.changed(fragments.STRATEGY, fragments.PROGRESS, fragments.EVERY_INSTITUTION)
-
-
-def _strategy_with_rows(instance) -> int | None:
-    """The version of the strategy whose progress rows go with the item, if any do."""
-    if isinstance(instance, Action):
-        return instance.goal.domain.strategy_id
-    if isinstance(instance, Goal):
-        return instance.domain.strategy_id
-    if isinstance(instance, Domain):
-        return instance.strategy_id
-    return None
 
 
 @transaction.atomic

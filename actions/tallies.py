@@ -32,41 +32,41 @@ Key = tuple[int, int]
 Numbers = tuple[int, ...]  # FIELDS, in order
 
 
+# Where a progress row names its action, institution and version of the strategy.
+ROW_PATHS = {
+    "action": "action_id",
+    "institution": "institution_id",
+    "strategy": "action__goal__domain__strategy_id",
+}
+
+
 @dataclass(frozen=True)
 class Kept:
-    """One kind of stored tally: its model and key, and the progress rows it counts."""
+    """One kind of stored tally: its model and key, the progress rows it counts, and where it
+    names an action, an institution and a version of the strategy (None where a tally does
+    not: a recount of one institution recounts every action's tallies, as its kind touches
+    them; one of some actions recounts every institution's in their versions)."""
 
     model: type[models.Model]
     keys: tuple[str, str]  # the tally's key fields
     row_keys: tuple[str, str]  # the same, from a progress row
     counts: Q  # the rows it counts
+    paths: dict[str, str | None]
 
-    def scope(
-        self, *, action_ids: list[int] | None, institution_ids: list[int] | None, strategy_ids
-    ) -> tuple[Q, Q]:
-        """Which of its tallies, and which rows, a recount of these covers."""
+    def scope(self, ids: dict[str, list[int] | None]) -> tuple[Q, Q]:
+        """Which of its tallies, and which rows, a recount of these ids covers."""
+        ids = dict(ids)
+        if ids["action"] is not None and self.paths["action"] is None:
+            strategy_ids = Action.objects.filter(pk__in=ids["action"]).values_list(
+                "goal__domain__strategy_id", flat=True
+            )
+            ids["strategy"] = [*(ids["strategy"] or []), *strategy_ids.distinct()]
         tallies, rows = Q(), Q()
-        if self.model is ActionTally:
-            if action_ids is not None:
-                tallies &= Q(action_id__in=action_ids)
-                rows &= Q(action_id__in=action_ids)
-            if strategy_ids is not None:
-                tallies &= Q(action__goal__domain__strategy_id__in=strategy_ids)
-                rows &= Q(action__goal__domain__strategy_id__in=strategy_ids)
-            return tallies, rows
-        if institution_ids is not None:
-            tallies &= Q(institution_id__in=institution_ids)
-            rows &= Q(institution_id__in=institution_ids)
-        if action_ids is not None:
-            strategy_ids = [
-                *(strategy_ids or []),
-                *Action.objects.filter(pk__in=action_ids)
-                .values_list("goal__domain__strategy_id", flat=True)
-                .distinct(),
-            ]
-        if strategy_ids is not None:
-            tallies &= Q(strategy_id__in=strategy_ids)
-            rows &= Q(action__goal__domain__strategy_id__in=strategy_ids)
+        for name, pks in ids.items():
+            path = self.paths[name]
+            if pks is not None and path is not None:
+                tallies &= Q(**{f"{path}__in": pks})
+                rows &= Q(**{f"{ROW_PATHS[name]}__in": pks})
         return tallies, rows
 
 
@@ -75,12 +75,14 @@ ACTIONS = Kept(
     ("action_id", "actor_id"),
     ("action_id", "institution__actor_id"),
     Q(institution__is_active=True),
+    {"action": "action_id", "institution": None, "strategy": "action__goal__domain__strategy_id"},
 )
 INSTITUTIONS = Kept(
     InstitutionTally,
     ("institution_id", "strategy_id"),
     ("institution_id", "action__goal__domain__strategy_id"),
     Q(action__archived_at=None),
+    {"action": None, "institution": "institution_id", "strategy": "strategy_id"},
 )
 KEPT = (ACTIONS, INSTITUTIONS)
 
@@ -155,14 +157,14 @@ def tallies_recount(
     """Count from their rows the tallies these actions, institutions or versions of the
     strategy touch (every tally, without any) and store what differs. Returns how many
     tallies changed."""
-    scope = {
-        "action_ids": _ids(action_ids),
-        "institution_ids": _ids(institution_ids),
-        "strategy_ids": _ids(strategy_ids),
+    ids = {
+        "action": _ids(action_ids),
+        "institution": _ids(institution_ids),
+        "strategy": _ids(strategy_ids),
     }
     changed = 0
     for kept in KEPT:
-        tallies, rows = kept.scope(**scope)
+        tallies, rows = kept.scope(ids)
         changed += _recount(kept, kept.model.objects.filter(tallies), Progress.objects.filter(rows))
     return changed
 
@@ -171,12 +173,12 @@ def tally_move(*, progress: Progress, old_status: str) -> None:
     """Move the tallies of a row whose status was `old_status`, by what its status now adds
     or takes away; the row comes with its institution and its action's goal and domain."""
     before, after = rollup.Tally.of([old_status]), rollup.Tally.of([progress.status])
+    if before == after:
+        return
     changes = {
         name: F(name) + getattr(after, name) - getattr(before, name)
         for name in ("done", "counted", "started")
     }
-    if before == after:
-        return
     institution, action = progress.institution, progress.action
     moved = True
     if institution.is_active:
