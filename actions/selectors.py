@@ -10,6 +10,7 @@ import tablib
 from django.db.models import (
     BigIntegerField,
     Case,
+    Count,
     F,
     OuterRef,
     Prefetch,
@@ -34,6 +35,7 @@ from .models import (
     ActionPlan,
     ActionPlanItem,
     GoalProgress,
+    InstitutionTally,
     PoolShare,
     Progress,
 )
@@ -48,10 +50,14 @@ class DomainProgress:
     domain: Domain
     rows: list[Progress] = field(default_factory=list)
     shown: list[Progress] = field(default_factory=list)
+    counted_in_database: Tally | None = None  # when the rows are not read (a tick's answer)
+    is_open: bool = True  # its rows on the page, or only its count and a link that opens it
 
     @cached_property
     def tally(self) -> Tally:
         """Read once the rows are all in (institution_progress fills them first)."""
+        if self.counted_in_database is not None:
+            return self.counted_in_database
         return Tally.of(row.status for row in self.rows)
 
     @property
@@ -111,6 +117,19 @@ def progress_filtered(
     ]
 
 
+# More rows than this on "Min institution" and its domains open one at a time, so a school
+# with a hundred actions gets a light page on a phone: each domain's count, and its rows when
+# opened.
+ROWS_AT_ONCE = 20
+
+
+def sections_opened(sections: list[DomainProgress], *, opened: int | None) -> None:
+    """Open every section when the rows shown are few, otherwise only the `opened` domain."""
+    collapsed = sum(len(section.shown) for section in sections) > ROWS_AT_ONCE
+    for section in sections:
+        section.is_open = not collapsed or section.domain.pk == opened
+
+
 def institution_progress(*, institution: Institution, strategy: Strategy) -> list[DomainProgress]:
     """Every action that applies to the institution, grouped by domain; sub-items follow
     their parent. One query."""
@@ -138,6 +157,36 @@ def institution_progress(*, institution: Institution, strategy: Strategy) -> lis
     for section in sections.values():
         section.shown = list(section.rows)
     return list(sections.values())
+
+
+@dataclass
+class TickParts:
+    row: Progress
+    section: DomainProgress
+    total: Tally
+
+
+def progress_tick_parts(
+    *, institution: Institution, strategy: Strategy, progress_id: int
+) -> TickParts:
+    """What the answer to a tick shows: the row, its domain's tally at the institution and
+    the institution's own (stored), without reading the institution's other rows. Three
+    queries."""
+    row = Progress.objects.select_related(
+        "action__goal__domain", "action__parent", "updated_by"
+    ).get(pk=progress_id)
+    domain = row.action.goal.domain
+    counts = Progress.objects.filter(
+        institution=institution, action__goal__domain=domain, action__archived_at=None
+    ).aggregate(
+        done=Count("pk", filter=rollup.done()), counted=Count("pk", filter=rollup.counted())
+    )
+    stored = InstitutionTally.objects.filter(institution=institution, strategy=strategy).first()
+    return TickParts(
+        row=row,
+        section=DomainProgress(domain=domain, counted_in_database=Tally(**counts)),
+        total=Tally(stored.done, stored.counted) if stored else Tally(),
+    )
 
 
 @dataclass

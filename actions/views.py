@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core import fragments
-from core.params import query_without
+from core.params import id_from, query_without
 from goals.models import Indicator
 from goals.permissions import strategy_writable
 from goals.selectors import institution_indicators, strategy_current, strategy_current_or_404
@@ -54,6 +54,8 @@ from .selectors import (
     pool_allocation_preview,
     progress_changes,
     progress_filtered,
+    progress_tick_parts,
+    sections_opened,
 )
 from .services import (
     ProgressConflict,
@@ -85,10 +87,12 @@ def _page(request, institution, *, failed=None, failed_measurement=None, status=
     today = timezone.localdate()
     view = request.GET.get("vis", "")
     view = view if view in PROGRESS_FILTERS else ""
+    opened = failed["row"].action.goal.domain_id if failed else id_from(request.GET.get("domaene"))
 
     def progress_context():
         sections = institution_progress(institution=institution, strategy=strategy)
         filters = progress_filtered(sections, view=view, today=today)
+        sections_opened(sections, opened=opened)
         indicators = institution_indicators(institution=institution, strategy=strategy)
         local_goals = institution_local_goals(institution=institution, strategy=strategy)
         for indicator in indicators:
@@ -129,7 +133,13 @@ def _page(request, institution, *, failed=None, failed_measurement=None, status=
             request,
             "institution-progress",
             kinds=fragments.institution_kinds(institution.pk),
-            vary_on=[institution.pk, today, view, may_edit and fragments.form_owner(request)],
+            vary_on=[
+                institution.pk,
+                today,
+                view,
+                opened,
+                may_edit and fragments.form_owner(request),
+            ],
             template=template,
             context=progress_context,
         )
@@ -172,7 +182,8 @@ def progress_update(request, pk, action_pk):
         institution=institution,
         action_id=action_pk,
     )
-    strategy_writable(row.action.goal.domain.strategy)
+    strategy = row.action.goal.domain.strategy
+    strategy_writable(strategy)
     form = ProgressForm(request.POST)
     failed, status = None, 200
     before = (row.status, row.note)
@@ -198,31 +209,33 @@ def progress_update(request, pk, action_pk):
         if failed:
             response = _page(request, institution, failed=failed, status=status)
         else:
-            response = _tick_answer(request, institution, row_pk=row.pk)
+            response = _tick_answer(request, institution, strategy, row_pk=row.pk)
         if saved:
             response["HX-Trigger"] = json.dumps({"progress-saved": {"message": saved}})
         return response
     messages.success(request, saved)
-    return redirect(reverse("institution_progress", args=[pk]) + f"#action-{action_pk}")
+    # The row's domain opened, in case the institution's domains open one at a time.
+    domain = row.action.goal.domain_id
+    return redirect(
+        reverse("institution_progress", args=[pk]) + f"?domaene={domain}#action-{action_pk}"
+    )
 
 
-def _tick_answer(request, institution, *, row_pk: int):
+def _tick_answer(request, institution, strategy, *, row_pk: int):
     """A tick sent by htmx is answered with the changed action and the counts it moves, each
     under the id the page picks it by, rather than the institution's whole page."""
-    sections = institution_progress(institution=institution, strategy=strategy_current())
-    section, row = next(
-        (section, row) for section in sections for row in section.rows if row.pk == row_pk
-    )
+    parts = progress_tick_parts(institution=institution, strategy=strategy, progress_id=row_pk)
+    row = parts.row
     row.form, row.conflict = None, False
     return render(
         request,
         "actions/includes/progress_tick.html",
         {
             "institution": institution,
-            "section": section,
+            "section": parts.section,
             "row": row,
-            "done": sum(one.done for one in sections),
-            "counted": sum(one.counted for one in sections),
+            "done": parts.total.done,
+            "counted": parts.total.counted,
             "may_edit": may_edit_progress(request, institution),
             "statuses": Progress.Status.choices,
         },

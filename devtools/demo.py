@@ -17,6 +17,7 @@ from goals.models import Indicator, Strategy
 from goals.services import measurement_record
 from institutions.models import Actor, Institution, Membership, Municipality, User
 from institutions.services import municipality_save
+from reports.days import days_close, days_reopen
 
 NOTES = {
     Progress.Status.IN_PROGRESS: [
@@ -118,6 +119,9 @@ def demo_create(*, document: dict[str, Any], strategy: Strategy, now: dt.datetim
         document=document, strategy=strategy, by_name=by_name, members=members, by=consultant
     )
     tallies_recount()  # written directly, past the services
+    # The history was written at past dates: its days are written again, from it.
+    days_reopen(strategy)
+    days_close(strategy)
     fragments.changed(*fragments.KINDS)
     return DemoSummary(institutions=len(institutions), users=len(users), progress_changes=changes)
 

@@ -14,6 +14,7 @@ from actions.tallies import tallies_recount
 from core import fragments
 from goals.models import Goal, Strategy
 from institutions.models import Actor, Institution
+from reports.days import days_close, days_reopen
 
 AREAS = ["Nord", "Syd", "Øst", "Vest", "Centrum", "Amager", "Valby", "Brønshøj"]
 STATUSES = [
@@ -239,6 +240,9 @@ def scale_create(
             # loops over millions of history rows until autovacuum catches up.
             cursor.execute("ANALYZE")
     tallies_recount()  # written in bulk, past the services
+    # The history was written at past dates: its days are written again, from it.
+    days_reopen(strategy)
+    days_close(strategy)
     fragments.changed(*fragments.KINDS)
     return ScaleSummary(
         institutions=len(created),

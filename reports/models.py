@@ -107,3 +107,39 @@ class Report(models.Model):
                 return str(_("Municipal action plan"))
             return f"{self.get_kind_display()}: {self.institution.name}"
         return self.get_kind_display()
+
+
+class ClosedDays(models.Model):
+    """Which past days of a strategy have their tallies written (reports/days.py)."""
+
+    strategy = models.OneToOneField(
+        "goals.Strategy", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    first = models.DateField(null=True)
+    through = models.DateField(null=True)
+
+    def __str__(self):
+        return f"{self.first}–{self.through}"
+
+
+class DayTally(models.Model):
+    """A domain's tally among one kind of institution at the end of a past day, and how many
+    status changes there had been by then; written once the day is over."""
+
+    strategy = models.ForeignKey("goals.Strategy", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    domain = models.ForeignKey("goals.Domain", on_delete=models.CASCADE, related_name="+")
+    actor = models.ForeignKey("institutions.Actor", on_delete=models.CASCADE, related_name="+")
+    done = models.PositiveIntegerField()
+    counted = models.PositiveIntegerField()
+    changes = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["strategy", "day", "domain", "actor"], name="one_day_tally"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.day}: {self.done}/{self.counted}"

@@ -1,15 +1,11 @@
 """The progress dashboard's numbers, computed with aggregate queries so the number of queries
 does not grow with institutions or actions. The status and revision reports use them too."""
 
-import bisect
 import datetime as dt
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.cache import cache
-from django.db import connection
 from django.db.models import (
     Avg,
     Count,
@@ -35,10 +31,10 @@ from actions.models import Action, ActionTally, Progress
 from actions.rollup import Tally
 from actions.selectors import actions_tallied
 from core.memo import kept_on
-from goals.models import Domain, Goal, Indicator, Measurement, Strategy
+from goals.models import Domain, Indicator, Measurement, Strategy
 from institutions.models import Actor, Institution
 
-OVER_TIME_CACHE_SECONDS = 60 * 60 * 24 * 7
+from .days import days_read, start_of_day
 
 
 def strategy_progress(*, strategy: Strategy) -> QuerySet[Progress]:
@@ -378,117 +374,6 @@ def end_of_day(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.max))
 
 
-# The history replayed in the database: each record's change to the done count and to the
-# rows that count, and whether it is a change of status, summed per domain, kind and local
-# day. LAG gives the row's status before the record; a row with no earlier record was not
-# started.
-REPLAY_SQL = """
-SELECT domain_id, actor_id, day, SUM(done_change), SUM(counted_change), SUM(changed)
-FROM (
-    SELECT g.domain_id AS domain_id,
-        i.actor_id AS actor_id,
-        {day} AS day,
-        {done_now} - {done_before} AS done_change,
-        {counted_now} - {counted_before} AS counted_change,
-        CASE WHEN h.history_type = '~' THEN 1 ELSE 0 END AS changed
-    FROM {history} h
-    JOIN {progress} p ON p.id = h.id
-    JOIN {action} a ON a.id = p.action_id
-    JOIN {goal} g ON g.id = a.goal_id
-    JOIN {institution} i ON i.id = p.institution_id
-    WHERE g.domain_id IN ({domains}) AND a.archived_at IS NULL AND i.is_active
-        AND h.history_type <> '-' AND h.history_date < %s
-    WINDOW w AS (PARTITION BY h.id ORDER BY h.history_date, h.history_id)
-) changes
-GROUP BY domain_id, actor_id, day
-"""
-
-DomainKind = tuple[int, int]  # (domain, kind of institution)
-
-
-@dataclass
-class History:
-    """Every past day's tallies, per domain and kind, from one replay of the history: for
-    each, the days with changes and the running (done, counted, changes) at the end of each.
-    Before a cell's first change nothing is done and its rows as they are now counted."""
-
-    rows: dict[DomainKind, int]
-    days: dict[DomainKind, list[dt.date]]
-    running: dict[DomainKind, list[tuple[int, int, int]]]
-
-    def on(self, cell: DomainKind, day: dt.date) -> tuple[Tally, int]:
-        """The cell's tally at the end of `day`, and how many changes it had until then."""
-        last = bisect.bisect_right(self.days.get(cell, []), day)
-        if not last:
-            return Tally(0, self.rows.get(cell, 0)), 0
-        done, counted, changes = self.running[cell][last - 1]
-        return Tally(done, counted), changes
-
-
-def _replayed(*, domain_ids: list[int], rows: dict[DomainKind, int], before: dt.date) -> History:
-    """One pass over the whole history in the database, up to the start of `before`."""
-    history = History(rows=rows, days={}, running={})
-    if not domain_ids:  # a strategy just begun has nothing to replay
-        return history
-    adapt = connection.ops.adapt_datetimefield_value
-    day_sql, day_params = connection.ops.datetime_cast_date_sql(
-        "h.history_date", (), timezone.get_current_timezone_name()
-    )
-    before_row = "LAG(h.status, 1, NULL) OVER w"  # no earlier record: not started
-    sql = REPLAY_SQL.format(
-        day=day_sql,
-        done_now=rollup.sql_done("h.status"),
-        done_before=rollup.sql_done(before_row),
-        counted_now=rollup.sql_counted("h.status"),
-        counted_before=rollup.sql_counted(before_row),
-        history=Progress.history.model._meta.db_table,
-        progress=Progress._meta.db_table,
-        action=Action._meta.db_table,
-        goal=Goal._meta.db_table,
-        institution=Institution._meta.db_table,
-        domains=", ".join(["%s"] * len(domain_ids)),
-    )
-    params = [*day_params, *domain_ids, adapt(start_of_day(before))]
-    changes: dict[DomainKind, list[tuple[dt.date, int, int, int]]] = defaultdict(list)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for domain, actor, day, done, counted, changed in cursor:
-            day = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day))
-            changes[(domain, actor)].append((day, done, counted, changed))
-    for cell, days in changes.items():
-        days.sort(key=lambda change: change[0])
-        done, counted, changed = 0, rows.get(cell, 0), 0
-        running = []
-        for _day, done_change, counted_change, change_count in days:
-            done, counted = done + done_change, counted + counted_change
-            changed += change_count
-            running.append((done, counted, changed))
-        history.days[cell] = [change[0] for change in days]
-        history.running[cell] = running
-    return history
-
-
-def history_replayed(strategy: Strategy) -> History:
-    """Every past day's tallies of the strategy: replayed the first time they are asked for
-    on a day and then kept in the cache, so any past date is read, never replayed. A past
-    day cannot change unless the rows that count do, and the key names those rows."""
-    rows: dict[DomainKind, int] = {}
-    fingerprint = []
-    for row in progress_by_domain_and_actor(strategy):
-        cell = (row["domain_id"], row["actor_id"])
-        rows[cell] = row["rows"]
-        fingerprint.append((*cell, row["rows"], row["row_sum"]))
-    today = timezone.localdate()
-    version = hashlib.sha256(repr(sorted(fingerprint)).encode()).hexdigest()[:16]
-    key = f"history:{strategy.pk}:{version}:{today.isoformat()}"
-    history = cache.get(key)
-    if history is None:
-        domain_ids = [domain.pk for domain in domains_in_order(strategy)]
-        history = _replayed(domain_ids=domain_ids, rows=rows, before=today)
-        cache.set(key, history, timeout=OVER_TIME_CACHE_SECONDS)
-    return history
-
-
 def _today_by_domain(strategy: Strategy) -> dict[int, Tally]:
     now: defaultdict[int, Tally] = defaultdict(Tally)
     for row in progress_by_domain_and_actor(strategy):
@@ -498,22 +383,22 @@ def _today_by_domain(strategy: Strategy) -> dict[int, Tally]:
 
 def progress_over_time(*, strategy: Strategy, days: list[dt.date]) -> list[Series]:
     """Each domain's done share at the end of each day (days in order): today and later
-    from the rows as they are, earlier days read from the replayed history. Two queries
-    when the history is cached."""
+    from the stored tallies, earlier days from the days written as they closed
+    (reports/days.py). Four queries."""
     domains = domains_in_order(strategy)
     today = timezone.localdate()
     now = _today_by_domain(strategy)
-    history = history_replayed(strategy) if any(day < today for day in days) else None
+    past = days_read(strategy, days)
+    cells = past.cells
     series = []
     for domain in domains:
-        known = {*history.rows, *history.days} if history else set()
-        cells = [cell for cell in known if cell[0] == domain.pk]
-        points = []
-        for day in days:
-            if history is None or day >= today:
-                points.append(now.get(domain.pk, Tally()))
-            else:
-                points.append(sum((history.on(cell, day)[0] for cell in cells), Tally()))
+        mine = [cell for cell in cells if cell[0] == domain.pk]
+        points = [
+            now.get(domain.pk, Tally())
+            if day >= today
+            else sum((past.on(cell, day)[0] for cell in mine), Tally())
+            for day in days
+        ]
         series.append(Series(label=domain.name, points=points))
     return series
 
@@ -554,26 +439,22 @@ def over_time(
     *, strategy: Strategy, until: dt.date, since: dt.date | None = None
 ) -> OverTime | tuple[OverTime, list[tuple[str, Tally, Tally]]]:
     """Each domain's and the whole strategy's done share at every quarter end so far, and
-    with `since` also (domain, share then, share now): one replay of the history for both."""
+    with `since` also (domain, share then, share now): one read of the past days for both."""
     quarters = _quarters(strategy, until)
     extra = [since, until] if since else []
     days = sorted({*quarters, *extra})
-    replayed = progress_over_time(strategy=strategy, days=days)
-    replayed = [*replayed, overall_series(replayed, strategy=strategy, moments=len(days))]
-    series = _at(replayed, days, quarters)
+    by_day = progress_over_time(strategy=strategy, days=days)
+    by_day = [*by_day, overall_series(by_day, strategy=strategy, moments=len(days))]
+    series = _at(by_day, days, quarters)
     labels = [moment_label(day) for day in quarters]
     timeline = OverTime(series=series, labels=labels, rows=series_table(series, labels))
     if not since:
         return timeline
-    then_now = [(one.label, one.points[0], one.points[1]) for one in _at(replayed, days, extra)]
+    then_now = [(one.label, one.points[0], one.points[1]) for one in _at(by_day, days, extra)]
     return timeline, then_now
 
 
 # --- Since a date -------------------------------------------------------------------------
-
-
-def start_of_day(day: dt.date) -> dt.datetime:
-    return end_of_day(day - dt.timedelta(days=1))
 
 
 def _status_before(row, moment) -> Coalesce:
@@ -597,8 +478,8 @@ def _changes_since(*, strategy: Strategy, since: dt.date) -> QuerySet:
 def changes_since(*, strategy: Strategy, since: dt.date, limit: int = 25) -> tuple[list[Any], int]:
     """The newest status changes since the start of `since`, with who, where, what the
     status was before (`status_before`, "not started" for a row's first record) and after,
-    and how many there are in all: those before today counted from the replayed history,
-    today's in the database. Three queries when the history is cached."""
+    and how many there are in all: those before today read from the days written as they
+    closed, today's counted in the database."""
     changes = list(
         _changes_since(strategy=strategy, since=since)
         .select_related("history_user", "action", "institution")
@@ -611,21 +492,21 @@ def changes_since(*, strategy: Strategy, since: dt.date, limit: int = 25) -> tup
     today = timezone.localdate()
     in_all = _changes_since(strategy=strategy, since=max(since, today)).count()
     if since < today:
-        history = history_replayed(strategy)
         yesterday, before = today - dt.timedelta(days=1), since - dt.timedelta(days=1)
-        for cell in {*history.rows, *history.days}:
-            in_all += history.on(cell, yesterday)[1] - history.on(cell, before)[1]
+        past = days_read(strategy, [yesterday, before])
+        for cell in past.cells:
+            in_all += past.on(cell, yesterday)[1] - past.on(cell, before)[1]
     return changes, in_all
 
 
 def then_now_by_actor(*, strategy: Strategy, since: dt.date, matrix: Matrix) -> list[tuple]:
-    """(actor, share then, share now) per actor: then is the replayed history at the start
-    of `since` (the end of the day before), now is the matrix's column totals."""
-    history = history_replayed(strategy)
+    """(actor, share then, share now) per actor: then is the end of the day before `since`
+    as written when it closed, now is the matrix's column totals."""
     before = since - dt.timedelta(days=1)
+    past = days_read(strategy, [before])
     then: defaultdict[int, Tally] = defaultdict(Tally)
-    for cell in {*history.rows, *history.days}:
-        then[cell[1]] += history.on(cell, before)[0]
+    for cell in past.cells:
+        then[cell[1]] += past.on(cell, before)[0]
     return [
         (actor.name, then[actor.pk], now)
         for actor, now in zip(matrix.actors, matrix.column_totals, strict=True)

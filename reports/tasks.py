@@ -8,7 +8,7 @@ from django.utils import timezone
 from goals.selectors import strategy_current
 
 from . import services
-from .selectors import history_replayed
+from .days import days_close
 
 
 @shared_task(
@@ -42,11 +42,11 @@ def reports_requeue_task() -> int:
 
 
 @shared_task
-def history_replay_task() -> bool:
-    """Run by beat just after midnight: the new day's replay of the history is made before
-    anyone asks, so the first view of the dashboard that day does not wait for it."""
+def days_close_task() -> bool:
+    """Run by beat just after midnight: yesterday's tallies are written before anyone asks,
+    so the first view of the dashboard that day does not wait for them."""
     strategy = strategy_current()
     if strategy is None:
         return False
-    history_replayed(strategy)
+    days_close(strategy)
     return True

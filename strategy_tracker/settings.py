@@ -128,6 +128,8 @@ TEMPLATES = [
         },
     },
 ]
+# Selects written in Python, the same markup without a template per option (core/forms.py).
+FORM_RENDERER = "core.forms.QuickSelectRenderer"
 
 DATABASES = {
     "default": dj_database_url.config(
@@ -327,9 +329,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "administration.tasks.imports_discard_expired_task",
         "schedule": 600.0,
     },
-    # The day's replay of the progress history, ready before the first dashboard of the day.
-    "history-replay": {
-        "task": "reports.tasks.history_replay_task",
+    # Yesterday's tallies written, ready before the first dashboard of the day.
+    "days-close": {
+        "task": "reports.tasks.days_close_task",
         "schedule": crontab(hour=0, minute=5),
     },
 }

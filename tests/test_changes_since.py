@@ -14,6 +14,8 @@ from django.utils import timezone
 from actions.models import Progress
 from actions.rollup import Tally
 from goals.models import Strategy
+from reports.days import days_close, days_reopen
+from reports.models import DayTally
 from reports.selectors import (
     changes_since,
     end_of_day,
@@ -22,7 +24,7 @@ from reports.selectors import (
     start_of_day,
     then_now_by_actor,
 )
-from reports.tasks import history_replay_task
+from reports.tasks import days_close_task
 from tests.test_report_documents import page_texts, render
 
 STATUSES = ["not_started", "in_progress", "done", "not_relevant"]
@@ -137,16 +139,45 @@ def test_a_strategy_just_begun_has_a_dashboard_for_any_date(client, actors, comm
         )
 
 
-def test_the_nightly_task_replays_the_history_before_the_first_viewer(strategy, institutions):
+def test_the_nightly_task_writes_yesterday_before_the_first_viewer(strategy, institutions):
     row = Progress.objects.filter(action__goal__domain__strategy=strategy).first()
     tick_at(row, "done", dt.datetime(2025, 3, 3, 9, tzinfo=dt.UTC))
-    assert history_replay_task.apply().get() is True
+    assert days_close_task.apply().get() is True
     with CaptureQueriesContext(connection) as captured:
         series = progress_over_time(strategy=strategy, days=[dt.date(2025, 6, 30)])
     assert not any("LAG(" in query["sql"] for query in captured.captured_queries)
     assert sum((one.points[0] for one in series), Tally()).done == 1
-    assert settings.CELERY_BEAT_SCHEDULE["history-replay"]["task"] == history_replay_task.name
+    assert settings.CELERY_BEAT_SCHEDULE["days-close"]["task"] == days_close_task.name
 
 
 def test_the_nightly_task_does_nothing_without_a_strategy(db):
-    assert history_replay_task.apply().get() is False
+    assert days_close_task.apply().get() is False
+
+
+def test_days_written_a_few_at_a_time_equal_days_written_at_once(strategy, institutions):
+    """The nightly task continues from the last day it wrote; what it writes equals the days
+    written from the whole history at once."""
+    pick = random.Random(11)  # noqa: S311 (a repeatable test, not a secret)
+    rows = list(Progress.objects.filter(action__goal__domain__strategy=strategy).order_by("pk"))
+    start = dt.datetime(2025, 1, 1, 8, tzinfo=dt.UTC)
+    for through in (dt.date(2025, 1, 20), dt.date(2025, 2, 10), dt.date(2025, 3, 31)):
+        while start.date() <= through:
+            tick_at(pick.choice(rows), pick.choice(STATUSES), start)
+            start += dt.timedelta(hours=pick.randrange(1, 30))
+        days_close(strategy, through=through)
+
+    def written():
+        return list(
+            DayTally.objects.filter(strategy=strategy)
+            .order_by("day", "domain", "actor")
+            .values_list("day", "domain", "actor", "done", "counted", "changes")
+        )
+
+    bit_by_bit = written()
+    days_reopen(strategy)
+    days_close(strategy, through=dt.date(2025, 3, 31))
+    assert written() == bit_by_bit
+    assert {day for day, *_rest in bit_by_bit} == {
+        dt.date(2025, 1, 1) + dt.timedelta(days=n) for n in range(90)
+    }
+    assert sum(changes for *_cell, changes in bit_by_bit if _cell[0] == dt.date(2025, 3, 31)) > 0

@@ -2,6 +2,7 @@
 
 import json
 
+import lxml.html
 import pytest
 from django.urls import reverse
 
@@ -20,14 +21,15 @@ def action(strategy):
 
 
 def tick(client, institution, action, status, *, version=None, reason="", note="", **headers):
-    row = Progress.objects.get(institution=institution, action=action)
+    if version is None:
+        version = Progress.objects.get(institution=institution, action=action).version
     return client.post(
         reverse("progress_update", args=[institution.pk, action.pk]),
         {
             "status": status,
             "reason": reason,
             "note": note,
-            "version": row.version if version is None else version,
+            "version": version,
         },
         headers=headers,
     )
@@ -272,3 +274,29 @@ def test_the_filters_show_one_kind_of_row_and_ignore_what_they_do_not_know(
     assert client.get(url, {"vis": "<script>"}).content.decode().count('<li id="action-') == rows
     done = client.get(url, {"vis": "udfoert"})
     assert "Ingen handlinger af denne slags." in done.content.decode()
+
+
+def _part(html: str, element_id: str) -> str:
+    """The text of the element with this id, its white space joined."""
+    element = lxml.html.fromstring(html).get_element_by_id(element_id)
+    return " ".join(element.text_content().split())
+
+
+def test_an_htmx_tick_answers_with_its_row_and_the_counts_the_page_shows(
+    client, strategy, institutions, leader_school_a, action, django_assert_max_num_queries
+):
+    client.force_login(leader_school_a)
+    school = institutions["school_a"]
+    tick(client, school, action, "in_progress")
+    version = Progress.objects.get(institution=school, action=action).version
+    # 13: the tick's 10 (test above), then the row with its action, goal and domain (1),
+    # its domain's tally at the institution (1) and the institution's stored tally (1).
+    with django_assert_max_num_queries(13):
+        answer = tick(client, school, action, "done", version=version, HX_Request="true")
+    answer = answer.content.decode()
+    page = client.get(reverse("institution_progress", args=[school.pk])).content.decode()
+    domain = action.goal.domain_id
+    for part in ("progress-summary", f"domain-{domain}-progress", f"action-{action.pk}"):
+        assert _part(answer, part) == _part(page, part)
+    assert "1 af" in _part(answer, f"domain-{domain}-progress")
+    assert answer.count('<li id="action-') == 1
