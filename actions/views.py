@@ -109,12 +109,15 @@ def _page(request, institution, *, failed=None, failed_measurement=None, status=
                 if failed and row.pk == failed["row"].pk:
                     row.form, row.conflict = failed["form"], failed.get("conflict")
         shown = [row for section in sections for row in section.shown]
+        first_open = next((row for row in shown if rollup.is_open(row.status)), None)
         return {
             "institution": institution,
             "sections": sections,
             "filters": filters,
             "view": view,
-            "first_open": next((row for row in shown if rollup.is_open(row.status)), None),
+            "first_open": first_open,
+            "first_open_shown": first_open is not None
+            and any(section.is_open and first_open in section.shown for section in sections),
             "done": sum(section.done for section in sections),
             "counted": sum(section.counted for section in sections),
             "may_edit": may_edit,

@@ -26,9 +26,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from actions.models import Action, ActionPlan, Progress
+from actions.models import Action, ActionPlan, ActionPlanItem, Progress
+from actions.services import plan_item_add
 from core import fragments
 from goals.selectors import strategy_current
+from institutions.forms import PICKER_SEARCH
 from institutions.models import Institution, Membership, User
 from reports.documents import report_context, report_html
 from reports.models import Report
@@ -151,17 +153,156 @@ def _client(user) -> Client:
 
 
 def _ok(response):
-    if response.status_code != 200 and response.request["REQUEST_METHOD"] == "GET":
+    """The answer, if it is one: a page, or a redirect (to a person's own institution, say)
+    that is not to the sign-in page."""
+    if response.request["REQUEST_METHOD"] == "GET" and not (
+        response.status_code == 200
+        or (response.status_code == 302 and "/konto/" not in response["Location"])
+    ):
         raise RuntimeError(f"{response.request['PATH_INFO']} answered {response.status_code}")
     if response.status_code >= 400:
         raise RuntimeError(f"{response.request['PATH_INFO']} answered {response.status_code}")
     return response
 
 
+# Pages the bench does not request, and why; every other page a person can open is requested
+# (tests/test_bench.py holds the bench to every URL of the project).
+NOT_BENCHED = {
+    "strategy_compare": "needs a draft version beside the adopted one",
+    "strategy_adopt": "needs a draft version",
+    "strategy_create": "a POST",
+    "action_carry_over": "a POST, and only in a draft",
+    "item_move": "a POST",
+    "goal_progress_update": "a POST",
+    "measurement_add": "a POST",
+    "local_plan_approve": "a POST",
+    "municipal_plan_approve": "a POST",
+    "local_plan_item_delete": "a POST",
+    "municipal_plan_item_delete": "a POST",
+    "getting_started_mark": "a POST",
+    "sign_in_limit_lift": "a POST",
+    "sign_in_kombit_save": "a POST",
+    "sign_in_unilogin_save": "a POST",
+    "sign_in_test_start": "a POST that leaves for the identity provider",
+    "person_deactivate": "a POST",
+    "person_anonymise": "a form that changes a person for good",
+    "spreadsheet_import_confirm": "needs an uploaded file",
+    "spreadsheet_failed_rows": "needs an uploaded file",
+    "strategy_workbook_import": "a POST of a file",
+    "strategy_workbook_confirm": "needs an uploaded file",
+    "strategy_workbook_errors": "needs an uploaded file",
+    "data_export": "a POST that starts the archive, measured with the reports",
+    "report_request": "a POST, measured with the reports",
+    "report_batch": "a POST, measured as the batch",
+    "report_retry": "a POST",
+    "report_detail": "needs a report; the reports are measured on their own",
+    "report_download": "a file",
+    "report_download_word": "a file",
+    "two_factor_continue": "part of signing in",
+}
+
+
+def _other_pages(*, strategy, school, row, clients) -> list[tuple[str, str, Client]]:
+    """Every other page, each once with the largest realistic parameters, named by its URL
+    name: the consultant's pages and the leader's own."""
+    consultant, leader = clients["consultant"], clients["leader"]
+    action = Action.objects.get(pk=row.action_id)
+    goal, domain = action.goal, action.goal.domain
+    plan = ActionPlan.objects.filter(institution=school, strategy=strategy).first()
+    item = plan.items.order_by("pk").first() if plan else None
+    municipal_item = (
+        ActionPlanItem.objects.filter(plan__institution=None, plan__strategy=strategy)
+        .order_by("pk")
+        .first()
+    ) or plan_item_add(  # rolled back with the rest of what the pages write
+        strategy=strategy,
+        institution=None,
+        item=ActionPlanItem(action=action, budget=1000),
+        by=clients["consultant_user"],
+    )
+    person = Membership.objects.filter(institution=school).select_related("user").first().user
+    pages = [
+        ("home", reverse("home"), consultant),
+        ("strategy_version", reverse("strategy_version", args=[strategy.pk]), consultant),
+        ("strategy_versions", reverse("strategy_versions"), consultant),
+        ("revision_start", reverse("revision_start", args=[strategy.pk]), consultant),
+        ("strategy_dashboard", reverse("strategy_dashboard", args=[strategy.pk]), consultant),
+        ("item_edit (goal)", reverse("item_edit", args=["maal", goal.pk]), consultant),
+        ("item_create", reverse("item_create", args=["handling", goal.pk]), consultant),
+        ("item_delete", reverse("item_delete", args=["domaene", domain.pk]), consultant),
+        ("item_history", reverse("item_history", args=["handling", action.pk]), consultant),
+        ("accessibility", reverse("accessibility"), leader),
+        ("getting_started", reverse("getting_started"), consultant),
+        ("institution_create", reverse("institution_create"), consultant),
+        ("actor_list", reverse("actor_list"), consultant),
+        (
+            "institution_choices",
+            reverse("institution_choices") + f"?felt=institutions&{PICKER_SEARCH}=skole",
+            consultant,
+        ),
+        ("actor_edit", reverse("actor_edit", args=[school.actor_id]), consultant),
+        ("institution_edit", reverse("institution_edit", args=[school.pk]), consultant),
+        ("person_list", reverse("person_list"), consultant),
+        ("person_edit", reverse("person_edit", args=[person.pk]), consultant),
+        ("sign_in_limits", reverse("sign_in_limits"), consultant),
+        ("sign_in_settings", reverse("sign_in_settings"), consultant),
+        ("sign_in_test_result", reverse("sign_in_test_result"), consultant),
+        ("data_protection", reverse("data_protection"), consultant),
+        ("spreadsheet_import", reverse("spreadsheet_import"), consultant),
+        (
+            "spreadsheet_template",
+            reverse("spreadsheet_template", args=["institutioner"]),
+            consultant,
+        ),
+        (
+            "spreadsheet_export (institutions, CSV)",
+            reverse("spreadsheet_export", args=["institutioner", "csv"]),
+            consultant,
+        ),
+        (
+            "spreadsheet_export (strategy, XLSX)",
+            reverse("spreadsheet_export", args=["strategi", "xlsx"]),
+            consultant,
+        ),
+        (
+            "spreadsheet_export (progress, XLSX)",
+            reverse("spreadsheet_export", args=["status", "xlsx"]) + f"?institution={school.pk}",
+            leader,
+        ),
+        ("strategy_workbook_export", reverse("strategy_workbook_export"), consultant),
+        ("my_institution", reverse("my_institution"), leader),
+        (
+            "min_institution (a domain open)",
+            reverse("institution_progress", args=[school.pk]) + f"?domaene={domain.pk}",
+            leader,
+        ),
+        ("municipal_plan", reverse("municipal_plan"), consultant),
+        ("pool_allocation", reverse("pool_allocation"), consultant),
+        (
+            "export_csv",
+            reverse("dashboard_export", args=["institutioner", "csv"]),
+            consultant,
+        ),
+    ]
+    if item:
+        pages.append(
+            ("local_plan_item", reverse("local_plan_item", args=[school.pk, item.pk]), leader)
+        )
+    pages.append(
+        (
+            "municipal_plan_item",
+            reverse("municipal_plan_item", args=[municipal_item.pk]),
+            consultant,
+        )
+    )
+    return pages
+
+
 def bench_pages(*, strategy, school, people, repeat: int) -> list[PageResult]:
     """Every main page, the tick and the admin changelists, each against the bare request."""
     consultant, leader = _client(people["consultant"]), _client(people["leader"])
     admin = _client(people["admin"])
+    clients = {"consultant": consultant, "leader": leader, "consultant_user": people["consultant"]}
     row = (
         Progress.objects.filter(institution=school, action__goal__domain__strategy=strategy)
         .order_by("pk")
@@ -192,6 +333,7 @@ def bench_pages(*, strategy, school, people, repeat: int) -> list[PageResult]:
         ("dashboard_by_progress", reverse("dashboard") + "?sort=-percent", consultant),
         ("export_xlsx", reverse("dashboard_export", args=["institutioner", "xlsx"]), consultant),
     ]
+    pages += _other_pages(strategy=strategy, school=school, row=row, clients=clients)
     results = [
         _result(name, url, lambda c=client, u=url: _ok(c.get(u)), repeat)
         for name, url, client in pages

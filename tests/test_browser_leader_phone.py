@@ -5,7 +5,8 @@ reason open only when needed; the filters narrow the list; nothing goes to the c
 import pytest
 from django.urls import reverse
 
-from actions.models import Progress
+from actions.models import Action, Progress
+from actions.services import progress_sync
 from tests.browser import use_session_of
 from tests.test_institution_progress import ACTION_TEXT
 
@@ -126,6 +127,41 @@ def test_the_filters_narrow_the_list_and_say_how_many(
     assert phone.locator(f"#action-{first.action_id}").is_visible()
     filters.get_by_role("link", name="Udført (0)").click()
     assert phone.get_by_text("Ingen handlinger af denne slags.").is_visible()
+    assert phone.console_errors == []
+
+
+def test_with_many_actions_a_domain_opens_in_place_by_keyboard(
+    phone, live_server, strategy, institutions, leader_school_a, actors
+):
+    school = institutions["school_a"]
+    goal = Action.objects.get(text=ACTION_TEXT).goal
+    extra = Action.objects.bulk_create(
+        Action(goal=goal, order=100 + n, text=f"Ekstra handling {n}") for n in range(30)
+    )
+    for new in extra:
+        new.actors.add(actors["skole"])
+    progress_sync(action_ids=[new.pk for new in extra])
+    domain = goal.domain
+    in_domain = Progress.objects.filter(institution=school, action__goal__domain=domain).count()
+    use_session_of(phone, live_server, leader_school_a)
+    phone.goto(live_server.url + reverse("institution_progress", args=[school.pk]))
+    assert phone.locator(".progress-row").count() == 0
+
+    section = phone.locator(f"#domain-{domain.pk}")
+    section.get_by_role("link", name=f"Vis de {in_domain} handlinger").focus()
+    phone.keyboard.press("Enter")
+    rows_in = f"document.querySelectorAll('#domain-{domain.pk} .progress-row').length"
+    phone.wait_for_function(rows_in)
+    assert section.locator(".progress-row").count() == in_domain
+    assert phone.locator(".progress-row").count() == in_domain  # the other domains stay closed
+    assert phone.evaluate("document.activeElement.id") == f"domain-{domain.pk}-heading"
+    assert phone.evaluate("location.search") == ""  # opened in place
+    # From the heading, Tab goes on into the domain's first action.
+    for _ in range(4):
+        phone.keyboard.press("Tab")
+        if focused(phone)["row"]:
+            break
+    assert focused(phone)["row"].startswith("action-")
     assert phone.console_errors == []
 
 

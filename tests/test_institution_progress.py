@@ -7,10 +7,11 @@ import pytest
 from django.urls import reverse
 
 from actions.models import Action, Progress
+from actions.selectors import ROWS_AT_ONCE
 from actions.services import progress_sync
 from core import fragments
 from institutions.models import Membership
-from tests.conftest import count_queries, make_person
+from tests.conftest import count_queries, make_person, visible_text
 
 ACTION_TEXT = "prioritere økonomi til investering i læringsteknologier."
 
@@ -300,3 +301,57 @@ def test_an_htmx_tick_answers_with_its_row_and_the_counts_the_page_shows(
         assert _part(answer, part) == _part(page, part)
     assert "1 af" in _part(answer, f"domain-{domain}-progress")
     assert answer.count('<li id="action-') == 1
+
+
+def test_a_school_sees_all_its_actions_on_a_light_page(
+    client, strategy, institutions, leader_school_a
+):
+    client.force_login(leader_school_a)
+    school = institutions["school_a"]
+    rows = Progress.objects.filter(institution=school).count()
+    assert rows <= ROWS_AT_ONCE  # Mariagerfjord's schools have 15
+    page = client.get(reverse("institution_progress", args=[school.pk])).content
+    assert page.decode().count('<li id="action-') == rows
+    assert len(page) < 60_000
+
+
+def test_a_school_with_many_actions_opens_one_domain_at_a_time(
+    client, strategy, institutions, leader_school_a, actors
+):
+    client.force_login(leader_school_a)
+    school = institutions["school_a"]
+    goal = Action.objects.get(text=ACTION_TEXT).goal
+    extra = Action.objects.bulk_create(
+        Action(goal=goal, order=100 + n, text=f"Ekstra handling {n}") for n in range(30)
+    )
+    for new in extra:
+        new.actors.add(actors["skole"])
+    progress_sync(action_ids=[new.pk for new in extra])
+    rows = list(Progress.objects.filter(institution=school).select_related("action__goal"))
+    assert len(rows) > ROWS_AT_ONCE
+    url = reverse("institution_progress", args=[school.pk])
+    page = client.get(url).content
+    assert len(page) < 60_000  # a light page on a phone, whatever the number of actions
+    page = page.decode()
+    assert '<li id="action-' not in page
+    by_domain: dict[int, list] = {}
+    for row in rows:
+        by_domain.setdefault(row.action.goal.domain_id, []).append(row)
+    for domain, domain_rows in by_domain.items():
+        assert f'href="?domaene={domain}#domain-{domain}"' in page
+        count = len(domain_rows)
+        label = "Vis handlingen" if count == 1 else f"Vis de {count} handlinger"
+        assert label in visible_text(page)
+
+    domain, domain_rows = next(iter(by_domain.items()))
+    opened = client.get(url, {"domaene": domain}).content.decode()
+    assert opened.count('<li id="action-') == len(domain_rows)
+    # Without JavaScript a tick comes back to its row, with its domain open.
+    row = domain_rows[-1]
+    response = tick(client, school, row.action, "done")
+    assert response.url.endswith(f"?domaene={domain}#action-{row.action_id}")
+    assert f'<li id="action-{row.action_id}"' in client.get(response.url).content.decode()
+    for nonsense in ("x<", "99999999999999999999", "-1"):
+        answer = client.get(url, {"domaene": nonsense})
+        assert answer.status_code == 200
+        assert '<li id="action-' not in answer.content.decode()

@@ -95,6 +95,22 @@ document.addEventListener("click", (event) => {
   window.htmx.ajax("GET", link.href, { source: link, target: item, swap: "outerHTML" });
 });
 
+// "Min institution" with many actions: a domain's "Show the actions" brings its rows into the
+// page in place, and the focus goes to the domain's heading, from where Tab reaches its rows.
+// Without JavaScript (or opened in a new tab) the link shows the page with that domain open.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a.open-domain");
+  const section = link?.closest("section.domain");
+  if (!section || !window.htmx || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) {
+    return;
+  }
+  event.preventDefault();
+  link.setAttribute("aria-disabled", "true");
+  window.htmx
+    .ajax("GET", link.href, { source: link, target: section, swap: "outerHTML", select: `#${section.id}` })
+    .then(() => document.getElementById(`${section.id}-heading`)?.focus());
+});
+
 // "Ikke relevant" asks why first: the reason field opens (it is hidden until needed) and takes
 // the focus; Enter in it sets the status to "not relevant".
 document.addEventListener("click", (event) => {
