@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import tablib
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import CharField, Count, Max, Q, QuerySet, Value
+from django.db.models import CharField, Count, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils.translation import gettext as _
 
@@ -152,11 +152,18 @@ def sign_in_limits(*, emails: list[str] | None = None, now: dt.datetime) -> list
     return sorted(limits, key=lambda limit: limit.wait_until, reverse=True)
 
 
+def _count_of(rows: QuerySet, field: str) -> Coalesce:
+    """How many of `rows` have `field` equal to the outer kind, as a subquery."""
+    counted = rows.filter(**{field: OuterRef("pk")}).order_by().values(field)
+    return Coalesce(Subquery(counted.annotate(n=Count("*")).values("n")), 0)
+
+
 def actors_with_use() -> QuerySet[Actor]:
-    """The kinds of institution, each with how many institutions and actions it has."""
+    """The kinds of institution, each with how many institutions and actions it has: each
+    counted on its own (two joins at once would multiply the rows, thousands by hundreds)."""
     return Actor.objects.annotate(
-        institution_count=Count("institutions", distinct=True),
-        action_count=Count("actions", distinct=True),
+        institution_count=_count_of(Institution.objects.all(), "actor"),
+        action_count=_count_of(Actor.actions.through.objects.all(), "actor"),
     ).order_by("order", "name")
 
 

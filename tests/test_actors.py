@@ -33,6 +33,12 @@ def test_a_consultant_adds_a_kind_and_spreadsheets_know_it_by_its_danish_forms(
         "Dagplejen Nord",
         "Dagplejen Syd",
     }
+    # Each kind's institutions and actions, counted apart from each other.
+    page = visible_text(client.get(reverse("actor_list")).content)
+    assert "Dagpleje 2 0" in page
+    skole = Actor.objects.get(code="skole")
+    schools = Institution.objects.filter(actor=skole).count()
+    assert f"Skole {schools} {Action.objects.filter(actors=skole).count()}" in page
 
 
 def test_a_kind_keeps_its_code_when_renamed_and_names_are_unique(client, actors, consultant):
