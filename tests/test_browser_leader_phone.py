@@ -5,10 +5,9 @@ reason open only when needed; the filters narrow the list; nothing goes to the c
 import pytest
 from django.urls import reverse
 
-from actions.models import Action, Progress
-from actions.services import progress_sync
+from actions.models import Progress
 from tests.browser import use_session_of
-from tests.test_institution_progress import ACTION_TEXT
+from tests.test_institution_progress import ACTION_TEXT, school_actions_added
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -134,14 +133,7 @@ def test_with_many_actions_a_domain_opens_in_place_by_keyboard(
     phone, live_server, strategy, institutions, leader_school_a, actors
 ):
     school = institutions["school_a"]
-    goal = Action.objects.get(text=ACTION_TEXT).goal
-    extra = Action.objects.bulk_create(
-        Action(goal=goal, order=100 + n, text=f"Ekstra handling {n}") for n in range(30)
-    )
-    for new in extra:
-        new.actors.add(actors["skole"])
-    progress_sync(action_ids=[new.pk for new in extra])
-    domain = goal.domain
+    domain = school_actions_added(actors, 30).goal.domain
     in_domain = Progress.objects.filter(institution=school, action__goal__domain=domain).count()
     use_session_of(phone, live_server, leader_school_a)
     phone.goto(live_server.url + reverse("institution_progress", args=[school.pk]))

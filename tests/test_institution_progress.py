@@ -36,6 +36,19 @@ def tick(client, institution, action, status, *, version=None, reason="", note="
     )
 
 
+def school_actions_added(actors, count: int) -> Action:
+    """`count` more school actions under the goal of ACTION_TEXT, with their progress rows;
+    returns that action, whose goal and domain they share."""
+    action = Action.objects.get(text=ACTION_TEXT)
+    extra = Action.objects.bulk_create(
+        Action(goal=action.goal, order=100 + n, text=f"Ekstra handling {n}") for n in range(count)
+    )
+    for new in extra:
+        new.actors.add(actors["skole"])
+    progress_sync(action_ids=[new.pk for new in extra])
+    return action
+
+
 def test_leader_sees_every_action_of_the_school_grouped_by_domain(
     client, strategy, institutions, leader_school_a
 ):
@@ -203,14 +216,8 @@ def test_query_count_is_the_same_with_10_and_100_actions(
     school = institutions["school_a"]
     url = reverse("institution_progress", args=[school.pk])
     client.force_login(leader_school_a)
-    goal = Action.objects.get(text=ACTION_TEXT).goal
     few = count_queries(client, url)
-    extra = Action.objects.bulk_create(
-        Action(goal=goal, order=100 + n, text=f"Ekstra handling {n}") for n in range(85)
-    )
-    for new in extra:
-        new.actors.add(actors["skole"])
-    progress_sync(action_ids=[new.pk for new in extra])
+    school_actions_added(actors, 85)
     assert Progress.objects.filter(institution=school).count() == 100
     assert count_queries(client, url) == few
 
@@ -320,13 +327,7 @@ def test_a_school_with_many_actions_opens_one_domain_at_a_time(
 ):
     client.force_login(leader_school_a)
     school = institutions["school_a"]
-    goal = Action.objects.get(text=ACTION_TEXT).goal
-    extra = Action.objects.bulk_create(
-        Action(goal=goal, order=100 + n, text=f"Ekstra handling {n}") for n in range(30)
-    )
-    for new in extra:
-        new.actors.add(actors["skole"])
-    progress_sync(action_ids=[new.pk for new in extra])
+    school_actions_added(actors, 30)
     rows = list(Progress.objects.filter(institution=school).select_related("action__goal"))
     assert len(rows) > ROWS_AT_ONCE
     url = reverse("institution_progress", args=[school.pk])
