@@ -116,8 +116,7 @@ def days_close(strategy: Strategy, *, through: dt.date | None = None) -> int:
     once write each day once: the second waits for the first and finds the days written."""
     through = through or timezone.localdate() - ONE_DAY
     with transaction.atomic():
-        closed, _created = ClosedDays.objects.get_or_create(strategy=strategy)
-        closed = ClosedDays.objects.select_for_update().get(pk=closed.pk)
+        closed, _created = ClosedDays.objects.select_for_update().get_or_create(strategy=strategy)
         if closed.through and closed.through >= through:
             return 0
         domain_ids = list(strategy.domains.values_list("pk", flat=True))
