@@ -55,7 +55,6 @@ from institutions.selectors import (
     INSTITUTION_HEADINGS,
     actor_next_order,
     actors_with_use,
-    institution_export,
     institution_rows,
     institutions_listed,
     municipality_current,
@@ -82,7 +81,7 @@ from institutions.sign_in import (
     sign_in_app,
     sign_in_origins,
 )
-from reports.models import Report
+from reports.models import TABLE_TITLES, Report
 from reports.services import report_request
 
 from . import imports
@@ -243,6 +242,7 @@ def institution_choices(request):
         name=name,
         chosen=request.GET.getlist(name)[:500],
         search=request.GET.get(PICKER_SEARCH, ""),
+        one=request.GET.get("type") == "radio",
     )
     return render(request, "includes/institution_choices.html", {"picker": picker})
 
@@ -326,6 +326,8 @@ def spreadsheet_import(request):
         request.POST or None, request.FILES or None, kinds=imports.KINDS, initial=initial
     )
     context = _import_context(form)
+    if picker_searched(form, request.POST):
+        return render(request, "institutions/import.html", context)
     if request.method == "POST" and form.is_valid():
         kind = imports.KINDS[form.cleaned_data["kind"]]
         institution = form.cleaned_data["institution"]
@@ -437,10 +439,10 @@ def _consultant_export(request, slug, fmt):
     if slug == "institutioner" and fmt == "csv":
         return spreadsheet_stream(INSTITUTION_HEADINGS, institution_rows(), slug)
     if slug == "institutioner":
-        data = institution_export()
-    else:
-        data = strategy_export(strategy=strategy_current_or_404())
-    return spreadsheet_response(data, fmt, slug)
+        # The workbook of every institution is made by a worker: say so, and ask for it.
+        context = {"table": "register", "title": TABLE_TITLES["register"]}
+        return render(request, "reports/spreadsheet_request.html", context)
+    return spreadsheet_response(strategy_export(strategy=strategy_current_or_404()), fmt, slug)
 
 
 # --- Data protection ------------------------------------------------------------------------

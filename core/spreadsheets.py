@@ -323,11 +323,17 @@ def workbook_response(book: tablib.Databook, name: str) -> HttpResponse:
     return response
 
 
-def export_response_content(data: tablib.Dataset, fmt: str) -> tuple[bytes | str, str]:
-    """The dataset as CSV (semicolons, BOM, for Danish Excel) or XLSX, formulas neutralised."""
+def neutralised(data: tablib.Dataset) -> tablib.Dataset:
+    """The dataset with every formula neutralised."""
     safe = tablib.Dataset(headers=[neutralise(h) for h in data.headers])
     for row in data:
         safe.append([neutralise(cell) for cell in row])
+    return safe
+
+
+def export_response_content(data: tablib.Dataset, fmt: str) -> tuple[bytes | str, str]:
+    """The dataset as CSV (semicolons, BOM, for Danish Excel) or XLSX, formulas neutralised."""
+    safe = neutralised(data)
     if fmt == "csv":
         return "\ufeff" + safe.export("csv", delimiter=";"), "text/csv; charset=utf-8"
     return (

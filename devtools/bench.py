@@ -36,6 +36,7 @@ from reports.documents import report_context, report_html
 from reports.models import Report
 from reports.pdf import html_to_pdf
 from reports.services import report_build
+from reports.tables import MADE_BY_WORKER
 
 EMAIL = "bench-{}@bench.invalid"
 CACHED_PAGES = ("strategy", "dashboard", "min_institution", "dashboard_by_progress")
@@ -82,6 +83,7 @@ class BenchResult:
     worker_peak_mb: float | None = None
     batch: dict = field(default_factory=dict)
     mixed: dict = field(default_factory=dict)
+    spreadsheets: dict = field(default_factory=dict)
 
     def as_json(self) -> dict:
         return {
@@ -91,6 +93,7 @@ class BenchResult:
             "worker_peak_mb": self.worker_peak_mb,
             "batch": self.batch,
             "mixed": self.mixed,
+            "spreadsheets": self.spreadsheets,
         }
 
 
@@ -331,7 +334,11 @@ def bench_pages(*, strategy, school, people, repeat: int) -> list[PageResult]:
         ("action_form", reverse("item_edit", args=["handling", row.action_id]), consultant),
         ("plan_budgets", reverse("plan_budgets"), consultant),
         ("dashboard_by_progress", reverse("dashboard") + "?sort=-percent", consultant),
-        ("export_xlsx", reverse("dashboard_export", args=["institutioner", "xlsx"]), consultant),
+        (
+            "export_xlsx (asks a worker)",
+            reverse("dashboard_export", args=["institutioner", "xlsx"]),
+            consultant,
+        ),
     ]
     pages += _other_pages(strategy=strategy, school=school, row=row, clients=clients)
     results = [
@@ -445,6 +452,22 @@ def bench_reports(*, strategy, school, people, repeat: int = 3) -> list[ReportRe
         )
         results.append(ReportResult(kind, pdf.page_count, html_s, weasyprint_s, task_s))
     return results
+
+
+def bench_spreadsheets(*, strategy, people) -> dict:
+    """The workbooks of every institution, which a worker makes: seconds and kilobytes."""
+    made = {}
+    for table in MADE_BY_WORKER:
+        report = Report.objects.create(
+            kind=Report.Kind.SPREADSHEET,
+            strategy=strategy,
+            parameters={"table": table, "filters": {}},
+            requested_by=people["consultant"],
+        )
+        seconds = _seconds(partial(report_build, report_id=report.pk))
+        report.refresh_from_db()
+        made[table] = {"seconds": round(seconds, 2), "kb": round(report.file.size / 1024, 1)}
+    return made
 
 
 WORKER_SCRIPT = """
@@ -659,6 +682,7 @@ def bench_run(
             result.reports = [
                 {**asdict(report), "ratio": round(report.ratio, 2)} for report in reports
             ]
+            result.spreadsheets = bench_spreadsheets(strategy=strategy, people=people)
             if worker:
                 revision = Report.objects.create(
                     kind="revision",

@@ -55,6 +55,8 @@ class InstitutionPicker(forms.CheckboxSelectMultiple):
     (one with no more than PICKER_LIMIT sees them all).
     The search field and its results are drawn by includes/institution_picker.html."""
 
+    input_type = "checkbox"
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.search = ""
@@ -64,7 +66,8 @@ class InstitutionPicker(forms.CheckboxSelectMultiple):
         self.search = " ".join(text.split())[:100]
 
     def picker_options(self, name: str, value) -> dict:
-        chosen_ids = [id_from(item) for item in (value or [])]
+        values = value if isinstance(value, list | tuple) else [value]
+        chosen_ids = [id_from(item) for item in values if item not in (None, "")]
         chosen_ids = [pk for pk in chosen_ids if pk is not None]
         queryset = self.choices.queryset
         chosen = list(queryset.filter(pk__in=chosen_ids))
@@ -91,26 +94,45 @@ class InstitutionPicker(forms.CheckboxSelectMultiple):
             }
             for institution in [*chosen, *found]
         ]
-        return {"options": options, "more": more, "search": self.search, "name": name}
+        return {
+            "options": options,
+            "more": more,
+            "search": self.search,
+            "name": name,
+            "input_type": self.input_type,
+        }
 
 
-def picker_answer(*, name: str, chosen: list[str], search: str) -> dict:
+class OneInstitutionPicker(InstitutionPicker):
+    """The same picker for one institution: the search offers radio buttons."""
+
+    input_type = "radio"
+    allow_multiple_selected = False
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
+
+
+def picker_answer(*, name: str, chosen: list[str], search: str, one: bool = False) -> dict:
     """A picker's boxes for a search sent by htmx: the ticked ones, then what matches."""
-    field = IdMultipleChoiceField(
+    field = (forms.ModelChoiceField if one else IdMultipleChoiceField)(
         queryset=Institution.objects.select_related("actor").order_by("name"),
-        widget=InstitutionPicker,
+        widget=OneInstitutionPicker if one else InstitutionPicker,
     )
     field.widget.search_for(search)
-    return field.widget.picker_options(name, chosen)
+    return field.widget.picker_options(name, chosen[:1] if one else chosen)
 
 
 def picker_searched(form, data) -> bool:
     """Whether the form was sent by a picker's "Find" (without JavaScript); if so, its picker
     searches for what was typed, and the form is to be shown again, not saved."""
-    if "find" not in data or "institutions" not in form.fields:
+    if "find" not in data:
         return False
-    form.fields["institutions"].widget.search_for(data.get(PICKER_SEARCH, ""))
-    return True
+    pickers = [field.widget for field in form.fields.values()]
+    pickers = [widget for widget in pickers if isinstance(widget, InstitutionPicker)]
+    for picker in pickers:
+        picker.search_for(data.get(PICKER_SEARCH, ""))
+    return bool(pickers)
 
 
 class PersonForm(forms.ModelForm):
@@ -169,8 +191,9 @@ class ImportForm(forms.Form):
     kind = forms.ChoiceField(label=_("What the file holds"))
     institution = forms.ModelChoiceField(
         label=_("Institution (for progress)"),
-        queryset=Institution.objects.order_by("name"),
+        queryset=Institution.objects.select_related("actor").order_by("name"),
         required=False,
+        widget=OneInstitutionPicker,
     )
     file = forms.FileField(label=_("File (XLSX or CSV)"))
 

@@ -2,7 +2,6 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import tablib
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import CharField, Count, Max, OuterRef, Q, QuerySet, Subquery, Value
@@ -86,11 +85,6 @@ def institution_rows() -> Iterator[list]:
             leaders.get(institution.pk, ""),
             institution.institution_number,
         ]
-
-
-def institution_export() -> tablib.Dataset:
-    """Every institution, as a dataset for XLSX."""
-    return tablib.Dataset(*institution_rows(), headers=INSTITUTION_HEADINGS)
 
 
 # --- Sign-in limits: per account, a growing wait ---------------------------------------------

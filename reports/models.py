@@ -3,6 +3,12 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+# The tables a worker makes spreadsheets of (reports/tables.py), by the name in their address.
+TABLE_TITLES = {
+    "institutioner": _("Progress by institution"),
+    "register": _("Institutions"),
+}
+
 
 class Report(models.Model):
     """A requested PDF report; the row, not the task result, is the source of truth."""
@@ -13,6 +19,7 @@ class Report(models.Model):
         STATUS = "status", _("Status report")
         ACTION_PLAN_BATCH = "action_plan_batch", _("Local action plans for every institution")
         DATA_EXPORT = "data_export", _("All the municipality's data")
+        SPREADSHEET = "spreadsheet", _("Spreadsheet")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -106,6 +113,9 @@ class Report(models.Model):
             if self.institution is None:
                 return str(_("Municipal action plan"))
             return f"{self.get_kind_display()}: {self.institution.name}"
+        if self.kind == self.Kind.SPREADSHEET:
+            table = TABLE_TITLES.get(self.parameters.get("table"), "")
+            return f"{self.get_kind_display()}: {table}"
         return self.get_kind_display()
 
 

@@ -23,6 +23,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from actions.models import ActionPlanItem
+from core.spreadsheets import neutralised
 from goals.models import Strategy
 from institutions.models import Institution
 
@@ -30,6 +31,7 @@ from .documents import report_context, report_docx, report_html
 from .exports import municipality_export
 from .models import Report
 from .pdf import html_to_pdf
+from .tables import table_dataset
 
 logger = logging.getLogger(__name__)
 
@@ -264,6 +266,8 @@ def _make(report: Report, *, today: dt.date) -> tuple[str, str, int | None]:
         return _store(_file_name(report, "zip"), _batch_zip(report)), "", None
     if report.kind == Report.Kind.DATA_EXPORT:
         return _store(_file_name(report, "zip"), _data_zip(report)), "", None
+    if report.kind == Report.Kind.SPREADSHEET:
+        return _store(_file_name(report, "xlsx"), _spreadsheet(report)), "", None
     # Workers have no request to pick the language from; reports are in Danish.
     with translation.override(settings.LANGUAGE_CODE):
         context = report_context(report=report, today=today)
@@ -279,6 +283,13 @@ def _data_zip(report: Report) -> bytes:
         municipality_export(target=archive, by=report.requested_by)
         archive.seek(0)
         return archive.read()
+
+
+def _spreadsheet(report: Report) -> bytes:
+    strategy = Strategy.objects.get(reports=report)
+    table, filters = report.parameters["table"], report.parameters.get("filters", {})
+    with translation.override(settings.LANGUAGE_CODE):  # the headings, in Danish
+        return neutralised(table_dataset(strategy, table, filters)).export("xlsx")
 
 
 def report_fail(*, report_id: int, error: BaseException | str) -> None:

@@ -1,6 +1,5 @@
 import datetime as dt
 
-import tablib
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -9,7 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.text import capfirst, slugify
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -38,7 +37,7 @@ from institutions.permissions import (
 from institutions.selectors import municipality_current
 
 from .forms import DashboardForm, RevisionReportForm, StatusReportForm
-from .models import Report
+from .models import TABLE_TITLES, Report
 from .permissions import may_request_report, report_readable, reports_visible
 from .selectors import (
     Tally,
@@ -55,6 +54,16 @@ from .selectors import (
     strategy_pace,
 )
 from .services import report_batch_request, report_request, report_retry
+from .tables import (
+    MADE_BY_WORKER,
+    TABLES,
+    dashboard_filters,
+    filtered_institutions,
+    table_dataset,
+)
+
+# The tables the dashboard offers as spreadsheets.
+DASHBOARD_TABLES = ("domaener", "institutioner", "forsinkede")
 
 
 def _dashboard_choices(request, strategy) -> tuple[DashboardForm, dict]:
@@ -67,17 +76,6 @@ def _dashboard_choices(request, strategy) -> tuple[DashboardForm, dict]:
     if form.is_bound and form.is_valid():
         return form, form.cleaned_data
     return form, {}
-
-
-def _filtered_institutions(strategy, choices, *, every: bool = False):
-    return institutions_with_progress(
-        strategy=strategy,
-        actor_id=choices["actor"].pk if choices.get("actor") else None,
-        area=choices.get("area", ""),
-        search=choices.get("q", ""),
-        sort=choices.get("sort") or "name",
-        every=every,
-    )
 
 
 @require_GET
@@ -100,7 +98,7 @@ def dashboard(request, strategy_pk=None):
     def overview_context():
         timeline, then_now = over_time(strategy=strategy, until=today, since=since)
         changes, change_count = changes_since(strategy=strategy, since=since)
-        institutions = _filtered_institutions(strategy, choices)
+        institutions = filtered_institutions(strategy, dashboard_filters(choices))
         return {
             "strategy": strategy,
             "form": form,
@@ -170,73 +168,22 @@ def dashboard_domain(request, pk):
     )
 
 
-# Each dashboard table as (headings, rows): rows are read as they are written, so a CSV of
-# thousands of institutions streams instead of holding a web worker.
-
-
-def _export_domains(strategy, choices):
-    matrix = progress_matrix(strategy=strategy)
-    headers = [capfirst(strategy.domain_noun)]
-    for actor in [*matrix.actors, None]:
-        name = actor.name if actor else _("In all")
-        headers += [f"{name}: " + _("done"), f"{name}: " + _("counted"), f"{name}: %"]
-    rows = []
-    for row in [*matrix.rows, None]:
-        if row:
-            cells = [*(cell.tally for cell in row.cells), row.total]
-        else:
-            cells = [*matrix.column_totals, matrix.total]
-        values = [row.domain.name if row else _("In all")]
-        for tally in cells:
-            values += [tally.done, tally.counted, tally.percent]
-        rows.append(values)
-    return headers, rows
-
-
-def _export_institutions(strategy, choices):
-    headers = [_("Institution"), _("Kind"), _("Area"), _("Done"), _("Counted"), "%"]
-    institutions = _filtered_institutions(strategy, choices, every=True).iterator(chunk_size=500)
-    rows = (
-        [
-            institution.name,
-            institution.actor.name,
-            institution.area,
-            institution.done,
-            institution.counted,
-            Tally(institution.done, institution.counted).percent,
-        ]
-        for institution in institutions
-    )
-    return headers, rows
-
-
-def _export_overdue(strategy, choices):
-    headers = [_("Action"), capfirst(strategy.domain_noun), _("Deadline"), _("Done"), _("Counted")]
-    rows = (
-        [action.text, action.goal.domain.name, action.deadline, action.done, action.counted]
-        for action in overdue_actions(strategy=strategy, today=timezone.localdate())
-    )
-    return headers, rows
-
-
-EXPORTS = {
-    "domaener": _export_domains,
-    "institutioner": _export_institutions,
-    "forsinkede": _export_overdue,
-}
-
-
 @require_GET
 def dashboard_export(request, table, fmt):
     """A dashboard table as a spreadsheet: XLSX, or CSV the way Danish Excel reads it."""
-    if table not in EXPORTS or fmt not in ("csv", "xlsx"):
+    if table not in DASHBOARD_TABLES or fmt not in ("csv", "xlsx"):
         raise Http404
     strategy = strategy_current_or_404()
     _form, choices = _dashboard_choices(request, strategy)
-    headers, rows = EXPORTS[table](strategy, choices)
+    if fmt == "xlsx" and table in MADE_BY_WORKER:
+        # The workbook of every institution is made by a worker: say so, and ask for it.
+        context = {"table": table, "title": TABLE_TITLES[table], "query": request.GET.urlencode()}
+        return render(request, "reports/spreadsheet_request.html", context)
+    filters = dashboard_filters(choices)
     if fmt == "csv":
+        headers, rows = TABLES[table](strategy, filters)
         return spreadsheet_stream(headers, rows, f"overblik-{table}")
-    return spreadsheet_response(tablib.Dataset(*rows, headers=headers), fmt, f"overblik-{table}")
+    return spreadsheet_response(table_dataset(strategy, table, filters), fmt, f"overblik-{table}")
 
 
 # --- Reports ------------------------------------------------------------------------------
@@ -301,9 +248,15 @@ def report_request_view(request, kind):
                 request, forms=_request_forms(request.user) | {kind: form}, status=400
             )
         parameters = {key: str(value) for key, value in form.cleaned_data.items()}
+    elif kind == Report.Kind.SPREADSHEET:
+        # A table of the dashboard (its filters in the address), or the institution register.
+        if request.POST.get("table") not in MADE_BY_WORKER:
+            raise Http404
+        _form, choices = _dashboard_choices(request, strategy)
+        parameters = {"table": request.POST["table"], "filters": dashboard_filters(choices)}
     else:
         raise Http404
-    if not may_request_report(request.user, kind, institution):
+    if not may_request_report(request.user, kind, institution, parameters.get("table", "")):
         raise PermissionDenied(_("You may not request this report."))
     report = report_request(
         kind=kind,
@@ -374,7 +327,8 @@ def _report_file(report: Report, field: str) -> FileResponse:
 @require_POST
 def report_retry_view(request, pk):
     report = report_readable(request.user, pk)
-    if not may_request_report(request.user, report.kind, report.institution):
+    table = report.parameters.get("table", "")
+    if not may_request_report(request.user, report.kind, report.institution, table):
         raise PermissionDenied(_("You may not request this report."))
     report_retry(report=report)
     messages.info(request, _("The report is queued again."))

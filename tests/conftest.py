@@ -1,12 +1,14 @@
 import copy
+import io
 import json
 import os
 import re
 import shutil
 import threading
 from html import unescape
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
+import openpyxl
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.apps import apps
@@ -15,6 +17,7 @@ from django.core.cache import cache
 from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import reverse
 
 from actions.models import Action
 from actions.services import progress_sync, strategy_create_from_document
@@ -22,6 +25,7 @@ from core import fragments
 from goals.models import Strategy
 from institutions.models import Actor, Institution, Membership, Municipality, User
 from institutions.selectors import MUNICIPALITY_CACHE_KEY
+from reports.models import Report
 from strategy_tracker.celery import app as celery_app
 from tests.factories import InstitutionFactory, MembershipFactory, PersonFactory
 
@@ -209,6 +213,29 @@ def context_handler(db, identity_providers, service_keys):
     )
     idp.service_certificate = service_keys.certificate_pem
     return idp
+
+
+def workbook_rows(content: bytes) -> list[tuple]:
+    return list(openpyxl.load_workbook(io.BytesIO(content)).active.values)
+
+
+def spreadsheet_made(client, table: str, query: dict | None = None) -> bytes:
+    """Ask for a table's workbook as the page's button does, make it as the worker does, and
+    return the file the person downloads."""
+    from reports.services import report_build
+
+    url = reverse("report_request", args=["spreadsheet"])
+    if query:
+        url += "?" + urlencode(query)
+    response = client.post(url, {"table": table})
+    report = Report.objects.filter(kind="spreadsheet").latest("requested_at")
+    assert response.url == report.get_absolute_url()
+    assert report_build(report_id=report.pk).status == "done"
+    page = visible_text(client.get(response.url).content)
+    assert "Hent regnearket (XLSX)" in page
+    download = client.get(reverse("report_download", args=[report.pk]))
+    assert download["Content-Disposition"].endswith('.xlsx"')
+    return b"".join(download.streaming_content)
 
 
 @pytest.fixture

@@ -40,7 +40,7 @@ PAGES = {
     "dashboard_by_progress",
     "dashboard_by_progress (changed)",
     "dashboard_by_progress (after a tick)",
-    "export_xlsx",
+    "export_xlsx (asks a worker)",
     "institution_list",
     "dashboard_domain",
     "dashboard (new since date)",
@@ -93,6 +93,9 @@ def test_bench_measures_every_page_report_and_the_batch_and_leaves_nothing(
     assert queries["strategy (after a tick)"] < queries["strategy (changed)"]
     assert [report["kind"] for report in data["reports"]] == ["status", "revision", "action_plan"]
     assert all(r["pages"] >= 1 and r["weasyprint_s"] > 0 for r in data["reports"])
+    # The workbooks of every institution, made by a worker, hold a row for each.
+    assert set(data["spreadsheets"]) == {"institutioner", "register"}
+    assert all(made["seconds"] > 0 and made["kb"] > 1 for made in data["spreadsheets"].values())
     if separate_processes:
         assert data["worker_peak_mb"] > 50
         assert data["batch"]["plans"] == 2 and data["batch"]["speedup"] > 0

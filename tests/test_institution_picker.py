@@ -125,3 +125,48 @@ def test_the_action_form_finds_named_institutions(client, consultant, strategy, 
     assert boxes(response.content.decode()) == [str(institutions["school_a"].pk)]
     action.refresh_from_db()
     assert not action.institutions.exists()
+
+
+def radios(html: str) -> list[str]:
+    """The values of the radio buttons for one institution, the chosen one starred."""
+    found = re.findall(
+        r'<input class="form-radio"\s+type="radio"\s+name="institution"'
+        r'\s+value="(\d+)"[^>]*?(checked)?>',
+        html,
+    )
+    return [value + ("*" if checked else "") for value, checked in found]
+
+
+@pytest.mark.parametrize("schools", [10, 200])
+def test_the_import_page_chooses_one_institution_by_a_search(client, consultant, actors, schools):
+    made = make_institutions(actors, schools=schools, daycare=schools, prefix="Mange ")
+    client.force_login(consultant)
+    url = reverse("spreadsheet_import")
+    assert count_queries(client, url) == IMPORT_PAGE_QUERIES
+    page = client.get(url).content.decode()
+    # A small municipality sees all its institutions to choose from; a large one, a search.
+    assert len(page) < 40 * 1024
+    assert len(radios(page)) == (len(made) if len(made) <= 25 else 0)
+    assert "Søg på navn eller område, og vælg én." in visible_text(page)
+
+    # Without JavaScript: "Find" shows the matches as radio buttons and imports nothing.
+    found = client.post(url, {"kind": "status", "institution_search": made[5].name, "find": "1"})
+    assert found.status_code == 200
+    matches = radios(found.content.decode())
+    assert str(made[5].pk) in matches and len(matches) <= 25
+    # With it: the search answers radio buttons, the one chosen first.
+    answer = client.get(
+        reverse("institution_choices"),
+        {
+            "felt": "institution",
+            "type": "radio",
+            "institution": made[7].pk,
+            "institution_search": "Mange",
+        },
+    )
+    chosen = radios(answer.content.decode())
+    assert chosen[0] == f"{made[7].pk}*" and len(chosen) == min(len(made), 26)
+
+
+# The same at 21 and at 401 institutions: none of them is read for the page.
+IMPORT_PAGE_QUERIES = 5

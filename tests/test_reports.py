@@ -13,6 +13,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
@@ -107,15 +108,21 @@ def test_each_report_kind_through_a_real_worker(
         {"revision-recommendations": "Fasthold de fem domæner.\n\nStyrk læremidlerne."},
     )
     revision = Report.objects.get(kind="revision")
+    client.post(reverse("report_request", args=["spreadsheet"]), {"table": "institutioner"})
+    spreadsheet = Report.objects.get(kind="spreadsheet")
 
     leader = client.__class__()
     leader.force_login(leader_school_a)
     leader.post(reverse("report_request", args=["action_plan"]), {"institution": school.pk})
     plan = Report.objects.get(kind="action_plan")
 
-    for report in (status_report, revision):
+    for report in (status_report, revision, spreadsheet):
         assert wait_for(report).status == "done", report.error
     assert wait_for(plan).status == "done", plan.error
+
+    rows = list(openpyxl.load_workbook(io.BytesIO(download(client, spreadsheet))).active.values)
+    assert rows[0][:3] == ("Institution", "Type", "Område")
+    assert "Skole A" in [row[0] for row in rows[1:]]
 
     status_text = pdf_text(download(client, status_report))
     assert "Statusrapport" in status_text and "Mariagerfjord Kommune" in status_text

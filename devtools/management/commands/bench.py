@@ -80,6 +80,8 @@ class Command(BaseCommand):
                     f"{name:<17}{quiet['median_ms']:>13.1f}{quiet['p95_ms']:>8.1f}"
                     f"{ticking['median_ms']:>16.1f}{ticking['p95_ms']:>8.1f}"
                 )
+        for table, made in data.get("spreadsheets", {}).items():
+            write(f"Spreadsheet '{table}' by a worker: {made['seconds']} s, {made['kb']} KB")
         if data["worker_peak_mb"] is not None:
             write(f"Worker peak memory (revision report): {data['worker_peak_mb']} MB")
         if data["batch"]:
