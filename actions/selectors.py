@@ -34,6 +34,7 @@ from .models import (
     Action,
     ActionPlan,
     ActionPlanItem,
+    ActionTally,
     GoalProgress,
     InstitutionTally,
     PoolShare,
@@ -628,7 +629,9 @@ def strategy_tallies(*, strategy: Strategy) -> StrategyTallies:
 
 
 def delete_consequences(instance) -> dict[str, int]:
-    """What goes with an item: its goals, actions and the institutions' recorded status."""
+    """What goes with an item: its goals, its actions, and the statuses the institutions have
+    recorded on them (in progress, done or not relevant). The statuses are read from the kept
+    tallies, so the page costs the same at any number of institutions."""
     if isinstance(instance, Domain):
         actions = Action.objects.filter(goal__domain=instance)
         goals = instance.goals.count()
@@ -637,14 +640,17 @@ def delete_consequences(instance) -> dict[str, int]:
     elif isinstance(instance, Action):
         actions, goals = Action.objects.filter(Q(pk=instance.pk) | Q(parent=instance)), 0
     else:
-        return {"goals": 0, "actions": 0, "institutions": 0}
-    recorded = Progress.objects.filter(action__in=actions).exclude(
-        status=Progress.Status.NOT_STARTED, note=""
+        return {"goals": 0, "actions": 0, "statuses": 0}
+    kept = ActionTally.objects.filter(action__in=actions).aggregate(
+        started=Coalesce(Sum("started"), 0),
+        rows=Coalesce(Sum("rows"), 0),
+        counted=Coalesce(Sum("counted"), 0),
     )
+    not_relevant = kept["rows"] - kept["counted"]
     return {
         "goals": goals,
         "actions": actions.count(),
-        "institutions": recorded.values("institution").distinct().count(),
+        "statuses": kept["started"] + not_relevant,
     }
 
 

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from actions.models import Action, Progress
+from actions.services import progress_set
 from goals.models import Domain, Goal, Strategy
 from institutions.models import Actor
 from tests.conftest import visible_text
@@ -220,13 +221,23 @@ def test_a_deadline_outside_the_period_is_a_warning_not_an_error(
 def test_deleting_an_action_with_progress_asks_first_and_keeps_history(
     client, strategy, institutions, consultant, action
 ):
-    Progress.objects.filter(action=action, institution=institutions["school_a"]).update(
-        status="done"
-    )
+    for school, status in (("school_a", "done"), ("school_b", "not_relevant")):
+        row = Progress.objects.get(action=action, institution=institutions[school])
+        progress_set(
+            progress_id=row.pk,
+            status=status,
+            reason="Varetages centralt" if status == "not_relevant" else "",
+            note="",
+            expected_version=row.version,
+            by=consultant,
+        )
     client.force_login(consultant)
     url = reverse("item_delete", args=["handling", action.pk])
     page = visible_text(client.get(url).content)
-    assert "den status, 1 institution har registreret på den" in page
+    assert (
+        "2 statusser, institutionerne har registreret (i gang, udført eller ikke relevant)" in page
+    )
+    assert "Arkivér" in page  # recommended, as the institutions' work would be lost
     assert Action.objects.filter(pk=action.pk).exists()
     assert client.post(url).status_code == 302
     assert not Action.objects.filter(pk=action.pk).exists()
@@ -347,7 +358,15 @@ def test_an_action_with_progress_is_archived_rather_than_deleted(
     client, strategy, institutions, consultant, leader_school_a, action
 ):
     school = institutions["school_a"]
-    Progress.objects.filter(action=action, institution=school).update(status="done")
+    row = Progress.objects.get(action=action, institution=school)
+    progress_set(
+        progress_id=row.pk,
+        status="done",
+        reason="",
+        note="",
+        expected_version=row.version,
+        by=leader_school_a,
+    )
     client.force_login(consultant)
     url = reverse("item_delete", args=["handling", action.pk])
     page = visible_text(client.get(url).content)
