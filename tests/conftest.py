@@ -19,8 +19,8 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
-from actions.models import Action
-from actions.services import progress_sync, strategy_create_from_document
+from actions.models import Action, Progress
+from actions.services import progress_set, progress_sync, strategy_create_from_document
 from core import fragments
 from goals.models import Strategy
 from institutions.models import Actor, Institution, Membership, Municipality, User
@@ -213,6 +213,19 @@ def context_handler(db, identity_providers, service_keys):
     )
     idp.service_certificate = service_keys.certificate_pem
     return idp
+
+
+def set_status(institution, action, status, by, note="", reason=""):
+    """An institution's status on an action, set through the service as a tick sets it."""
+    row = Progress.objects.get(institution=institution, action=action)
+    progress_set(
+        progress_id=row.pk,
+        status=status,
+        reason=reason,
+        note=note,
+        expected_version=row.version,
+        by=by,
+    )
 
 
 def workbook_rows(content: bytes) -> list[tuple]:

@@ -11,14 +11,24 @@ from institutions.models import Membership, User
 from tests.conftest import count_queries, make_institutions, make_person, visible_text
 
 
-def boxes(html: str) -> list[str]:
-    """The values of the institution boxes in a page, ticked ones marked with a star."""
+def picked(html: str, kind: str, name: str) -> list[str]:
+    """The values of a picker's boxes or radio buttons in a page, chosen ones starred."""
     found = re.findall(
-        r'<input class="form-checkbox"\s+type="checkbox"\s+name="institutions"'
+        rf'<input class="form-{kind}"\s+type="{kind}"\s+name="{name}"'
         r'\s+value="(\d+)"[^>]*?(checked)?>',
         html,
     )
     return [value + ("*" if checked else "") for value, checked in found]
+
+
+def boxes(html: str) -> list[str]:
+    """The institution boxes of the people and action forms."""
+    return picked(html, "checkbox", "institutions")
+
+
+def radios(html: str) -> list[str]:
+    """The radio buttons for the import page's one institution."""
+    return picked(html, "radio", "institution")
 
 
 @pytest.fixture
@@ -125,16 +135,6 @@ def test_the_action_form_finds_named_institutions(client, consultant, strategy, 
     assert boxes(response.content.decode()) == [str(institutions["school_a"].pk)]
     action.refresh_from_db()
     assert not action.institutions.exists()
-
-
-def radios(html: str) -> list[str]:
-    """The values of the radio buttons for one institution, the chosen one starred."""
-    found = re.findall(
-        r'<input class="form-radio"\s+type="radio"\s+name="institution"'
-        r'\s+value="(\d+)"[^>]*?(checked)?>',
-        html,
-    )
-    return [value + ("*" if checked else "") for value, checked in found]
 
 
 @pytest.mark.parametrize("schools", [10, 200])

@@ -5,20 +5,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from actions.models import Action, Progress
-from actions.services import progress_set
+from actions.models import Action
 from institutions.models import Membership
 from institutions.selectors import MUNICIPALITY_CACHE_KEY
-from tests.conftest import make_person
+from tests.conftest import make_person, set_status
 
 TEXT = "prioritere økonomi til investering i læringsteknologier."
-
-
-def set_status(institution, action, status, by, note=""):
-    row = Progress.objects.get(institution=institution, action=action)
-    progress_set(
-        progress_id=row.pk, status=status, reason="", note=note, expected_version=row.version, by=by
-    )
 
 
 def test_timeline_says_who_when_and_old_to_new(client, strategy, institutions, leader_school_a):

@@ -7,10 +7,9 @@ import pytest
 from django.urls import reverse
 
 from actions.models import Action, Progress
-from actions.services import progress_set
 from goals.models import Domain, Goal, Strategy
 from institutions.models import Actor
-from tests.conftest import visible_text
+from tests.conftest import set_status, visible_text
 
 FOCUS = "prioritere økonomi til investering i læringsteknologier."
 
@@ -221,16 +220,8 @@ def test_a_deadline_outside_the_period_is_a_warning_not_an_error(
 def test_deleting_an_action_with_progress_asks_first_and_keeps_history(
     client, strategy, institutions, consultant, action
 ):
-    for school, status in (("school_a", "done"), ("school_b", "not_relevant")):
-        row = Progress.objects.get(action=action, institution=institutions[school])
-        progress_set(
-            progress_id=row.pk,
-            status=status,
-            reason="Varetages centralt" if status == "not_relevant" else "",
-            note="",
-            expected_version=row.version,
-            by=consultant,
-        )
+    set_status(institutions["school_a"], action, "done", consultant)
+    set_status(institutions["school_b"], action, "not_relevant", consultant, reason="Centralt")
     client.force_login(consultant)
     url = reverse("item_delete", args=["handling", action.pk])
     page = visible_text(client.get(url).content)
@@ -358,15 +349,7 @@ def test_an_action_with_progress_is_archived_rather_than_deleted(
     client, strategy, institutions, consultant, leader_school_a, action
 ):
     school = institutions["school_a"]
-    row = Progress.objects.get(action=action, institution=school)
-    progress_set(
-        progress_id=row.pk,
-        status="done",
-        reason="",
-        note="",
-        expected_version=row.version,
-        by=leader_school_a,
-    )
+    set_status(school, action, "done", leader_school_a)
     client.force_login(consultant)
     url = reverse("item_delete", args=["handling", action.pk])
     page = visible_text(client.get(url).content)
