@@ -412,17 +412,22 @@ def plan_budgets(*, strategy: Strategy, institutions) -> list[PlanBudget]:
     return list(rows.values())
 
 
-def plan_budget_totals(*, strategy: Strategy) -> dict[str, int]:
-    """What every active local plan sets aside, and what the pool gave them, summed in the
-    database (two queries): an item's amount over the period is its budget, times the plan's
-    years when it recurs (ActionPlanItem.amounts_by_year)."""
-    institutions = plan_budget_institutions().values("pk")
+def item_amount_over_plan() -> Case:
+    """An item's amount over its plan's period, in the database: its budget, times the plan's
+    years when it recurs (what ActionPlanItem.amounts_by_year adds up to)."""
     years = ExtractYear("plan__period_end") - ExtractYear("plan__period_start") + 1
-    amount = Case(
+    return Case(
         When(recurrence=ActionPlanItem.Recurrence.RECURRING, then=F("budget") * years),
         default=F("budget"),
         output_field=BigIntegerField(),
     )
+
+
+def plan_budget_totals(*, strategy: Strategy) -> dict[str, int]:
+    """What every active local plan sets aside, and what the pool gave them, summed in the
+    database (two queries)."""
+    institutions = plan_budget_institutions().values("pk")
+    amount = item_amount_over_plan()
     sums = ActionPlanItem.objects.filter(
         plan__strategy=strategy, plan__institution__in=institutions
     ).aggregate(

@@ -7,14 +7,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from actions import rollup
-from actions.models import ActionPlanItem, Progress
+from actions.models import Action, ActionPlanItem, Progress
 from actions.revision import revision_compare
 from actions.rollup import Tally
-from actions.selectors import plan_page, strategy_document
+from actions.selectors import item_amount_over_plan, plan_page, strategy_document
 from goals.models import Strategy
 from institutions.models import Institution
 
@@ -113,15 +114,16 @@ def budgets_by_domain(*, strategy: Strategy) -> list[DomainBudget]:
             total=Sum("goals__actions__budget", filter=Q(goals__actions__archived_at=None))
         ).values_list("pk", "total")
     )
-    in_plans: dict[int | None, int] = defaultdict(int)
-    items = ActionPlanItem.objects.filter(plan__strategy=strategy).select_related(
-        "plan", "action__goal"
+    # An item of a strategy's action counts in the action's domain, a local initiative in
+    # the one it chose; summed in the database (thousands of plans).
+    in_plans = dict(
+        ActionPlanItem.objects.filter(plan__strategy=strategy)
+        .values_list(Coalesce("action__goal__domain_id", "domain_id"))
+        .annotate(total=Sum(item_amount_over_plan()))
+        .order_by()
     )
-    for item in items:
-        domain_id = item.action.goal.domain_id if item.action_id else item.domain_id
-        in_plans[domain_id] += sum(item.amounts_by_year(item.plan.years).values())
     return [
-        DomainBudget(domain.name, planned.get(domain.pk) or 0, in_plans[domain.pk])
+        DomainBudget(domain.name, planned.get(domain.pk) or 0, in_plans.get(domain.pk) or 0)
         for domain in strategy.domains.order_by("order")
     ]
 
@@ -155,13 +157,14 @@ class NotDone:
     rows: list[Progress] = field(default_factory=list)
 
 
-def not_done_by_action(rows: list[Progress]) -> list[NotDone]:
+def not_done_by_action(rows: list[Progress], actions: dict[int, Action]) -> list[NotDone]:
     """`rows` (in the action order) grouped by action, shared reasons gathered."""
     entries: dict[int, NotDone] = {}
     by_reason: dict[int, dict[str, list[Progress]]] = defaultdict(lambda: defaultdict(list))
+    statuses = {value: str(label) for value, label in Progress.Status.choices}
     for row in rows:
-        entries.setdefault(row.action_id, NotDone(action=row.action))
-        label = f"{row.get_status_display()}: {row.reason}" if row.reason else ""
+        entries.setdefault(row.action_id, NotDone(action=actions[row.action_id]))
+        label = f"{statuses[row.status]}: {row.reason}" if row.reason else ""
         by_reason[row.action_id][label if label and not row.note else ""].append(row)
     for action_id, entry in entries.items():
         for label, same in by_reason[action_id].items():
@@ -197,16 +200,21 @@ def revision_context(*, strategy: Strategy, recommendations: str, today: dt.date
                 for sub_item in action.sub_items:
                     sub_item.by_actor = by_actor[sub_item.pk]
 
-    not_done = defaultdict(list)
-    for row in (
+    # The unfinished rows with words on them: at thousands of institutions tens of thousands,
+    # so each row reads only what it prints, and the actions are read once.
+    rows = list(
         strategy_progress(strategy=strategy)
         .exclude(status=Progress.Status.DONE)
         .exclude(note="", reason="")
-        .select_related("action__goal", "action__parent", "institution")
-        .prefetch_related("action__actors")
+        .select_related("institution")
+        .only("action_id", "status", "reason", "note", "institution__name")
         .order_by("action__goal__domain__order", "action__order", "action_id", "institution__name")
-    ):
-        not_done[row.action.goal.domain_id].append(row)
+    )
+    actions = Action.objects.select_related("goal", "parent").prefetch_related("actors")
+    actions_by_pk = actions.in_bulk({row.action_id for row in rows})
+    not_done = defaultdict(list)
+    for row in rows:
+        not_done[actions_by_pk[row.action_id].goal.domain_id].append(row)
     # Per action, the unfinished rows nobody wrote a word on: the section says how many.
     silent = dict(
         strategy_progress(strategy=strategy)
@@ -216,7 +224,7 @@ def revision_context(*, strategy: Strategy, recommendations: str, today: dt.date
         .values_list("action_id", "n")
     )
     for section in sections:
-        section.not_done = not_done_by_action(not_done[section.domain.pk])
+        section.not_done = not_done_by_action(not_done[section.domain.pk], actions_by_pk)
         for entry in section.not_done:
             entry.action.silent = silent.get(entry.action.pk, 0)
         section.silent = sum(

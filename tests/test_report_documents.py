@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from actions.models import Action, ActionPlanItem, Progress
 from actions.services import plan_item_add, progress_set
-from reports.documents import report_context, report_docx, report_html
+from reports.documents import budgets_by_domain, report_context, report_docx, report_html
 from reports.models import Report
 from reports.pdf import html_to_pdf
 from tests.conftest import make_institutions
@@ -321,3 +321,26 @@ def test_a_reason_many_institutions_share_is_one_line_naming_them(strategy, acto
     )
     # A row with a note of its own keeps its line.
     assert "Skole 3 · Ikke relevant: Varetages centralt – Aftalt med forvaltningen" in everything
+
+
+def test_the_domains_budgets_add_up_each_items_years(strategy, institutions, leader_school_a):
+    """The revision report's budgets per domain, summed in the database, are what the items'
+    own amounts by year add up to: a recurring item once per year of its plan."""
+    school = institutions["school_a"]
+    focus = Action.objects.filter(actors__code="skole").first()
+    local_domain = strategy.domains.order_by("order").last()
+    for item in (
+        ActionPlanItem(action=focus, budget=100_000),
+        ActionPlanItem(text="Kodeklub", budget=12_500, recurrence="recurring", domain=local_domain),
+        ActionPlanItem(text="Robotter", budget=40_000, domain=local_domain),
+    ):
+        plan_item_add(strategy=strategy, institution=school, item=item, by=leader_school_a)
+    expected = Counter()
+    for item in ActionPlanItem.objects.select_related("plan", "action__goal"):
+        domain_id = item.action.goal.domain_id if item.action_id else item.domain_id
+        expected[domain_id] += sum(item.amounts_by_year(item.plan.years).values())
+    years = len(school.action_plans.get().years)
+    assert expected[local_domain.pk] == 12_500 * years + 40_000
+    budgets = budgets_by_domain(strategy=strategy)
+    domains = strategy.domains.order_by("order")
+    assert [row.in_plans for row in budgets] == [expected[domain.pk] for domain in domains]
