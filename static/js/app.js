@@ -82,33 +82,42 @@ document.addEventListener("htmx:afterSettle", () => {
   }
 });
 
+// A plain click on a link matching `links` inside a `target` is taken over, to load the link's
+// page into that target in place; the link and its target, or null when the browser should
+// follow the link (no htmx, another button, a modifier key for a new tab).
+function inPlace(event, links, target) {
+  const link = event.target.closest(links);
+  const into = link?.closest(target);
+  if (!into || !window.htmx || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) {
+    return null;
+  }
+  event.preventDefault();
+  return { link, into };
+}
+
 // The strategy page's "Redigér" opens the item's form in its place, with the focus in its first
 // field; without JavaScript (or opened in a new tab) the link shows the form on a page of its
 // own. One listener for every item, so the page carries no request details per item.
 document.addEventListener("click", (event) => {
-  const link = event.target.closest("a.edit-link");
-  const item = link?.closest("[id^='item-']");
-  if (!item || !window.htmx || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) {
-    return;
+  const clicked = inPlace(event, "a.edit-link", "[id^='item-']");
+  if (clicked) {
+    const { link, into } = clicked;
+    window.htmx.ajax("GET", link.href, { source: link, target: into, swap: "outerHTML" });
   }
-  event.preventDefault();
-  window.htmx.ajax("GET", link.href, { source: link, target: item, swap: "outerHTML" });
 });
 
 // "Min institution" with many actions: a domain's "Show the actions" brings its rows into the
 // page in place, and the focus goes to the domain's heading, from where Tab reaches its rows.
 // Without JavaScript (or opened in a new tab) the link shows the page with that domain open.
 document.addEventListener("click", (event) => {
-  const link = event.target.closest("a.open-domain");
-  const section = link?.closest("section.domain");
-  if (!section || !window.htmx || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) {
-    return;
+  const clicked = inPlace(event, "a.open-domain", "section.domain");
+  if (clicked) {
+    const { link, into: section } = clicked;
+    link.setAttribute("aria-disabled", "true");
+    window.htmx
+      .ajax("GET", link.href, { source: link, target: section, swap: "outerHTML", select: `#${section.id}` })
+      .then(() => document.getElementById(`${section.id}-heading`)?.focus());
   }
-  event.preventDefault();
-  link.setAttribute("aria-disabled", "true");
-  window.htmx
-    .ajax("GET", link.href, { source: link, target: section, swap: "outerHTML", select: `#${section.id}` })
-    .then(() => document.getElementById(`${section.id}-heading`)?.focus());
 });
 
 // "Ikke relevant" asks why first: the reason field opens (it is hidden until needed) and takes
