@@ -94,3 +94,30 @@ def test_the_dashboards_institution_csv_streams_the_rows_of_its_xlsx(
     rows = list(csv.reader(io.StringIO(streamed(client.get(url)).lstrip("\ufeff")), delimiter=";"))
     assert rows == as_text(workbook_rows(spreadsheet_made(client, "institutioner")))
     assert len(rows) == 1 + Institution.objects.exclude(actor__code="forvaltning").count()
+
+
+def test_the_pages_that_ask_a_worker_for_a_workbook_are_light_and_keep_to_their_readers(
+    client, strategy, actors, committee_member, leader_school_a, consultant
+):
+    """The old XLSX addresses of the tables of every institution answer a page with the
+    button: the dashboard's for everyone who reads the dashboard, the register's for
+    consultants; the same queries with few or many institutions."""
+    dashboard_xlsx = reverse("dashboard_export", args=["institutioner", "xlsx"]) + "?q=Skole"
+    register_xlsx = reverse("spreadsheet_export", args=["institutioner", "xlsx"])
+    make_institutions(actors, schools=2, daycare=2, prefix="Få ")
+    client.force_login(committee_member)
+    few = count_queries(client, dashboard_xlsx)
+    page = client.get(dashboard_xlsx).content.decode()
+    assert "Lav regnearket" in visible_text(page)
+    assert 'action="/rapporter/bestil/spreadsheet/?q=Skole"' in page
+    client.force_login(leader_school_a)
+    assert client.get(dashboard_xlsx).status_code == 200
+    assert client.get(register_xlsx).status_code == 403
+    client.force_login(consultant)
+    few_register = count_queries(client, register_xlsx)
+    assert 'value="register"' in client.get(register_xlsx).content.decode()
+
+    make_institutions(actors, schools=100, daycare=100, prefix="Mange ")
+    assert count_queries(client, register_xlsx) == few_register
+    client.force_login(committee_member)
+    assert count_queries(client, dashboard_xlsx) == few
