@@ -15,20 +15,30 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import partial
+from itertools import count, cycle
 
+import dj_database_url
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.cache.backends.base import BaseCache
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.utils import load_backend
 from django.http import HttpResponse
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from actions.models import Action, ActionPlan, ActionPlanItem, Progress
 from actions.services import plan_item_add
 from core import fragments
+from goals.models import Strategy
 from goals.selectors import strategy_current
 from institutions.forms import PICKER_SEARCH
 from institutions.models import Institution, Membership, User
@@ -84,6 +94,7 @@ class BenchResult:
     batch: dict = field(default_factory=dict)
     mixed: dict = field(default_factory=dict)
     spreadsheets: dict = field(default_factory=dict)
+    compared: dict = field(default_factory=dict)  # another database's data and pages
 
     def as_json(self) -> dict:
         return {
@@ -94,6 +105,7 @@ class BenchResult:
             "batch": self.batch,
             "mixed": self.mixed,
             "spreadsheets": self.spreadsheets,
+            "compared": self.compared,
         }
 
 
@@ -102,37 +114,61 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def _time(
-    request: Callable[[], object], repeat: int, prepare: Callable[[], None] = lambda: None
-) -> tuple[int, float, list[float]]:
-    """The queries and kilobytes of one request (after a warm-up) and the times of `repeat`
-    more; `prepare` runs before each, outside what is counted and timed."""
-    prepare()
-    request()
-    prepare()
+def _nothing() -> None:
+    return None
+
+
+@dataclass
+class Measure:
+    """A page to measure: how to request it, and what to do before each request (outside
+    what is counted and timed)."""
+
+    name: str
+    url: str
+    request: Callable[[], object]
+    prepare: Callable[[], None] = _nothing
+
+
+def _first(measure: Measure) -> tuple[int, float]:
+    """The queries and kilobytes of one request, after a warm-up."""
+    measure.prepare()
+    measure.request()
+    measure.prepare()
     with CaptureQueriesContext(connection) as queries:
-        response = request()
+        response = measure.request()
     count = len(queries)  # read now: the next request clears the connection's log
-    kb = len(getattr(response, "content", b"")) / 1024
-    times = []
-    for _n in range(repeat):
-        prepare()
-        started = time.perf_counter()
-        request()
-        times.append((time.perf_counter() - started) * 1000)
-    return count, kb, times
+    return count, len(getattr(response, "content", b"")) / 1024
 
 
-def _result(name, url, request, repeat, prepare=lambda: None) -> PageResult:
-    queries, kb, times = _time(request, repeat, prepare)
+def _timed(measure: Measure) -> float:
+    measure.prepare()
+    started = time.perf_counter()
+    measure.request()
+    return (time.perf_counter() - started) * 1000
+
+
+def _page_result(measure: Measure, queries: int, kb: float, times: list[float]) -> PageResult:
     return PageResult(
-        name,
-        url,
+        measure.name,
+        measure.url,
         queries,
         round(statistics.median(times), 2),
         round(_percentile(times, 0.95), 2),
         round(kb, 1),
     )
+
+
+def _result(measure: Measure, repeat: int) -> PageResult:
+    queries, kb = _first(measure)
+    return _page_result(measure, queries, kb, [_timed(measure) for _n in range(repeat)])
+
+
+def _with_ratios(results: list[PageResult]) -> list[PageResult]:
+    """Each page's median against the bare request's, which comes first."""
+    bare_ms = results[0].median_ms
+    for result in results:
+        result.ratio = round(result.median_ms / bare_ms, 2)
+    return results
 
 
 def _people(school: Institution) -> dict[str, User]:
@@ -301,8 +337,8 @@ def _other_pages(*, strategy, school, row, clients) -> list[tuple[str, str, Clie
     return pages
 
 
-def bench_pages(*, strategy, school, people, repeat: int) -> list[PageResult]:
-    """Every main page, the tick and the admin changelists, each against the bare request."""
+def page_measures(*, strategy, school, people) -> list[Measure]:
+    """Every main page, the tick and the admin changelists, the bare request first."""
     consultant, leader = _client(people["consultant"]), _client(people["leader"])
     admin = _client(people["admin"])
     clients = {"consultant": consultant, "leader": leader, "consultant_user": people["consultant"]}
@@ -341,15 +377,16 @@ def bench_pages(*, strategy, school, people, repeat: int) -> list[PageResult]:
         ),
     ]
     pages += _other_pages(strategy=strategy, school=school, row=row, clients=clients)
-    results = [
-        _result(name, url, lambda c=client, u=url: _ok(c.get(u)), repeat)
-        for name, url, client in pages
-    ]
+
+    def get(client, url):
+        return lambda: _ok(client.get(url))
+
+    measures = [Measure(name, url, get(client, url)) for name, url, client in pages]
     # The cached pages again, each time as on the first request after a change: of the
     # strategy (everything retired), and after a tick at another institution (what a tick
     # retires: progress, and that institution's own page).
-    results += [
-        _result(f"{name} (changed)", url, lambda c=client, u=url: _ok(c.get(u)), repeat, retire)
+    measures += [
+        Measure(f"{name} (changed)", url, get(client, url), retire)
         for name, url, client in pages
         if name in CACHED_PAGES
     ]
@@ -358,35 +395,28 @@ def bench_pages(*, strategy, school, people, repeat: int) -> list[PageResult]:
     def ticked_elsewhere():
         fragments.changed(fragments.PROGRESS, fragments.institution(elsewhere.pk))
 
-    results += [
-        _result(
-            f"{name} (after a tick)",
-            url,
-            lambda c=client, u=url: _ok(c.get(u)),
-            repeat,
-            ticked_elsewhere,
-        )
+    measures += [
+        Measure(f"{name} (after a tick)", url, get(client, url), ticked_elsewhere)
         for name, url, client in pages
         if name in CACHED_PAGES
     ]
     # The dashboard for a "changes since" date it has not shown before, every time.
-    days = (timezone.localdate() - dt.timedelta(days=40 + 9 * n) for n in range(repeat + 2))
+    days = (timezone.localdate() - dt.timedelta(days=40 + 9 * (n % 300)) for n in count())
     since = {"day": ""}
 
     def new_date():
         since["day"] = next(days).isoformat()
 
-    results.append(
-        _result(
+    measures.append(
+        Measure(
             "dashboard (new since date)",
             reverse("dashboard"),
             lambda: _ok(consultant.get(reverse("dashboard"), {"since": since["day"]})),
-            repeat,
             new_date,
         )
     )
     tick_url = reverse("progress_update", args=[school.pk, row.action_id])
-    statuses = iter(["done", "in_progress"] * (repeat + 2))
+    statuses = cycle(["done", "in_progress"])
     data = {"reason": "", "note": ""}
 
     def prepare():  # what the leader's page holds: the row's version, and the other status
@@ -396,16 +426,124 @@ def bench_pages(*, strategy, school, people, repeat: int) -> list[PageResult]:
     def tick():
         return _ok(leader.post(tick_url, data))
 
-    results.append(_result("tick", tick_url, tick, repeat, prepare))
-
     def tick_htmx():  # as the browser sends it: answered with the row and its counts
         return _ok(leader.post(tick_url, data, headers={"HX-Request": "true"}))
 
-    results.append(_result("tick (htmx)", tick_url, tick_htmx, repeat, prepare))
-    bare_ms = results[0].median_ms
-    for result in results:
-        result.ratio = round(result.median_ms / bare_ms, 2)
-    return results
+    measures.append(Measure("tick", tick_url, tick, prepare))
+    measures.append(Measure("tick (htmx)", tick_url, tick_htmx, prepare))
+    return measures
+
+
+def bench_pages(*, strategy, school, people, repeat: int) -> list[PageResult]:
+    """Every page, each against the bare request."""
+    measures = page_measures(strategy=strategy, school=school, people=people)
+    return _with_ratios([_result(measure, repeat) for measure in measures])
+
+
+@dataclass
+class Side:
+    """One database with the cache its pages use, measured beside another."""
+
+    connection: BaseDatabaseWrapper
+    cache: BaseCache
+
+
+@contextmanager
+def _acting_on(side: Side):
+    """Requests, queries and cached parts go to `side` until the block ends."""
+    before = connections[DEFAULT_DB_ALIAS], caches[DEFAULT_CACHE_ALIAS]
+    connections[DEFAULT_DB_ALIAS], caches[DEFAULT_CACHE_ALIAS] = side.connection, side.cache
+    try:
+        yield
+    finally:
+        connections[DEFAULT_DB_ALIAS], caches[DEFAULT_CACHE_ALIAS] = before
+
+
+def _other_side(database_url: str) -> Side:
+    """The database at `database_url`, on this one's settings, with a cache of its own
+    (the same cache under another key prefix), so neither serves the other's pages."""
+    database = {
+        **connections.settings[DEFAULT_DB_ALIAS],
+        **{
+            key: value
+            for key, value in dj_database_url.parse(database_url).items()
+            if key in {"ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT"}
+        },
+    }
+    if database["ENGINE"] != connection.settings_dict["ENGINE"]:
+        raise RuntimeError("The database to compare with must be of the same kind.")
+    wrapper = load_backend(database["ENGINE"]).DatabaseWrapper(database, DEFAULT_DB_ALIAS)
+    cache = dict(settings.CACHES[DEFAULT_CACHE_ALIAS])
+    backend = import_string(cache.pop("BACKEND"))
+    location = cache.pop("LOCATION", "")
+    cache["KEY_PREFIX"] = f"bench-{database['NAME']}"
+    return Side(wrapper, backend(location or f"bench-{database['NAME']}", cache))
+
+
+def _content_types() -> list[tuple]:
+    return list(ContentType.objects.order_by("pk").values_list("pk", "app_label", "model"))
+
+
+def _removed(people: dict[str, User]) -> None:
+    """What the benchmark's people made, and the people."""
+    Report.objects.filter(requested_by__in=people.values()).delete()
+    Progress.history.filter(history_user__in=people.values()).delete()
+    User.objects.filter(pk__in=[person.pk for person in people.values()]).delete()
+
+
+def _on_side(side: Side, work: Callable[[], object]) -> None:
+    with _acting_on(side):
+        work()
+
+
+def _rolled_back() -> ExitStack:
+    """A transaction left open until the stack closes, then rolled back."""
+    stack = ExitStack()
+    stack.enter_context(transaction.atomic())
+    stack.callback(transaction.set_rollback, True)  # runs first, inside the transaction
+    return stack
+
+
+def bench_sizes(*, strategy, school, people, database_url: str, repeat: int) -> BenchResult:
+    """The pages on this database and on the one at `database_url` (another size of
+    municipality), interleaved: each round requests every page once on one, then on the other,
+    so a machine that slows down or speeds up during the run weighs on both alike. Answers
+    this database's pages, and the other's as `compared`."""
+    this = Side(connections[DEFAULT_DB_ALIAS], caches[DEFAULT_CACHE_ALIAS])
+    other = _other_side(database_url)
+    content_types = _content_types()
+    with _acting_on(other):
+        if _content_types() != content_types:
+            raise RuntimeError("The databases differ in their tables; migrate both alike.")
+    results, sides = [], []
+    with ExitStack() as cleanup:
+        cleanup.callback(other.connection.close)
+        for side in (this, other):
+            with _acting_on(side):
+                if side is other:
+                    strategy, school = bench_subjects()
+                    people = _people(school)
+                    cleanup.callback(_on_side, side, partial(_removed, people))
+                cleanup.callback(_on_side, side, _rolled_back().close)
+                measures = page_measures(strategy=strategy, school=school, people=people)
+                firsts = [_first(measure) for measure in measures]
+                results.append(BenchResult(data=data_summary(strategy)))
+                sides.append((side, measures, firsts, [[] for _measure in measures]))
+        for _round in range(repeat):
+            for side, measures, _firsts, times in sides:
+                with _acting_on(side):
+                    for measure, measured in zip(measures, times, strict=True):
+                        measured.append(_timed(measure))
+        for result, (_side, measures, firsts, times) in zip(results, sides, strict=True):
+            result.pages = _with_ratios(
+                [
+                    _page_result(measure, *first, measured)
+                    for measure, first, measured in zip(measures, firsts, times, strict=True)
+                ]
+            )
+    mine, theirs = results
+    mine.compared = {"data": theirs.data, "pages": [asdict(page) for page in theirs.pages]}
+    return mine
 
 
 def _seconds(work: Callable[[], object]) -> float:
@@ -639,16 +777,8 @@ def data_summary(strategy) -> dict:
     }
 
 
-def bench_run(
-    *,
-    repeat: int = 20,
-    report_repeat: int = 3,
-    batch_limit: int = 40,
-    batch: bool = True,
-    worker: bool = True,
-    mixed_seconds: float = 0,
-) -> BenchResult:
-    """Measure everything, then remove what the benchmark made."""
+def bench_subjects() -> tuple[Strategy, Institution]:
+    """The strategy in force, and the school whose pages are requested."""
     strategy = strategy_current()
     if strategy is None:
         raise RuntimeError("No strategy is in force; run load_strategy first.")
@@ -658,6 +788,22 @@ def bench_run(
         .first()
         or Institution.objects.filter(actor__code="skole", is_active=True).order_by("pk").first()
     )
+    return strategy, school
+
+
+def bench_run(
+    *,
+    repeat: int = 20,
+    report_repeat: int = 3,
+    batch_limit: int = 40,
+    batch: bool = True,
+    worker: bool = True,
+    mixed_seconds: float = 0,
+    compare_with: str = "",
+) -> BenchResult:
+    """Measure everything, then remove what the benchmark made. With `compare_with` (another
+    database's URL), the pages are measured on both, interleaved."""
+    strategy, school = bench_subjects()
     result = BenchResult(data=data_summary(strategy))
     media = tempfile.TemporaryDirectory(prefix="bench-media-")
     people = _people(school)
@@ -668,12 +814,22 @@ def bench_run(
             MEDIA_ROOT=media.name,
             DEBUG=False,
         ):
-            with transaction.atomic():
-                # The tick's changes and the page visits' side effects are rolled back.
-                result.pages = bench_pages(
-                    strategy=strategy, school=school, people=people, repeat=repeat
+            if compare_with:
+                sizes = bench_sizes(
+                    strategy=strategy,
+                    school=school,
+                    people=people,
+                    database_url=compare_with,
+                    repeat=repeat,
                 )
-                transaction.set_rollback(True)
+                result.pages, result.compared = sizes.pages, sizes.compared
+            else:
+                with transaction.atomic():
+                    # The tick's changes and the page visits' side effects are rolled back.
+                    result.pages = bench_pages(
+                        strategy=strategy, school=school, people=people, repeat=repeat
+                    )
+                    transaction.set_rollback(True)
             if mixed_seconds:
                 result.mixed = bench_mixed_load(school=school, people=people, seconds=mixed_seconds)
             reports = bench_reports(
@@ -695,8 +851,6 @@ def bench_run(
             if batch:
                 result.batch = bench_batch(strategy=strategy, people=people, limit=batch_limit)
     finally:
-        Report.objects.filter(requested_by__in=people.values()).delete()
-        Progress.history.filter(history_user__in=people.values()).delete()
-        User.objects.filter(pk__in=[person.pk for person in people.values()]).delete()
+        _removed(people)
         media.cleanup()
     return result

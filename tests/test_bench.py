@@ -2,17 +2,21 @@
 the timings: those are measured at Copenhagen scale and written in the README."""
 
 import json
+from contextlib import contextmanager, nullcontext
 from urllib.parse import urlsplit
 
+import psycopg
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections
 from django.urls import resolve
+from psycopg import sql
 
 from actions.models import Progress
 from devtools.bench import NOT_BENCHED
 from institutions.models import User
 from reports.models import Report
+from tests.conftest import make_institutions
 from tests.test_permission_matrix import all_routes
 
 PAGES = {
@@ -52,20 +56,28 @@ def test_bench_measures_every_page_report_and_the_batch_and_leaves_nothing(
     strategy, actors, tmp_path, capsys
 ):
     call_command("generate_scale", institutions=12, goals=15, actions=50, years=1, seed=3)
-    statuses = list(Progress.objects.order_by("pk").values_list("status", "version"))
-    # A worker in a process of its own needs a database it can reach: not SQLite in memory.
+    # A worker in a process of its own needs a database it can reach: not SQLite in memory;
+    # so does a second database to compare the pages with.
     separate_processes = connection.vendor == "postgresql"
-    out = tmp_path / "bench.json"
-    call_command(
-        "bench",
-        repeat=2,
-        report_repeat=1,
-        batch_limit=2,
-        json=str(out),
-        no_batch=not separate_processes,
-        no_worker=not separate_processes,
-        mixed_seconds=2 if separate_processes else 0,
-    )
+    with _copy_of_this_database() if separate_processes else nullcontext() as other:
+        statuses_there = list(Progress.objects.order_by("pk").values_list("status", "version"))
+        if other:
+            make_institutions(actors, schools=2, daycare=1, prefix="Flere ")  # here only
+        statuses = list(Progress.objects.order_by("pk").values_list("status", "version"))
+        out = tmp_path / "bench.json"
+        call_command(
+            "bench",
+            repeat=2,
+            report_repeat=1,
+            batch_limit=2,
+            json=str(out),
+            no_batch=not separate_processes,
+            no_worker=not separate_processes,
+            mixed_seconds=2 if separate_processes else 0,
+            compare_with=_url(other) if other else "",
+        )
+        if other:
+            _assert_compared(json.loads(out.read_text()), other, statuses_there)
     data = json.loads(out.read_text())
     assert {page["name"] for page in data["pages"]} >= PAGES
     # Every page a person can open is measured, or the bench says why not.
@@ -103,8 +115,71 @@ def test_bench_measures_every_page_report_and_the_batch_and_leaves_nothing(
         assert mixed["ticks"] >= 1  # the second process ticked while the pages were read
         assert set(mixed["pages"]) == {"strategy", "dashboard", "min_institution"}
         assert all(page["ticking"]["requests"] > 0 for page in mixed["pages"].values())
-    assert "× bare" in capsys.readouterr().out
+    output = capsys.readouterr().out
+    assert "× bare" in output
+    assert not separate_processes or "Pages over 1.5× the other's time:" in output
     # What the benchmark made is gone; the tick's changes were rolled back.
     assert not User.objects.filter(email__endswith="@bench.invalid").exists()
     assert not Report.objects.exists()
     assert list(Progress.objects.order_by("pk").values_list("status", "version")) == statuses
+
+
+@contextmanager
+def _copy_of_this_database():
+    """A second database holding what this one holds now, as another size of municipality
+    would; dropped afterwards. PostgreSQL copies a database only while no one is connected."""
+    settings = connection.settings_dict
+    name, copy = settings["NAME"], f"{settings['NAME']}_compared"
+    server = {
+        "host": settings["HOST"] or "localhost",
+        "port": settings["PORT"] or 5432,
+        "user": settings["USER"],
+        "password": settings["PASSWORD"] or None,
+        "dbname": "postgres",
+        "autocommit": True,
+    }
+    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(copy))
+    connections.close_all()
+    with psycopg.connect(**server) as postgres:
+        postgres.execute(drop)
+        postgres.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(copy), sql.Identifier(name)
+            )
+        )
+    try:
+        yield {**server, "dbname": copy}
+    finally:
+        with psycopg.connect(**server) as postgres:
+            postgres.execute(drop)
+
+
+def _url(database: dict) -> str:
+    password = f":{database['password']}" if database["password"] else ""
+    return (
+        f"postgres://{database['user']}{password}@{database['host']}:{database['port']}/"
+        f"{database['dbname']}"
+    )
+
+
+def _assert_compared(data: dict, other: dict, statuses: list[tuple]) -> None:
+    """The pages were measured on the other database too, and left it as it was."""
+    compared = data["compared"]
+    assert compared["data"]["institutions"] == data["data"]["institutions"] - 4
+    here = {page["name"]: page for page in data["pages"]}
+    there = {page["name"]: page for page in compared["pages"]}
+    assert list(here) == list(there)
+    for name, page in there.items():
+        assert page["median_ms"] > 0 and page["queries"] == here[name]["queries"], name
+    # Each database answered its own pages, from a cache of its own: here the lists and the
+    # dashboard hold four more institutions.
+    for name in ("institution_list", "dashboard", "dashboard (after a tick)"):
+        assert here[name]["kb"] > there[name]["kb"], name
+    connections.close_all()
+    with psycopg.connect(**other) as copy:
+        people = copy.execute(
+            "SELECT count(*) FROM institutions_user WHERE email LIKE %s", ["%@bench.invalid"]
+        ).fetchone()
+        kept = copy.execute("SELECT status, version FROM actions_progress ORDER BY id").fetchall()
+    assert people == (0,)
+    assert kept == statuses  # the ticks there were rolled back

@@ -5,6 +5,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from devtools.bench import bench_run
 
+# How much longer a page may take on the larger database (docs: the performance contract).
+RATIO_LIMIT = 1.5
+
 
 class Command(BaseCommand):
     help = (
@@ -29,6 +32,13 @@ class Command(BaseCommand):
             help="Seconds of reading, quiet and with a tick a second from another process "
             "(0 skips it; it needs a database a second process can reach).",
         )
+        parser.add_argument(
+            "--compare-with",
+            default="",
+            metavar="DATABASE_URL",
+            help="Another database (another size of municipality, migrated alike): the pages "
+            "are measured on both, a round on each in turn, and compared page by page.",
+        )
         parser.add_argument("--json", default="bench.json", help="Where to write the JSON.")
 
     def handle(self, *args, **options):
@@ -42,6 +52,7 @@ class Command(BaseCommand):
                 batch=not options["no_batch"],
                 worker=not options["no_worker"],
                 mixed_seconds=options["mixed_seconds"],
+                compare_with=options["compare_with"],
             )
         except RuntimeError as error:
             raise CommandError(str(error)) from error
@@ -67,6 +78,8 @@ class Command(BaseCommand):
                 f"{report['kind']:<14}{report['pages']:>6}{report['html_s']:>8.2f}"
                 f"{report['weasyprint_s']:>14.2f}{report['task_s']:>8.2f}{report['ratio']:>7.2f}"
             )
+        if data["compared"]:
+            self._compared(data)
         if data["mixed"]:
             mixed = data["mixed"]
             write(
@@ -90,3 +103,25 @@ class Command(BaseCommand):
                 f"Batch of {batch['plans']} handleplaner: one worker {batch['one_worker_s']} s, "
                 f"two workers {batch['two_workers_s']} s, speed-up {batch['speedup']}×"
             )
+
+    def _compared(self, data):
+        """Each page here beside the same page on the other database."""
+        write, other = self.stdout.write, data["compared"]
+        write(
+            "Compared with: " + ", ".join(f"{key} {value}" for key, value in other["data"].items())
+        )
+        write(
+            f"{'page':<38}{'queries':>10}{'ms here':>9}{'ms there':>10}{'here:there':>12}"
+            f"{'KB here':>9}{'KB there':>10}"
+        )
+        over = []
+        for here, there in zip(data["pages"], other["pages"], strict=True):
+            ratio = here["median_ms"] / there["median_ms"]
+            if ratio > RATIO_LIMIT:
+                over.append(here["name"])
+            queries = f"{here['queries']}/{there['queries']}"
+            write(
+                f"{here['name']:<38}{queries:>10}{here['median_ms']:>9.1f}"
+                f"{there['median_ms']:>10.1f}{ratio:>12.2f}{here['kb']:>9.1f}{there['kb']:>10.1f}"
+            )
+        write(f"Pages over {RATIO_LIMIT}× the other's time: {', '.join(over) or 'none'}")
