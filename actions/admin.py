@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from core.paging import EstimatedCountPaginator
 from goals.admin import HistoryAdmin
 
 from .models import Action, ActionPlan, ActionPlanItem, Progress
@@ -27,8 +28,10 @@ class ProgressAdmin(HistoryAdmin):
     list_select_related = ["action", "institution", "updated_by"]
     search_fields = ["institution__name", "action__text"]
     raw_id_fields = ["action", "institution", "updated_by"]
-    # One row per institution and action: counting them all once per page is enough.
+    # One row per institution and action: counting them all once per page is enough, and
+    # when they are many and unfiltered, the database's estimate of them.
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
 
 
 class ActionPlanItemInline(admin.TabularInline):

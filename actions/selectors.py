@@ -3,7 +3,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 import tablib
@@ -25,6 +25,7 @@ from django.db.models.functions import Coalesce, ExtractYear
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import fragments
 from goals.models import Domain, Goal, Strategy
 from institutions.models import Actor, Institution
 
@@ -424,8 +425,18 @@ def item_amount_over_plan() -> Case:
 
 
 def plan_budget_totals(*, strategy: Strategy) -> dict[str, int]:
-    """What every active local plan sets aside, and what the pool gave them, summed in the
-    database (two queries)."""
+    """What every active local plan sets aside, and what the pool gave them: summed in the
+    database (two queries over every plan's items), then kept until a plan, the pool or the
+    strategy (its institutions among it) changes."""
+    return fragments.kept(
+        "plan-budget-totals",
+        kinds=[fragments.STRATEGY, fragments.PLANS],
+        vary_on=[strategy.pk],
+        make=partial(_plan_budget_totals, strategy=strategy),
+    )
+
+
+def _plan_budget_totals(*, strategy: Strategy) -> dict[str, int]:
     institutions = plan_budget_institutions().values("pk")
     amount = item_amount_over_plan()
     sums = ActionPlanItem.objects.filter(

@@ -205,6 +205,7 @@ def plan_item_save(*, item: ActionPlanItem, by) -> ActionPlanItem:
     _record_as(item, by)
     item.full_clean()
     item.save()
+    fragments.changed(fragments.PLANS)
     return item
 
 
@@ -221,6 +222,7 @@ def plan_item_add(
 def plan_item_delete(*, item: ActionPlanItem, by) -> None:
     _record_as(item, by)
     item.delete()
+    fragments.changed(fragments.PLANS)
 
 
 @transaction.atomic
@@ -262,6 +264,7 @@ def pool_allocation_create(
         )
         for institution in institutions
     )
+    fragments.changed(fragments.PLANS)
     return allocation
 
 

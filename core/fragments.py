@@ -12,6 +12,7 @@ request and every request makes the part itself.
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from typing import TypeVar
 
 from django.core.cache import cache
 from django.core.cache.utils import make_template_fragment_key
@@ -22,12 +23,15 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
+T = TypeVar("T")
+
 STRATEGY = "strategy"  # the strategies' texts, goals, actions and indicators; institutions
 PROGRESS = "progress"  # any institution's progress and measurements
 GOALS = "goals"  # which institutions have reached their local goals
 EVERY_INSTITUTION = "institutions"  # retired with PROGRESS by bulk writes, which touch any
 PEOPLE = "people"  # names, as history shows who changed what
-KINDS = (STRATEGY, PROGRESS, GOALS, EVERY_INSTITUTION, PEOPLE)
+PLANS = "plans"  # the handleplaner's items and the central pool's shares
+KINDS = (STRATEGY, PROGRESS, GOALS, EVERY_INSTITUTION, PEOPLE, PLANS)
 
 # Long enough to serve the many readings between changes; short enough that an entry made
 # while the cache missed a change (it was unreachable) does not outlive the hour.
@@ -92,6 +96,17 @@ def fragment(
         html = _compacted(render_to_string(template, context(), request=request))
         cache.set(key, html, FRAGMENT_SECONDS)
     return html
+
+
+def kept(name: str, *, kinds: Iterable[str], vary_on: Iterable[object], make: Callable[[], T]) -> T:
+    """`make()`, or the same value cached since nothing it is made from changed: for a
+    figure summed over every institution that a page shows beside a page of them."""
+    key = make_template_fragment_key(name, [*tokens(*kinds), *(str(value) for value in vary_on)])
+    value = cache.get(key)
+    if value is None:
+        value = make()
+        cache.set(key, value, FRAGMENT_SECONDS)
+    return value
 
 
 # What keeps its white space (inside <pre>, <textarea> and <script>, and in attribute values,

@@ -49,7 +49,13 @@ from reports.services import report_build
 from reports.tables import MADE_BY_WORKER
 
 EMAIL = "bench-{}@bench.invalid"
-CACHED_PAGES = ("strategy", "dashboard", "min_institution", "dashboard_by_progress")
+CACHED_PAGES = (
+    "strategy",
+    "dashboard",
+    "min_institution",
+    "dashboard_by_progress",
+    "plan_budgets",
+)
 
 
 def retire():
@@ -504,18 +510,35 @@ def _rolled_back() -> ExitStack:
     return stack
 
 
+def _alternately(sides: list[Side], pair: tuple[Measure, ...], repeat: int) -> list[PageResult]:
+    """One page on each side: the first request on each, then `repeat` timed requests, one
+    side's and then the other's, so both meet the machine as it is at that moment."""
+    firsts, times = [], [[] for _side in sides]
+    for side, measure in zip(sides, pair, strict=True):
+        with _acting_on(side):
+            firsts.append(_first(measure))
+    for _n in range(repeat):
+        for side, measure, measured in zip(sides, pair, times, strict=True):
+            with _acting_on(side):
+                measured.append(_timed(measure))
+    return [
+        _page_result(measure, *first, measured)
+        for measure, first, measured in zip(pair, firsts, times, strict=True)
+    ]
+
+
 def bench_sizes(*, strategy, school, people, database_url: str, repeat: int) -> BenchResult:
     """The pages on this database and on the one at `database_url` (another size of
-    municipality), interleaved: each round requests every page once on one, then on the other,
-    so a machine that slows down or speeds up during the run weighs on both alike. Answers
-    this database's pages, and the other's as `compared`."""
+    municipality), a request on each in turn, so a machine that slows down or speeds up during
+    the run weighs on both alike. Answers this database's pages, and the other's as
+    `compared`."""
     this = Side(connections[DEFAULT_DB_ALIAS], caches[DEFAULT_CACHE_ALIAS])
     other = _other_side(database_url)
     content_types = _content_types()
     with _acting_on(other):
         if _content_types() != content_types:
             raise RuntimeError("The databases differ in their tables; migrate both alike.")
-    results, sides = [], []
+    results, measures = [], []
     with ExitStack() as cleanup:
         cleanup.callback(other.connection.close)
         for side in (this, other):
@@ -525,23 +548,12 @@ def bench_sizes(*, strategy, school, people, database_url: str, repeat: int) -> 
                     people = _people(school)
                     cleanup.callback(_on_side, side, partial(_removed, people))
                 cleanup.callback(_on_side, side, _rolled_back().close)
-                measures = page_measures(strategy=strategy, school=school, people=people)
-                firsts = [_first(measure) for measure in measures]
                 results.append(BenchResult(data=data_summary(strategy)))
-                sides.append((side, measures, firsts, [[] for _measure in measures]))
-        for _round in range(repeat):
-            for side, measures, _firsts, times in sides:
-                with _acting_on(side):
-                    for measure, measured in zip(measures, times, strict=True):
-                        measured.append(_timed(measure))
-        for result, (_side, measures, firsts, times) in zip(results, sides, strict=True):
-            result.pages = _with_ratios(
-                [
-                    _page_result(measure, *first, measured)
-                    for measure, first, measured in zip(measures, firsts, times, strict=True)
-                ]
-            )
+                measures.append(page_measures(strategy=strategy, school=school, people=people))
+        pages = [_alternately([this, other], pair, repeat) for pair in zip(*measures, strict=True)]
     mine, theirs = results
+    mine.pages = _with_ratios([here for here, _there in pages])
+    theirs.pages = _with_ratios([there for _here, there in pages])
     mine.compared = {"data": theirs.data, "pages": [asdict(page) for page in theirs.pages]}
     return mine
 

@@ -1,6 +1,7 @@
 from cryptography import x509
 from django import forms
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
 
@@ -79,9 +80,15 @@ class InstitutionPicker(forms.CheckboxSelectMultiple):
             )
             found = few if len(few) + len(chosen) <= PICKER_LIMIT else []
         else:
-            matches = queryset.filter(
-                Q(name__icontains=self.search) | Q(area__icontains=self.search), is_active=True
-            ).exclude(pk__in=chosen_ids)
+            matches = (
+                queryset.filter(
+                    Q(name__icontains=self.search) | Q(area__icontains=self.search),
+                    is_active=True,
+                )
+                .exclude(pk__in=chosen_ids)
+                # Sorted as the search's index finds them, not by walking the index of names.
+                .order_by(Upper("name"), "pk")
+            )
             found = list(matches[: PICKER_LIMIT + 1])
             if len(found) > PICKER_LIMIT:
                 found, more = found[:PICKER_LIMIT], matches.count()

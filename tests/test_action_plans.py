@@ -14,7 +14,12 @@ from actions.selectors import (
     plan_budgets,
     pool_shares_compute,
 )
-from actions.services import plan_item_add
+from actions.services import (
+    plan_item_add,
+    plan_item_delete,
+    plan_item_save,
+    pool_allocation_create,
+)
 from institutions.models import Institution, Membership
 from tests.conftest import count_queries, make_institutions, make_person, visible_text
 from tests.factories import InstitutionFactory
@@ -373,3 +378,34 @@ def test_the_databases_totals_equal_the_rows_summed(strategy, institutions):
     totals = plan_budget_totals(strategy=strategy)
     assert {key: totals[key] for key in summed} == summed
     assert summed["central"] > 5_000  # the recurring budget counts for every year
+
+
+def test_the_kept_totals_follow_every_change_to_a_plan_or_the_pool(
+    strategy, institutions, actors, consultant, django_assert_num_queries
+):
+    """The budgets page's totals are kept between requests; each change to an item or the
+    pool, made through its service, is in the next page's totals."""
+    before = plan_budget_totals(strategy=strategy)
+    with django_assert_num_queries(0):
+        assert plan_budget_totals(strategy=strategy) == before
+    item = plan_item_add(
+        strategy=strategy,
+        institution=institutions["school_a"],
+        item=ActionPlanItem(text="Udstyr", budget=4_000, funding="institution"),
+        by=None,
+    )
+    assert plan_budget_totals(strategy=strategy)["own"] == before["own"] + 4_000
+    item.budget = 6_000
+    plan_item_save(item=item, by=None)
+    assert plan_budget_totals(strategy=strategy)["own"] == before["own"] + 6_000
+    plan_item_delete(item=item, by=None)
+    assert plan_budget_totals(strategy=strategy) == before
+    Institution.objects.filter(actor=actors["skole"]).update(children_count=20)
+    pool_allocation_create(
+        strategy=strategy,
+        title="Pulje",
+        amount=9_000,
+        actor_ids=[actors["skole"].pk],
+        by=consultant,
+    )
+    assert plan_budget_totals(strategy=strategy)["allocated"] == before["allocated"] + 9_000
