@@ -55,7 +55,7 @@ PAGES = {
 def test_bench_measures_every_page_report_and_the_batch_and_leaves_nothing(
     strategy, actors, tmp_path, capsys
 ):
-    call_command("generate_scale", institutions=12, goals=15, actions=50, years=1, seed=3)
+    call_command("generate_scale", institutions=10, goals=10, actions=30, years=1, seed=3)
     # A worker in a process of its own needs a database it can reach: not SQLite in memory;
     # so does a second database to compare the pages with.
     separate_processes = connection.vendor == "postgresql"
@@ -67,7 +67,7 @@ def test_bench_measures_every_page_report_and_the_batch_and_leaves_nothing(
         out = tmp_path / "bench.json"
         call_command(
             "bench",
-            repeat=2,
+            repeat=1,
             report_repeat=1,
             batch_limit=2,
             json=str(out),
