@@ -142,8 +142,8 @@ def _first(measure: Measure) -> tuple[int, float]:
     measure.prepare()
     with CaptureQueriesContext(connection) as queries:
         response = measure.request()
-    count = len(queries)  # read now: the next request clears the connection's log
-    return count, len(getattr(response, "content", b"")) / 1024
+    ran = len(queries)  # read now: the next request clears the connection's log
+    return ran, len(getattr(response, "content", b"")) / 1024
 
 
 def _timed(measure: Measure) -> float:
