@@ -65,7 +65,7 @@ lint: setup
 # database and Redis database (tests/conftest.py). `make test PYTEST_WORKERS=0` runs them in one process.
 PYTEST_WORKERS ?= auto
 test: lint
-	$(BIN)/pytest --numprocesses=$(PYTEST_WORKERS) --maxprocesses=4 --durations=25
+	$(BIN)/pytest --numprocesses=$(PYTEST_WORKERS) --maxprocesses=4 --dist=worksteal --durations=25
 
 # Refresh the locks from pyproject.toml's ranges, each package at its newest release that the ranges allow
 # (README, "Upgrading packages"). requirements.txt (the production image) keeps dev's versions.
