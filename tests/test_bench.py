@@ -55,7 +55,7 @@ PAGES = {
 def test_bench_measures_every_page_report_and_the_batch_and_leaves_nothing(
     strategy, actors, tmp_path, capsys
 ):
-    call_command("generate_scale", institutions=10, goals=10, actions=30, years=1, seed=3)
+    call_command("generate_scale", institutions=6, goals=6, actions=20, years=1, seed=3)
     # A worker in a process of its own needs a database it can reach: not SQLite in memory;
     # so does a second database to compare the pages with.
     separate_processes = connection.vendor == "postgresql"
@@ -73,7 +73,7 @@ def test_bench_measures_every_page_report_and_the_batch_and_leaves_nothing(
             json=str(out),
             no_batch=not separate_processes,
             no_worker=not separate_processes,
-            mixed_seconds=2 if separate_processes else 0,
+            mixed_seconds=1 if separate_processes else 0,
             compare_with=_url(other) if other else "",
         )
         if other:
