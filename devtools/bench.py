@@ -527,18 +527,20 @@ def _alternately(sides: list[Side], pair: tuple[Measure, ...], repeat: int) -> l
     ]
 
 
-def bench_sizes(*, strategy, school, people, database_url: str, repeat: int) -> BenchResult:
+def bench_sizes(
+    *, strategy, school, people, database_url: str, repeat: int
+) -> tuple[list[PageResult], dict]:
     """The pages on this database and on the one at `database_url` (another size of
     municipality), a request on each in turn, so a machine that slows down or speeds up during
-    the run weighs on both alike. Answers this database's pages, and the other's as
-    `compared`."""
+    the run weighs on both alike. Answers this database's pages, and the other's data and
+    pages."""
     this = Side(connections[DEFAULT_DB_ALIAS], caches[DEFAULT_CACHE_ALIAS])
     other = _other_side(database_url)
     content_types = _content_types()
     with _acting_on(other):
         if _content_types() != content_types:
             raise RuntimeError("The databases differ in their tables; migrate both alike.")
-    results, measures = [], []
+    other_data, measures = {}, []
     with ExitStack() as cleanup:
         cleanup.callback(other.connection.close)
         for side in (this, other):
@@ -546,16 +548,16 @@ def bench_sizes(*, strategy, school, people, database_url: str, repeat: int) -> 
                 if side is other:
                     strategy, school = bench_subjects()
                     people = _people(school)
+                    other_data = data_summary(strategy)
                     cleanup.callback(_on_side, side, partial(_removed, people))
                 cleanup.callback(_on_side, side, _rolled_back().close)
-                results.append(BenchResult(data=data_summary(strategy)))
                 measures.append(page_measures(strategy=strategy, school=school, people=people))
         pages = [_alternately([this, other], pair, repeat) for pair in zip(*measures, strict=True)]
-    mine, theirs = results
-    mine.pages = _with_ratios([here for here, _there in pages])
-    theirs.pages = _with_ratios([there for _here, there in pages])
-    mine.compared = {"data": theirs.data, "pages": [asdict(page) for page in theirs.pages]}
-    return mine
+    theirs = _with_ratios([there for _here, there in pages])
+    return (
+        _with_ratios([here for here, _there in pages]),
+        {"data": other_data, "pages": [asdict(page) for page in theirs]},
+    )
 
 
 def _seconds(work: Callable[[], object]) -> float:
@@ -827,14 +829,13 @@ def bench_run(
             DEBUG=False,
         ):
             if compare_with:
-                sizes = bench_sizes(
+                result.pages, result.compared = bench_sizes(
                     strategy=strategy,
                     school=school,
                     people=people,
                     database_url=compare_with,
                     repeat=repeat,
                 )
-                result.pages, result.compared = sizes.pages, sizes.compared
             else:
                 with transaction.atomic():
                     # The tick's changes and the page visits' side effects are rolled back.
