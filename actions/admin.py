@@ -2,9 +2,14 @@ from django.contrib import admin
 
 from core.paging import EstimatedCountPaginator
 from goals.admin import HistoryAdmin
+from institutions.selectors import municipality_is_alone
 
 from .models import Action, ActionPlan, ActionPlanItem, Progress
 from .services import progress_sync
+
+
+class OneMunicipalityPaginator(EstimatedCountPaginator):
+    table_is_one_municipality = staticmethod(municipality_is_alone)
 
 
 @admin.register(Action)
@@ -31,7 +36,7 @@ class ProgressAdmin(HistoryAdmin):
     # One row per institution and action: counting them all once per page is enough, and
     # when they are many and unfiltered, the database's estimate of them.
     show_full_result_count = False
-    paginator = EstimatedCountPaginator
+    paginator = OneMunicipalityPaginator
 
 
 class ActionPlanItemInline(admin.TabularInline):

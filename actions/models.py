@@ -3,9 +3,11 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from core.history import kept_history
+from core.tenancy import ScopedManager
 from goals.models import TEXT, Aim, Domain, Goal, Principle, Strategy, origin_field
+from institutions.models import owned_by_municipality
 
 REASON = 500  # why an action is not relevant
 
@@ -54,7 +56,9 @@ class Action(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     # Archived actions leave every page, count and report, but keep their progress and history.
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True, editable=False)
-    history = HistoricalRecords(m2m_fields=[actors])
+    municipality_path = "goal__domain__strategy__municipality"
+    objects = ScopedManager()
+    history = kept_history(m2m_fields=[actors])
 
     class Meta:
         ordering = ["goal__domain__order", "order", "pk"]
@@ -98,7 +102,9 @@ class Progress(models.Model):
     )
     updated_at = models.DateTimeField(_("updated at"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
-    history = HistoricalRecords()
+    municipality_path = "institution__municipality"
+    objects = ScopedManager()
+    history = kept_history()
 
     class Meta:
         verbose_name = _("progress")
@@ -153,6 +159,9 @@ class ActionTally(KeptTally):
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="tallies")
     actor = models.ForeignKey("institutions.Actor", on_delete=models.CASCADE, related_name="+")
 
+    municipality_path = "actor__municipality"
+    objects = ScopedManager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["action", "actor"], name="unique_action_tally")
@@ -167,6 +176,9 @@ class InstitutionTally(KeptTally):
         "institutions.Institution", on_delete=models.CASCADE, related_name="tallies"
     )
     strategy = models.ForeignKey("goals.Strategy", on_delete=models.CASCADE, related_name="+")
+
+    municipality_path = "institution__municipality"
+    objects = ScopedManager()
 
     class Meta:
         constraints = [
@@ -199,7 +211,9 @@ class GoalProgress(models.Model):
         verbose_name=_("updated by"),
     )
     updated_at = models.DateTimeField(_("updated at"), null=True, blank=True)
-    history = HistoricalRecords()
+    municipality_path = "institution__municipality"
+    objects = ScopedManager()
+    history = kept_history()
 
     class Meta:
         verbose_name = _("local goal reached")
@@ -246,7 +260,9 @@ class ActionPlan(models.Model):
         related_name="+",
         verbose_name=_("approved by"),
     )
-    history = HistoricalRecords()
+    municipality_path = "strategy__municipality"
+    objects = ScopedManager()
+    history = kept_history()
 
     class Meta:
         ordering = ["-period_start", "institution__name"]
@@ -338,7 +354,9 @@ class ActionPlanItem(models.Model):
     recurrence = models.CharField(
         _("one-off or recurring"), max_length=20, choices=Recurrence, default=Recurrence.ONE_OFF
     )
-    history = HistoricalRecords()
+    municipality_path = "plan__strategy__municipality"
+    objects = ScopedManager()
+    history = kept_history()
 
     class Meta:
         ordering = ["plan", "pk"]
@@ -398,6 +416,9 @@ class PoolAllocation(models.Model):
     )
     created_at = models.DateTimeField(_("allocated at"), auto_now_add=True)
 
+    municipality_path = "strategy__municipality"
+    objects = ScopedManager()
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("central pool allocation")
@@ -423,6 +444,9 @@ class PoolShare(models.Model):
     children_count = models.PositiveIntegerField(_("number of children"))
     amount = models.PositiveIntegerField(_("amount (DKK)"))
 
+    municipality_path = "institution__municipality"
+    objects = ScopedManager()
+
     class Meta:
         ordering = ["allocation", "institution__name"]
         verbose_name = _("share of a central pool")
@@ -444,6 +468,7 @@ class Reminder(models.Model):
         INSTITUTION = "institution", _("Overdue or quiet institution")
         REVISION_DUE = "revision_due", _("Revision due")
 
+    municipality = owned_by_municipality()
     kind = models.CharField(_("kind"), max_length=20, choices=Kind)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -454,12 +479,15 @@ class Reminder(models.Model):
     period = models.CharField(_("period"), max_length=20)
     sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
 
+    municipality_path = "municipality"
+    objects = ScopedManager()
+
     class Meta:
         verbose_name = _("reminder")
         verbose_name_plural = _("reminders")
         constraints = [
             models.UniqueConstraint(
-                fields=["kind", "user", "period"], name="one_reminder_per_period"
+                fields=["municipality", "kind", "user", "period"], name="one_reminder_per_period"
             )
         ]
 

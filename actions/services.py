@@ -271,7 +271,7 @@ def pool_allocation_create(
 STRATEGY_TEXT_FIELDS = [
     "title",
     "subtitle",
-    "municipality",
+    "municipality_name",
     "introduction",
     "purpose",
     "vision",

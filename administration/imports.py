@@ -20,7 +20,7 @@ from actions import strategy_sheet as strategy_sheets
 from actions.models import Progress
 from actions.services import progress_sync
 from actions.tallies import tallies_recount
-from core import fragments
+from core import fragments, tenancy
 from core.spreadsheets import SpreadsheetError, rename_headings
 from institutions import spreadsheets as institution_sheets
 
@@ -273,17 +273,26 @@ def unstash(*, token: str, user_id: int) -> dict | None:
     return payload
 
 
+def _folder() -> str:
+    """Each municipality's uploads in a folder of its own."""
+    return f"imports/{tenancy.current()}"
+
+
+def _stashed(token: str) -> str:
+    return f"{_folder()}/{token}.json"
+
+
 def stash_payload(payload: dict, *, user_id: int) -> str:
     """Keep what an upload would do (JSON) until the person confirms; the token names it."""
     token = secrets.token_urlsafe(16)
     content = json.dumps({**payload, "user": user_id}).encode()
-    default_storage.save(f"imports/{token}.json", ContentFile(content))
+    default_storage.save(_stashed(token), ContentFile(content))
     return token
 
 
 def unstash_payload(*, token: str, user_id: int) -> dict | None:
     """The person's own stashed payload, or None when it is unknown, another's or expired."""
-    name = f"imports/{token}.json"
+    name = _stashed(token)
     if not token.replace("-", "").replace("_", "").isalnum() or not default_storage.exists(name):
         return None
     if default_storage.get_modified_time(name) < _expiry():
@@ -294,7 +303,7 @@ def unstash_payload(*, token: str, user_id: int) -> dict | None:
 
 
 def discard(token: str) -> None:
-    default_storage.delete(f"imports/{token}.json")
+    default_storage.delete(_stashed(token))
 
 
 def _expiry() -> dt.datetime:
@@ -304,15 +313,16 @@ def _expiry() -> dt.datetime:
 def imports_discard_expired() -> int:
     """Delete uploads kept longer than IMPORT_KEEP_SECONDS, confirmed or not (beat runs it);
     returns how many went."""
+    folder = _folder()
     try:
-        _folders, names = default_storage.listdir("imports")
+        _folders, names = default_storage.listdir(folder)
     except FileNotFoundError:
         return 0
     expiry = _expiry()
     expired = [
-        f"imports/{name}"
+        f"{folder}/{name}"
         for name in names
-        if default_storage.get_modified_time(f"imports/{name}") < expiry
+        if default_storage.get_modified_time(f"{folder}/{name}") < expiry
     ]
     for name in expired:
         default_storage.delete(name)

@@ -49,7 +49,7 @@ def getting_started_steps(*, municipality: Municipality) -> list[Step]:
             key="municipality",
             title=_("The municipality's name"),
             text=_("Shown at the top of every page, in e-mails and on the reports."),
-            done=municipality.pk is not None,
+            done=municipality.is_named,
             skipped=False,
             missing=_("The name is not saved yet."),
         ),

@@ -8,8 +8,9 @@ from django.utils.translation import gettext as _
 from actions.services import progress_sync
 from core import fragments
 from goals.models import Strategy
-from institutions.models import Actor, Institution, Municipality, User
-from institutions.services import municipality_save, person_invite
+from institutions.models import Actor, Institution, User
+from institutions.selectors import municipality_current
+from institutions.services import municipality_name, person_invite
 
 
 class NotEmpty(Exception):
@@ -53,11 +54,12 @@ def municipality_start(
     follows central projects and keeps the municipal handleplan) and its first consultant,
     invited by e-mail. Safe to run again with the same name: it invites the consultant
     again while they have no password. Raises NotEmpty for a database that holds data."""
-    municipality = Municipality.objects.order_by("pk").first()
-    if municipality is None:
+    municipality = municipality_current()
+    if not municipality.is_named:
         if User.objects.exists() or Strategy.objects.exists():
             raise NotEmpty(_("The database already holds data. Start from an empty database."))
-        municipality = municipality_save(municipality=Municipality(name=name))
+        municipality.name = name
+        municipality_name(municipality=municipality)
     elif municipality.name != name:
         raise NotEmpty(
             _("This installation was started for %(name)s.") % {"name": municipality.name}

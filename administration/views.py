@@ -63,7 +63,7 @@ from institutions.selectors import (
 from institutions.services import (
     getting_started_mark,
     kombit_configure,
-    municipality_save,
+    municipality_name,
     person_deactivate,
     person_invite,
     person_update,
@@ -96,7 +96,7 @@ def getting_started(request):
     municipality = municipality_current()
     form = MunicipalityForm(request.POST or None, instance=municipality)
     if request.method == "POST" and form.is_valid():
-        municipality_save(municipality=form.instance)
+        municipality_name(municipality=form.instance)
         messages.success(request, _("The municipality's name is saved."))
         return redirect("getting_started")
     steps = getting_started_steps(municipality=municipality)

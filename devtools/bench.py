@@ -37,7 +37,7 @@ from django.utils.module_loading import import_string
 
 from actions.models import Action, ActionPlan, ActionPlanItem, Progress
 from actions.services import plan_item_add
-from core import fragments
+from core import fragments, tenancy
 from goals.models import Strategy
 from goals.selectors import strategy_current
 from institutions.forms import PICKER_SEARCH
@@ -452,6 +452,7 @@ class Side:
 
     connection: BaseDatabaseWrapper
     cache: BaseCache
+    municipality: int  # the one its pages act for (core.tenancy)
 
 
 @contextmanager
@@ -460,7 +461,8 @@ def _acting_on(side: Side):
     before = connections[DEFAULT_DB_ALIAS], caches[DEFAULT_CACHE_ALIAS]
     connections[DEFAULT_DB_ALIAS], caches[DEFAULT_CACHE_ALIAS] = side.connection, side.cache
     try:
-        yield
+        with tenancy.acting_for(side.municipality):
+            yield
     finally:
         connections[DEFAULT_DB_ALIAS], caches[DEFAULT_CACHE_ALIAS] = before
 
@@ -483,7 +485,10 @@ def _other_side(database_url: str) -> Side:
     backend = import_string(cache.pop("BACKEND"))
     location = cache.pop("LOCATION", "")
     cache["KEY_PREFIX"] = f"bench-{database['NAME']}"
-    return Side(wrapper, backend(location or f"bench-{database['NAME']}", cache))
+    with wrapper.cursor() as cursor:  # its only municipality, as its own requests choose
+        cursor.execute("SELECT min(id) FROM institutions_municipality")
+        (municipality,) = cursor.fetchone()
+    return Side(wrapper, backend(location or f"bench-{database['NAME']}", cache), municipality)
 
 
 def _content_types() -> list[tuple]:
@@ -534,7 +539,7 @@ def bench_sizes(
     municipality), a request on each in turn, so a machine that slows down or speeds up during
     the run weighs on both alike. Answers this database's pages, and the other's data and
     pages."""
-    this = Side(connections[DEFAULT_DB_ALIAS], caches[DEFAULT_CACHE_ALIAS])
+    this = Side(connections[DEFAULT_DB_ALIAS], caches[DEFAULT_CACHE_ALIAS], tenancy.current())
     other = _other_side(database_url)
     content_types = _content_types()
     with _acting_on(other):
@@ -626,7 +631,7 @@ WORKER_SCRIPT = """
 import resource, django
 django.setup()
 from reports.tasks import report_build_task
-report_build_task.apply(args=[{report_id}]).get()
+report_build_task.apply(args=[{report_id}, {municipality}]).get()
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
@@ -646,7 +651,7 @@ def _process_env() -> dict[str, str]:
 
 def worker_peak_mb(*, report: Report) -> float:
     """Peak memory of a fresh process that runs the report task, as a worker would."""
-    script = WORKER_SCRIPT.format(report_id=report.pk)
+    script = WORKER_SCRIPT.format(report_id=report.pk, municipality=report.municipality_id)
     output = subprocess.run(  # noqa: S603 - this interpreter, a script from an id  # nosec B603
         [sys.executable, "-c", script],
         check=True,
@@ -666,6 +671,8 @@ django.setup()
 from django.db import transaction
 from actions.models import Progress
 from actions.services import progress_set
+from core.tenancy import begin
+begin({municipality})
 rows, started, ticks = {row_ids}, time.monotonic(), 0
 while time.monotonic() - started < {seconds}:
     row = Progress.objects.get(pk=rows[ticks % len(rows)])
@@ -708,7 +715,7 @@ def bench_mixed_load(*, school, people, seconds: float) -> dict:
     )
     quiet = _read_for(seconds, pages)
     ticker = subprocess.Popen(  # noqa: S603 - this interpreter, our own script  # nosec B603
-        [sys.executable, "-c", TICKER_SCRIPT.format(row_ids=row_ids, seconds=seconds)],
+        [sys.executable, "-c", TICKER_SCRIPT.format(row_ids=row_ids, seconds=seconds, municipality=tenancy.current())],
         stdout=subprocess.PIPE,
         text=True,
         env=_process_env(),

@@ -16,7 +16,8 @@ from core.history import history_note
 from goals.models import Indicator, Strategy
 from goals.services import measurement_record
 from institutions.models import Actor, Institution, Membership, Municipality, User
-from institutions.services import municipality_save
+from institutions.selectors import municipality_current
+from institutions.services import municipality_name
 from reports.days import days_close, days_reopen
 
 NOTES = {
@@ -52,11 +53,10 @@ def demo_create(*, document: dict[str, Any], strategy: Strategy, now: dt.datetim
     strategy.save(update_fields=["period_start", "period_end"])
 
     # The demo is set up: "Kom i gang" stays out of its consultants' menu.
-    municipality_save(
-        municipality=Municipality(
-            name=strategy.municipality, getting_started={Municipality.FINISHED: "done"}
-        )
-    )
+    municipality = municipality_current()
+    municipality.name = strategy.municipality_name
+    municipality.getting_started = {Municipality.FINISHED: "done"}
+    municipality_name(municipality=municipality)
     actors = {actor.code: actor for actor in Actor.objects.all()}
     institutions = [
         Institution(

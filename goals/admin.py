@@ -29,7 +29,7 @@ class PrincipleInline(admin.TabularInline):
 
 @admin.register(Strategy)
 class StrategyAdmin(HistoryAdmin):
-    list_display = ["title", "municipality", "status", "period_start", "period_end"]
+    list_display = ["title", "municipality_name", "status", "period_start", "period_end"]
     list_filter = ["status"]
     inlines = [AimInline, PrincipleInline]
 

@@ -32,7 +32,7 @@ class StrategyForm(VersionedForm):
         fields = [
             "title",
             "subtitle",
-            "municipality",
+            "municipality_name",
             "introduction",
             "purpose",
             "vision",
@@ -89,7 +89,7 @@ class AimForm(VersionedForm):
 class StrategyCreateForm(forms.ModelForm):
     class Meta:
         model = Strategy
-        fields = ["title", "municipality", "period_start", "period_end"]
+        fields = ["title", "municipality_name", "period_start", "period_end"]
         widgets = {"period_start": DATE, "period_end": DATE}
 
 

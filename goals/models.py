@@ -4,7 +4,10 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
+
+from core.history import kept_history
+from core.tenancy import ScopedManager
+from institutions.models import owned_by_municipality
 
 # The most a person may type into a text: forms and imports refuse more, in Danish.
 TEXT = 2_000  # an aim, a principle, a goal, an action, a note
@@ -19,9 +22,11 @@ class Strategy(models.Model):
         ADOPTED = "adopted", _("Adopted")
         ARCHIVED = "archived", _("Archived")
 
+    municipality = owned_by_municipality(related_name="strategies")
     title = models.CharField(_("title"), max_length=300)
     subtitle = models.CharField(_("subtitle"), max_length=300, blank=True)
-    municipality = models.CharField(_("municipality"), max_length=100)
+    # The municipality's name as the strategy prints it.
+    municipality_name = models.CharField(_("municipality"), max_length=100)
     introduction = models.TextField(_("introduction"), max_length=LONG_TEXT, blank=True)
     purpose = models.TextField(_("purpose"), max_length=LONG_TEXT, blank=True)
     vision = models.TextField(_("vision"), max_length=LONG_TEXT, blank=True)
@@ -69,7 +74,9 @@ class Strategy(models.Model):
     adopted_at = models.DateTimeField(_("adopted at"), null=True, blank=True, editable=False)
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
-    history = HistoricalRecords()
+    municipality_path = "municipality"
+    objects = ScopedManager()
+    history = kept_history()
 
     class Meta:
         ordering = ["-period_start", "-pk"]
@@ -129,7 +136,9 @@ class Aim(models.Model):
     text = models.TextField(_("text"), max_length=TEXT)
     origin = origin_field()
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
-    history = HistoricalRecords()
+    municipality_path = "strategy__municipality"
+    objects = ScopedManager()
+    history = kept_history()
 
     class Meta:
         ordering = ["strategy", "order", "pk"]
@@ -150,7 +159,9 @@ class Principle(models.Model):
     text = models.TextField(_("text"), max_length=TEXT)
     origin = origin_field()
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
-    history = HistoricalRecords()
+    municipality_path = "strategy__municipality"
+    objects = ScopedManager()
+    history = kept_history()
 
     class Meta:
         ordering = ["strategy", "order", "pk"]
@@ -170,7 +181,9 @@ class Domain(models.Model):
     introduction = models.TextField(_("introduction"), max_length=LONG_TEXT, blank=True)
     origin = origin_field()
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
-    history = HistoricalRecords()
+    municipality_path = "strategy__municipality"
+    objects = ScopedManager()
+    history = kept_history()
 
     class Meta:
         ordering = ["strategy", "order", "pk"]
@@ -200,7 +213,9 @@ class Goal(models.Model):
     )
     origin = origin_field()
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
-    history = HistoricalRecords(m2m_fields=[principles])
+    municipality_path = "domain__strategy__municipality"
+    objects = ScopedManager()
+    history = kept_history(m2m_fields=[principles])
 
     class Meta:
         ordering = ["domain", "order", "pk"]
@@ -234,7 +249,9 @@ class Indicator(models.Model):
     )
     origin = origin_field()
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
-    history = HistoricalRecords(m2m_fields=[actors])
+    municipality_path = "goal__domain__strategy__municipality"
+    objects = ScopedManager()
+    history = kept_history(m2m_fields=[actors])
 
     class Meta:
         ordering = ["goal", "name"]
@@ -271,6 +288,9 @@ class Measurement(models.Model):
         verbose_name=_("recorded by"),
     )
     recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
+
+    municipality_path = "institution__municipality"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["indicator", "-measured_on", "-pk"]

@@ -3,6 +3,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.tenancy import EveryMunicipalityManager, ScopedManager, chosen, current
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -57,8 +59,20 @@ class Municipality(models.Model):
 
     # The mark a consultant leaves when "Kom i gang" may leave the menu.
     FINISHED = "finished"
+    # The mark of a municipality named by its consultants (or the start command); until
+    # then it bears the MUNICIPALITY_NAME setting's name.
+    NAMED = "municipality"
 
     name = models.CharField(_("name"), max_length=100)
+    # Each municipality answers on its own host name; an installation with one municipality
+    # answers for it on any host (strategy_tracker.middleware.choose_municipality).
+    slug = models.SlugField(_("short name"), unique=True)
+    host = models.CharField(
+        _("host name"),
+        max_length=253,
+        blank=True,
+        help_text=_("The address its people use, e.g. “viborg.strategi.dk”."),
+    )
     header_text = models.CharField(
         _("text in the header"),
         max_length=100,
@@ -80,6 +94,11 @@ class Municipality(models.Model):
     class Meta:
         verbose_name = _("municipality")
         verbose_name_plural = _("municipalities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["host"], condition=~models.Q(host=""), name="unique_municipality_host"
+            )
+        ]
 
     def __str__(self):
         return self.name
@@ -89,9 +108,45 @@ class Municipality(models.Model):
         return self.header_text or self.name
 
     @property
+    def is_named(self) -> bool:
+        return self.getting_started.get(self.NAMED) == "done"
+
+    @property
     def getting_started_finished(self) -> bool:
         """A consultant has put "Kom i gang" away: it leaves the menu."""
         return self.getting_started.get(self.FINISHED) == "done"
+
+
+class MunicipalityField(models.ForeignKey):
+    """The field by which a row says which municipality it belongs to: the municipality acting
+    when the row is made (core.tenancy), never edited. Saving a row with none chosen raises."""
+
+    def pre_save(self, model_instance, add):
+        if getattr(model_instance, self.attname) is None:
+            setattr(model_instance, self.attname, current())
+        return super().pre_save(model_instance, add)
+
+
+def owned_by_municipality(related_name: str = "+") -> MunicipalityField:
+    return MunicipalityField(
+        Municipality,
+        on_delete=models.CASCADE,
+        related_name=related_name,
+        default=chosen,
+        blank=True,
+        editable=False,
+        verbose_name=_("municipality"),
+    )
+
+
+class UniqueWithinMunicipality:
+    """A model whose names are unique within its municipality: forms leave the municipality
+    out (it is never edited), yet their checks of those constraints must count it, so a
+    second "Bakkeskolen" is refused in Danish rather than by the database."""
+
+    def validate_constraints(self, exclude=None):
+        exclude = set(exclude or ()) - {"municipality"}
+        super().validate_constraints(exclude=exclude)  # type: ignore[misc]
 
 
 class ActorQuerySet(models.QuerySet):
@@ -101,23 +156,29 @@ class ActorQuerySet(models.QuerySet):
         return self.exclude(code=Actor.ADMINISTRATION)
 
 
-class Actor(models.Model):
+class Actor(UniqueWithinMunicipality, models.Model):
     """Who carries out actions: Forvaltning, Skole, Dagtilbud (a municipality may add more)."""
 
     # The municipality's administration acts centrally: it has the municipal handleplan, no
     # local one, no reminders and no place in the institutions' tables.
     ADMINISTRATION = "forvaltning"
 
-    code = models.SlugField(_("code"), unique=True)
+    municipality = owned_by_municipality()
+    code = models.SlugField(_("code"))
     name = models.CharField(_("name"), max_length=100)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
-    objects = ActorQuerySet.as_manager()
+    municipality_path = "municipality"
+    objects = ScopedManager.from_queryset(ActorQuerySet)()
+    every_municipality = EveryMunicipalityManager()
 
     class Meta:
         ordering = ["order", "name"]
         verbose_name = _("actor")
         verbose_name_plural = _("actors")
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "code"], name="unique_actor_code")
+        ]
 
     def __str__(self):
         return self.name
@@ -129,10 +190,11 @@ class InstitutionQuerySet(models.QuerySet):
         return self.exclude(actor__code=Actor.ADMINISTRATION)
 
 
-class Institution(models.Model):
+class Institution(UniqueWithinMunicipality, models.Model):
     """A school, a daycare institution, or the administration itself."""
 
-    name = models.CharField(_("name"), max_length=200, unique=True)
+    municipality = owned_by_municipality()
+    name = models.CharField(_("name"), max_length=200)
     actor = models.ForeignKey(
         Actor, on_delete=models.PROTECT, related_name="institutions", verbose_name=_("kind")
     )
@@ -149,7 +211,9 @@ class Institution(models.Model):
         help_text=_("As in Unilogin and the institution register, e.g. “280123”."),
     )
 
-    objects = InstitutionQuerySet.as_manager()
+    municipality_path = "municipality"
+    objects = ScopedManager.from_queryset(InstitutionQuerySet)()
+    every_municipality = EveryMunicipalityManager()
 
     class Meta:
         ordering = ["name"]
@@ -158,11 +222,16 @@ class Institution(models.Model):
         indexes = [models.Index(fields=["actor", "is_active"])]
         constraints = [
             models.UniqueConstraint(
-                fields=["institution_number"],
+                fields=["municipality", "name"],
+                name="unique_institution_name",
+                violation_error_message=_("Another institution has this name."),
+            ),
+            models.UniqueConstraint(
+                fields=["municipality", "institution_number"],
                 condition=~models.Q(institution_number=""),
                 name="unique_institution_number",
                 violation_error_message=_("Another institution has this institution number."),
-            )
+            ),
         ]
 
     def __str__(self):
@@ -186,6 +255,9 @@ class Membership(models.Model):
         verbose_name=_("institution"),
     )
     role = models.CharField(_("role"), max_length=20, choices=Role)
+
+    municipality_path = "institution__municipality"
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("membership")
@@ -218,6 +290,7 @@ class SecurityEvent(models.Model):
         DATA_EXPORTED = "data_exported", _("All data exported")
         PERMISSION_DENIED = "permission_denied", _("Access refused")
 
+    municipality = owned_by_municipality()
     kind = models.CharField(_("event"), max_length=30, choices=Kind)
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -240,6 +313,10 @@ class SecurityEvent(models.Model):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     path = models.CharField(_("address"), max_length=500, blank=True)
     detail = models.JSONField(_("details"), default=dict, blank=True)
+
+    municipality_path = "municipality"
+    objects = ScopedManager()
+    every_municipality = EveryMunicipalityManager()
 
     class Meta:
         ordering = ["-at"]

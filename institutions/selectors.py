@@ -8,6 +8,7 @@ from django.db.models import CharField, Count, Max, OuterRef, Q, QuerySet, Subqu
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils.translation import gettext as _
 
+from core import tenancy
 from core.memo import kept_on
 from core.spreadsheets import danish_forms
 
@@ -178,15 +179,39 @@ def actor_words() -> dict[str, str]:
 
 
 MUNICIPALITY_CACHE_KEY = "municipality"
+HOSTS_CACHE_KEY = "municipality-hosts"
 
 
 def municipality_current() -> Municipality:
-    """The municipality this installation serves. Until one is saved ("Kom i gang"), an
-    unsaved one named by the MUNICIPALITY_NAME setting. Cached: every page header shows it."""
+    """The municipality acted for (core.tenancy). Cached: every page header shows it."""
     municipality = cache.get(MUNICIPALITY_CACHE_KEY)
     if municipality is None:
-        municipality = Municipality.objects.order_by("pk").first() or Municipality(
-            name=settings.MUNICIPALITY_NAME
-        )
+        municipality = Municipality.objects.get(pk=tenancy.current())
         cache.set(MUNICIPALITY_CACHE_KEY, municipality, 60 * 60)
     return municipality
+
+
+def municipality_for_host(host: str) -> int | None:
+    """The municipality that answers on `host`: the one with that host name, else the only
+    one there is; None in an installation of several where none has it. Cached."""
+    with tenancy.for_the_platform():
+        hosts = cache.get(HOSTS_CACHE_KEY)
+        if hosts is None:
+            rows = list(Municipality.objects.values_list("host", "pk"))
+            hosts = {name.lower(): pk for name, pk in rows if name}
+            hosts[""] = rows[0][1] if len(rows) == 1 else None
+            cache.set(HOSTS_CACHE_KEY, hosts, 60 * 60)
+    return hosts.get(host.lower()) or hosts[""]
+
+
+def municipality_is_alone() -> bool:
+    """Whether the installation serves one municipality only. Cached with the host names."""
+    return municipality_for_host("") is not None
+
+
+def each_municipality() -> Iterator[int]:
+    """Act for each municipality in turn, yielding its key: the work of a periodic task or a
+    command is each municipality's own."""
+    for pk in list(Municipality.objects.order_by("pk").values_list("pk", flat=True)):
+        with tenancy.acting_for(pk):
+            yield pk

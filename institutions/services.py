@@ -8,11 +8,11 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from core import fragments
+from core import fragments, tenancy
 
 from .audit import security_event_record
 from .models import Membership, Municipality, SecurityEvent, User
-from .selectors import MUNICIPALITY_CACHE_KEY, municipality_current
+from .selectors import HOSTS_CACHE_KEY, MUNICIPALITY_CACHE_KEY, municipality_current
 from .sign_in import ALLAUTH_PROVIDERS, KOMBIT, SignInOutcome, sign_in_app
 
 
@@ -131,9 +131,25 @@ def municipality_save(*, municipality: Municipality) -> Municipality:
     """Name the municipality; every page, e-mail and report shows the new name at once."""
     municipality.full_clean()
     municipality.save()
-    transaction.on_commit(lambda: cache.delete(MUNICIPALITY_CACHE_KEY))
-    cache.delete(MUNICIPALITY_CACHE_KEY)
+    transaction.on_commit(lambda: _municipality_forgotten(municipality.pk))
+    _municipality_forgotten(municipality.pk)
     return municipality
+
+
+def municipality_name(*, municipality: Municipality) -> Municipality:
+    """Save the municipality's name and header text as its consultants gave them: the first
+    step of "Kom i gang" is done."""
+    municipality.getting_started = {**municipality.getting_started, Municipality.NAMED: "done"}
+    return municipality_save(municipality=municipality)
+
+
+def _municipality_forgotten(pk: int) -> None:
+    """Its name and host name are read afresh: by its own pages, and by the platform's
+    choice of municipality for a host."""
+    with tenancy.acting_for(pk):
+        cache.delete(MUNICIPALITY_CACHE_KEY)
+    with tenancy.for_the_platform():
+        cache.delete(HOSTS_CACHE_KEY)
 
 
 def getting_started_mark(*, step: str, state: str | None) -> Municipality:

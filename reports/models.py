@@ -3,6 +3,9 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.tenancy import ScopedManager
+from institutions.models import owned_by_municipality
+
 # The tables a worker makes spreadsheets of (reports/tables.py), by the name in their address.
 TABLE_TITLES = {
     "institutioner": _("Progress by institution"),
@@ -27,6 +30,7 @@ class Report(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
+    municipality = owned_by_municipality()
     kind = models.CharField(_("kind"), max_length=20, choices=Kind)
     strategy = models.ForeignKey(
         "goals.Strategy",
@@ -81,6 +85,9 @@ class Report(models.Model):
     # redelivers the same id only after the visibility timeout, past REPORT_TIME_LIMIT.
     claimed_by = models.CharField(_("made by task"), max_length=64, blank=True, editable=False)
 
+    municipality_path = "municipality"
+    objects = ScopedManager()
+
     class Meta:
         ordering = ["-requested_at"]
         verbose_name = _("report")
@@ -128,6 +135,9 @@ class ClosedDays(models.Model):
     first = models.DateField(null=True)
     through = models.DateField(null=True)
 
+    municipality_path = "strategy__municipality"
+    objects = ScopedManager()
+
     def __str__(self):
         return f"{self.first}–{self.through}"
 
@@ -143,6 +153,9 @@ class DayTally(models.Model):
     done = models.PositiveIntegerField()
     counted = models.PositiveIntegerField()
     changes = models.PositiveIntegerField()
+
+    municipality_path = "strategy__municipality"
+    objects = ScopedManager()
 
     class Meta:
         constraints = [

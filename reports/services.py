@@ -1,6 +1,7 @@
 """Requesting and producing reports. The Report row is the source of truth: a task only
 takes its primary key, and running it again for a finished report changes nothing."""
 
+import contextvars
 import datetime as dt
 import io
 import logging
@@ -23,6 +24,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from actions.models import ActionPlanItem
+from core import tenancy
 from core.spreadsheets import neutralised
 from goals.models import Strategy
 from institutions.models import Institution
@@ -49,10 +51,9 @@ def report_enqueue(report_id: int, *, for_batch: bool = False) -> bool:
     a batch. When the queue cannot be reached the row stays queued, marked, and
     `reports_requeue` sends it when the queue is back: the request is not lost."""
     priority = BATCH_PRIORITY if for_batch else PERSON_PRIORITY
+    task = current_app.signature(REPORT_BUILD_TASK, args=[report_id, tenancy.current()])
     try:
-        current_app.signature(REPORT_BUILD_TASK, args=[report_id]).apply_async(
-            retry=False, priority=priority
-        )
+        task.apply_async(retry=False, priority=priority)
     except Exception:
         logger.exception("Could not enqueue report %s", report_id)
         Report.objects.filter(pk=report_id).update(enqueue_failed_at=timezone.now())
@@ -205,7 +206,13 @@ def _heartbeat(report_id: int) -> Iterator[None]:
         finally:
             connection.close()
 
-    thread = threading.Thread(target=beat, name=f"report-{report_id}-heartbeat", daemon=True)
+    # The thread acts for this report's municipality (core.tenancy), as this one does.
+    thread = threading.Thread(
+        target=contextvars.copy_context().run,
+        args=(beat,),
+        name=f"report-{report_id}-heartbeat",
+        daemon=True,
+    )
     thread.start()
     try:
         yield
@@ -215,11 +222,11 @@ def _heartbeat(report_id: int) -> Iterator[None]:
 
 
 def _file_name(report: Report, extension: str) -> str:
-    """One name per report: a retry after a killed worker replaces its own half-made file
-    and never touches another report's."""
+    """One name per report, in its municipality's folder: a retry after a killed worker
+    replaces its own half-made file and never touches another report's."""
     day = timezone.localdate(report.requested_at)
     title = slugify(report.title)[:60] or "rapport"
-    return f"reports/{day:%Y/%m}/{report.pk}-{title}.{extension}"
+    return f"reports/{report.municipality_id}/{day:%Y/%m}/{report.pk}-{title}.{extension}"
 
 
 def _store(name: str, content: bytes) -> str:

@@ -5,7 +5,9 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from core import tenancy
 from goals.selectors import strategy_current
+from institutions.selectors import each_municipality
 
 from . import services
 from .days import days_close
@@ -20,10 +22,11 @@ from .days import days_close
     time_limit=settings.REPORT_TIME_LIMIT,
     max_retries=services.MAX_ATTEMPTS - 1,
 )
-def report_build_task(self, report_id: int) -> None:
+def report_build_task(self, report_id: int, municipality_id: int) -> None:
     """Make the report's file; a failed attempt is retried with a growing pause."""
     try:
-        services.report_build(report_id=report_id, task_id=self.request.id or "")
+        with tenancy.acting_for(municipality_id):
+            services.report_build(report_id=report_id, task_id=self.request.id or "")
     except (OperationalError, InterfaceError) as error:
         # The database is away: wait for it, REPORT_DATABASE_RETRIES times a pause.
         raise self.retry(
@@ -38,15 +41,19 @@ def report_build_task(self, report_id: int) -> None:
 @shared_task
 def reports_requeue_task() -> int:
     """Run by beat every minute: send again, once, what no worker would make otherwise."""
-    return services.reports_requeue(now=timezone.now())
+    now = timezone.now()
+    return sum(services.reports_requeue(now=now) for _municipality in each_municipality())
 
 
 @shared_task
 def days_close_task() -> bool:
     """Run by beat just after midnight: yesterday's tallies are written before anyone asks,
-    so the first view of the dashboard that day does not wait for them."""
-    strategy = strategy_current()
-    if strategy is None:
-        return False
-    days_close(strategy)
-    return True
+    so the first view of the dashboard that day does not wait for them. Whether any
+    municipality had a strategy to close days of."""
+    closed = False
+    for _municipality in each_municipality():
+        strategy = strategy_current()
+        if strategy is not None:
+            days_close(strategy)
+            closed = True
+    return closed

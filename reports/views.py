@@ -369,7 +369,7 @@ def strategy_detail(request, pk=None):
     strategy = strategy_current() if pk is None else strategy_readable(request.user, pk)
     if strategy is None:
         form = (
-            StrategyCreateForm(initial={"municipality": municipality_current().name})
+            StrategyCreateForm(initial={"municipality_name": municipality_current().name})
             if may_edit_strategy(request)
             else None
         )

@@ -44,12 +44,12 @@ def _new_document(title: str, context: dict) -> Document:
     section.left_margin = section.right_margin = Cm(2)
     section.top_margin = section.bottom_margin = Cm(2)
     document.core_properties.title = title
-    document.core_properties.author = context["strategy"].municipality
+    document.core_properties.author = context["strategy"].municipality_name
     document.core_properties.language = "da-DK"
     style = document.styles["Normal"]
     style.font.name = "IBM Plex Sans"
     style.font.size = Pt(10)
-    document.add_paragraph(context["strategy"].municipality)
+    document.add_paragraph(context["strategy"].municipality_name)
     document.add_heading(title, level=0)
     document.add_paragraph(context["strategy"].title)
     return document

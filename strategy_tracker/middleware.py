@@ -9,8 +9,13 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import BadRequest
 from django.db import DatabaseError, connection
 from django.dispatch import receiver
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotFound
+from django.http.request import split_domain_port
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+
+from core import tenancy
+from institutions.selectors import municipality_for_host
 
 # C0 control characters and DEL: no address or search of ours contains them, and PostgreSQL
 # refuses a NUL in any text, so they are answered before a view or the security log sees them.
@@ -30,6 +35,24 @@ def _renewed_on_login(sender, request, user, **kwargs):
         now = int(time.time())
         request.session[RENEWED_AT] = now
         request.session[SIGNED_IN_AT] = now
+
+
+def choose_municipality(get_response):
+    """A request acts for the municipality its host name names, or, in an installation with
+    one municipality, for that one whatever the host. An unknown host is answered 404."""
+
+    def middleware(request):
+        host, _port = split_domain_port(request.get_host())
+        municipality = municipality_for_host(host)
+        if municipality is None:
+            return HttpResponseNotFound(render_to_string("no_municipality.html"))
+        token = tenancy.begin(municipality)
+        try:
+            return get_response(request)
+        finally:
+            tenancy.end(token)
+
+    return middleware
 
 
 class SessionRenewalMiddleware:

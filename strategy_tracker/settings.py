@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "strategy_tracker.middleware.refuse_control_characters",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "strategy_tracker.middleware.choose_municipality",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -290,6 +291,8 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Every key carries the municipality acted for, so no municipality is served another's parts.
+CACHES["default"]["KEY_FUNCTION"] = "core.tenancy.cache_key"
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL

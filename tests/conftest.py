@@ -1,3 +1,4 @@
+import contextvars
 import copy
 import io
 import json
@@ -21,10 +22,10 @@ from django.urls import reverse
 
 from actions.models import Action, Progress
 from actions.services import progress_set, progress_sync, strategy_create_from_document
-from core import fragments
+from core import fragments, tenancy
 from goals.models import Strategy
 from institutions.models import Actor, Institution, Membership, Municipality, User
-from institutions.selectors import MUNICIPALITY_CACHE_KEY
+from institutions.selectors import MUNICIPALITY_CACHE_KEY, municipality_for_host
 from reports.models import Report
 from strategy_tracker.celery import app as celery_app
 from tests.factories import InstitutionFactory, MembershipFactory, PersonFactory
@@ -52,6 +53,41 @@ def _own_redis_database():
     with override_settings(REDIS_URL=url, CELERY_BROKER_URL=url, CACHES=caches):
         celery_app.conf.broker_url = url
         yield
+
+
+DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "live_server",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+}
+
+
+def installation_municipality() -> Municipality:
+    """The installation's one municipality: made by a migration, made again after a test that
+    empties the database."""
+    return Municipality.objects.order_by("pk").first() or Municipality.objects.create(
+        name=settings.MUNICIPALITY_NAME, slug="mariagerfjord-kommune"
+    )
+
+
+@pytest.fixture(autouse=True)
+def municipality(request, _fresh_cache):
+    """A test that reaches the database acts for the installation's municipality, as every
+    request to an installation of one municipality does (core.tenancy). Which municipality
+    answers on a host is cached, as in every process after its first request."""
+    if not (
+        request.node.get_closest_marker("django_db")
+        or DATABASE_FIXTURES & set(request.fixturenames)
+    ):
+        yield None
+        return
+    request.getfixturevalue("_django_db_helper")
+    municipality = installation_municipality()
+    municipality_for_host("testserver")
+    with tenancy.acting_for(municipality.pk):
+        yield municipality
 
 
 @pytest.fixture(autouse=True)
@@ -195,7 +231,6 @@ def context_handler(db, identity_providers, service_keys):
     from tests import identity_providers as idps
 
     idp = identity_providers.saml
-    Municipality.objects.create(name="Mariagerfjord Kommune")
     kombit_configure(
         cvr=idps.CVR,
         settings={
@@ -288,6 +323,7 @@ def _strategy_rows(django_db_setup, django_db_blocker):
         if not any(field.related_model is Institution for field in model._meta.concrete_fields)
     ]
     with django_db_blocker.unblock(), transaction.atomic():
+        token = tenancy.begin(installation_municipality().pk)
         _ensure_actors()
         before = {model: set(model.objects.values_list("pk", flat=True)) for model in models}
         made = strategy_create_from_document(document=document)
@@ -295,6 +331,7 @@ def _strategy_rows(django_db_setup, django_db_blocker):
         rows = {model: objects for model, objects in written.items() if objects}
         actor_pks = dict(Actor.objects.values_list("code", "pk"))
         transaction.set_rollback(True)
+        tenancy.end(token)
     return made.pk, actor_pks, rows
 
 
@@ -316,6 +353,9 @@ def strategy(actors, _strategy_rows):
                 if field.is_relation and field.related_model is Actor:
                     for row in objects:
                         setattr(row, field.attname, actor_now[getattr(row, field.attname)])
+                if field.is_relation and field.related_model is Municipality:
+                    for row in objects:
+                        setattr(row, field.attname, tenancy.current())
             model.objects.bulk_create(objects)
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), list(rows)):
@@ -328,7 +368,7 @@ def strategy(actors, _strategy_rows):
 
 OTHER_STRATEGY = {
     "title": "Digitale børn i dagplejen",
-    "municipality": "Viborg Kommune",
+    "municipality_name": "Viborg Kommune",
     "purpose": "De yngste børn møder digitale medier som en del af legen.",
     "actions_heading": "Konkrete handlinger og projekter",
     "domain_word": "område",
@@ -454,7 +494,10 @@ def run_together(work, count: int) -> list:
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    # Each thread acts for this test's municipality (core.tenancy), as the test does.
+    threads = [
+        threading.Thread(target=contextvars.copy_context().run, args=(run, n)) for n in range(count)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -127,7 +127,9 @@ def test_a_new_date_costs_what_a_known_one_costs(strategy, institutions):
 
 
 def test_a_strategy_just_begun_has_a_dashboard_for_any_date(client, actors, committee_member):
-    Strategy.objects.create(title="Ny strategi", municipality="Viborg Kommune", status="adopted")
+    Strategy.objects.create(
+        title="Ny strategi", municipality_name="Viborg Kommune", status="adopted"
+    )
     client.force_login(committee_member)
     response = client.get(reverse("dashboard"), {"since": "2026-01-01"})
     assert response.status_code == 200

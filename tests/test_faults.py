@@ -262,7 +262,7 @@ def test_a_report_task_waits_for_a_database_that_is_away(silent_database):
         "from reports.tasks import report_build_task\n"
         "from strategy_tracker.celery import app\n"
         "app.conf.task_eager_propagates = False  # a retry's own apply() would raise\n"
-        "result = report_build_task.apply(args=[1])\n"
+        "result = report_build_task.apply(args=[1, 1])\n"
         "print(result.state, type(result.result).__name__)"
     )
     try:

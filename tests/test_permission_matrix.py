@@ -338,7 +338,7 @@ def data(people, strategy, institutions, settings, tmp_path):
     }
     # A draft of the next version, with one continued action, as a revision would have it.
     draft = Strategy.objects.create(
-        title="Næste strategi", municipality="Mariagerfjord Kommune", previous=strategy
+        title="Næste strategi", municipality_name="Mariagerfjord Kommune", previous=strategy
     )
     draft_goal = Goal.objects.create(
         domain=draft.domains.create(name="Infrastruktur"), text="Udkastets mål"
@@ -489,7 +489,10 @@ def post_data(name, data):
             "version": 1,
         },
         "item_create": {"text": "Nyt mål", "scope": "municipal"},
-        "strategy_create": {"title": "Næste strategi", "municipality": "Mariagerfjord Kommune"},
+        "strategy_create": {
+            "title": "Næste strategi",
+            "municipality_name": "Mariagerfjord Kommune",
+        },
         "spreadsheet_import": {
             "kind": "institutioner",
             "file": SimpleUploadedFile("i.csv", b"Navn;Type\nNy Skole;Skole\n"),

@@ -1,5 +1,6 @@
 """Progress rows follow actions, actors and institutions, so "x af N" is always right."""
 
+import contextvars
 import json
 import threading
 
@@ -93,7 +94,9 @@ def test_concurrent_syncs_neither_fail_nor_duplicate(actors):
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=sync) for _ in range(4)]
+    threads = [
+        threading.Thread(target=contextvars.copy_context().run, args=(sync,)) for _ in range(4)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

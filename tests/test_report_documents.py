@@ -301,7 +301,7 @@ def test_a_handleplan_in_word_lists_its_items_and_totals(strategy, progress_made
     cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
     assert LONG_WORD in cells and "Kodeklub" in cells
     assert "1.262.500 kr." in cells  # the domain table's total
-    assert document.paragraphs[0].text == strategy.municipality
+    assert document.paragraphs[0].text == strategy.municipality_name
 
 
 def test_a_reason_many_institutions_share_is_one_line_naming_them(strategy, actors):

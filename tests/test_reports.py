@@ -461,13 +461,14 @@ def _test_database_url() -> str:
 @pytest.mark.redis
 @pytest.mark.postgres
 def test_a_request_made_while_the_queue_is_down_is_kept_and_made_later(
-    client, media, transactional_db, strategy, committee_member
+    client, media, transactional_db, strategy, committee_member, municipality
 ):
     # Another process whose broker does not answer (nothing listens on port 1) asks for a
     # report, as a web process would while Redis is down.
     script = (
-        "from goals.selectors import strategy_current; from institutions.models import User; "
-        "from reports.services import report_request; "
+        "from core.tenancy import begin; from goals.selectors import strategy_current; "
+        "from institutions.models import User; from reports.services import report_request; "
+        f"begin({municipality.pk}); "
         "report_request(kind='status', strategy=strategy_current(), "
         "parameters={'since': '2026-01-01'}, by=User.objects.get(email='udvalg@example.org'))"
     )

@@ -437,21 +437,22 @@ def test_an_xlsx_that_unpacks_to_more_than_30_mb_is_refused_though_it_packs_well
 
 
 def test_an_upload_is_deleted_after_an_hour_confirmed_or_not(
-    client, settings, tmp_path, strategy, institutions, consultant
+    client, settings, tmp_path, strategy, institutions, consultant, municipality
 ):
     settings.MEDIA_ROOT = tmp_path
     client.force_login(consultant)
     old = preview(client, csv_upload(DANISH_ROWS)).context["token"]
     new = preview(client, csv_upload(DANISH_ROWS)).context["token"]
     two_hours_ago = time.time() - 7200
-    os.utime(tmp_path / "imports" / f"{old}.json", (two_hours_ago, two_hours_ago))
+    folder = tmp_path / "imports" / str(municipality.pk)  # each municipality's own
+    os.utime(folder / f"{old}.json", (two_hours_ago, two_hours_ago))
     before = state()
     response = client.post(reverse("spreadsheet_import_confirm", args=[old]))
     assert response.status_code == 409
     assert "Upload filen igen" in visible_text(response.content)  # expired: say so
     assert state() == before
     assert imports_discard_expired_task.apply().get() == 1
-    assert sorted(path.name for path in (tmp_path / "imports").iterdir()) == [f"{new}.json"]
+    assert sorted(path.name for path in folder.iterdir()) == [f"{new}.json"]
 
 
 def test_a_strategy_spreadsheet_with_bad_rows_gets_the_row_by_row_preview(

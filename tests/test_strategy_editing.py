@@ -285,7 +285,7 @@ def test_a_consultant_builds_a_strategy_from_nothing_in_the_browser(
         reverse("strategy_create"),
         {
             "title": "Det gode digitale liv",
-            "municipality": "Mariagerfjord Kommune",
+            "municipality_name": "Mariagerfjord Kommune",
             "period_start": "2027-01-01",
             "period_end": "2030-12-31",
         },
@@ -321,7 +321,7 @@ def test_a_consultant_builds_a_strategy_from_nothing_in_the_browser(
         strategy.pk,
         {
             "title": strategy.title,
-            "municipality": strategy.municipality,
+            "municipality_name": strategy.municipality_name,
             "purpose": "Formålet med strategien.",
             "period_start": "2027-01-01",
             "period_end": "2030-12-31",

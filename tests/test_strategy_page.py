@@ -149,7 +149,7 @@ def test_load_strategy_refuses_a_broken_document(tmp_path, actors):
     from goals.models import Strategy
 
     broken = tmp_path / "broken.json"
-    broken.write_text('{"title": "Halv", "municipality": "X", "domains": [{"name": "D"}]}')
+    broken.write_text('{"title": "Halv", "municipality_name": "X", "domains": [{"name": "D"}]}')
     with pytest.raises(CommandError, match="is not a strategy document"):
         call_command("load_strategy", broken)
     assert not Strategy.objects.exists()

@@ -2,14 +2,15 @@ import json
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from actions.models import Action
 from actions.services import strategy_create_from_document
 from goals.models import Goal, Strategy
+from institutions.commands import MunicipalCommand
 
 
-class Command(BaseCommand):
+class Command(MunicipalCommand):
     help = "Load a strategy from a JSON document such as fixtures/strategy_mariagerfjord.json."
 
     def add_arguments(self, parser):
@@ -21,7 +22,7 @@ class Command(BaseCommand):
         except (OSError, ValueError) as error:
             raise CommandError(f"Cannot read {path}: {error}") from error
         existing = Strategy.objects.filter(
-            title=document.get("title"), municipality=document.get("municipality")
+            title=document.get("title"), municipality_name=document.get("municipality_name")
         ).first()
         if existing:
             self.stdout.write(f"Strategy already loaded: {existing} (id {existing.pk}).")

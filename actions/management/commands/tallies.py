@@ -1,9 +1,10 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from actions.tallies import FIELDS, tallies_differences, tallies_recount
+from institutions.commands import MunicipalCommand
 
 
-class Command(BaseCommand):
+class Command(MunicipalCommand):
     help = (
         "Count every action's and institution's tallies from the progress rows, report where "
         "the stored ones differ, and store the counts (with --check: only report, and fail on "

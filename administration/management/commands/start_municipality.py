@@ -1,13 +1,14 @@
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from administration.services import NotEmpty, municipality_start
+from institutions.commands import MunicipalCommand
 from institutions.services import invitation_link
 
 
-class Command(BaseCommand):
+class Command(MunicipalCommand):
     help = (
         "Start an empty installation for a municipality with its first consultant, and print "
         "the consultant's invitation link. Safe to run again."

@@ -1,15 +1,16 @@
 import json
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from devtools.bench import bench_run
+from institutions.commands import MunicipalCommand
 
 # How much longer a page may take on the larger database (docs: the performance contract).
 RATIO_LIMIT = 1.5
 
 
-class Command(BaseCommand):
+class Command(MunicipalCommand):
     help = (
         "Measure the main pages, the tick, the reports and the handleplan batch on the data "
         "present; print a table and write JSON. Run generate_scale first for Copenhagen scale."

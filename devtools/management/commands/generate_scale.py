@@ -1,12 +1,13 @@
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from devtools.scale import scale_create
 from goals.selectors import strategy_current
+from institutions.commands import MunicipalCommand
 
 
-class Command(BaseCommand):
+class Command(MunicipalCommand):
     help = (
         "Add Copenhagen-scale data to the strategy in force, for measuring: institutions, goals, "
         "actions, years of progress history and handleplaner. Run load_strategy first."

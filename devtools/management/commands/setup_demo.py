@@ -2,19 +2,19 @@ import json
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from devtools.demo import demo_create, demo_exists
 from goals.selectors import strategy_current
+from institutions.commands import MunicipalCommand
 from institutions.models import Membership, User
 
 STRATEGY_FILE = settings.BASE_DIR / "fixtures" / "strategy_mariagerfjord.json"
 DEMO_FILE = settings.BASE_DIR / "fixtures" / "demo.json"
 
 
-class Command(BaseCommand):
+class Command(MunicipalCommand):
     help = "Load the Mariagerfjord strategy and the demo data, once; safe to run again."
 
     def handle(self, *args, **options):
