@@ -104,7 +104,7 @@ def reminders_send(*, strategy: Strategy, today: dt.date) -> int:
     due = revision_due(strategy=strategy)
     if due and due - relativedelta(months=6) <= today < due:
         consultants = User.objects.filter(is_active=True).filter(
-            Q(role=User.Role.CONSULTANT) | Q(is_superuser=True)
+            Q(role_here=User.Role.CONSULTANT) | Q(is_superuser=True)
         )
         for consultant in consultants:
             sent += _send_once(

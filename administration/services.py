@@ -71,10 +71,10 @@ def municipality_start(
         )
     consultant = User.objects.filter(email__iexact=email).first()
     if consultant is None:
+        person = User(email=email, first_name=first_name, last_name=last_name)
+        person.role = User.Role.CONSULTANT
         consultant = person_invite(
-            person=User(
-                email=email, first_name=first_name, last_name=last_name, role=User.Role.CONSULTANT
-            ),
+            person=person,
             institutions=[],
             membership_role="",
             invited_by=None,

@@ -715,7 +715,11 @@ def bench_mixed_load(*, school, people, seconds: float) -> dict:
     )
     quiet = _read_for(seconds, pages)
     ticker = subprocess.Popen(  # noqa: S603 - this interpreter, our own script  # nosec B603
-        [sys.executable, "-c", TICKER_SCRIPT.format(row_ids=row_ids, seconds=seconds, municipality=tenancy.current())],
+        [
+            sys.executable,
+            "-c",
+            TICKER_SCRIPT.format(row_ids=row_ids, seconds=seconds, municipality=tenancy.current()),
+        ],
         stdout=subprocess.PIPE,
         text=True,
         env=_process_env(),

@@ -2,7 +2,16 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Actor, Membership, SecurityEvent, User
+from .models import Actor, Membership, MunicipalRole, SecurityEvent, User
+
+
+class MunicipalRoleInline(admin.TabularInline):
+    """The person's role in this municipality (their roles elsewhere are not shown)."""
+
+    model = MunicipalRole
+    extra = 0
+    max_num = 1
+    fields = ["role"]
 
 
 class MembershipInline(admin.TabularInline):
@@ -15,17 +24,17 @@ class MembershipInline(admin.TabularInline):
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "role", "is_active", "is_superuser"]
-    list_filter = ["role", "is_active", "is_superuser"]
+    list_filter = ["municipal_roles__role", "is_active", "is_superuser"]
     search_fields = ["email", "first_name", "last_name"]
-    inlines = [MembershipInline]
+    inlines = [MunicipalRoleInline, MembershipInline]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        (_("Personal info"), {"fields": ["first_name", "last_name", "role"]}),
+        (_("Personal info"), {"fields": ["first_name", "last_name"]}),
         (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser"]}),
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
-        (None, {"classes": ["wide"], "fields": ["email", "role", "password1", "password2"]}),
+        (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
     ]
 
 

@@ -155,12 +155,16 @@ class PersonForm(forms.ModelForm):
         required=False,
     )
 
+    # The person's role in this municipality (kept per municipality: MunicipalRole).
+    role = forms.ChoiceField(label=_("Role"), choices=User.Role.choices)
+
     class Meta:
         model = User
         fields = ["email", "first_name", "last_name", "role"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.initial.setdefault("role", self.instance.role or User.Role.STAFF)
         if self.instance.pk:
             memberships = list(self.instance.memberships.all())
             self.initial["institutions"] = [m.institution_id for m in memberships]
@@ -174,7 +178,17 @@ class PersonForm(forms.ModelForm):
             self.add_error("institutions", _("Choose the institutions this person works for."))
         if institutions and not cleaned.get("membership_role"):
             self.add_error("membership_role", _("Choose the person's role at the institutions."))
+        if cleaned.get("role"):
+            self.instance.role = cleaned["role"]
         return cleaned
+
+    def clean_email(self):
+        """An address is one person's in every municipality, not only among this one's people
+        (whom Django's own check of the field sees)."""
+        email = self.cleaned_data["email"]
+        if User.every_municipality.filter(email__iexact=email).exclude(pk=self.instance.pk):
+            raise forms.ValidationError(self.instance.unique_error_message(User, ["email"]))
+        return email
 
 
 class InstitutionSearchForm(forms.Form):

@@ -1,8 +1,10 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
+from core import tenancy
 from core.tenancy import EveryMunicipalityManager, ScopedManager, chosen, current
 
 
@@ -28,6 +30,18 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
 
+class PeopleManager(UserManager):
+    """The people of the municipality acted for (core.tenancy): those with a role in it, each
+    with that role (`role_here`), read in the same query. Signing in, a session's person and
+    every list of people go through it, so a person is unknown where they have no role."""
+
+    use_in_migrations = False
+
+    def get_queryset(self):
+        role = MunicipalRole.objects.filter(user=OuterRef("pk")).values("role")[:1]
+        return super().get_queryset().annotate(role_here=Subquery(role)).filter(role_here__gt="")
+
+
 class User(AbstractUser):
     """A person who signs in with their e-mail address."""
 
@@ -38,12 +52,12 @@ class User(AbstractUser):
 
     username = None
     email = models.EmailField(_("e-mail address"), unique=True)
-    role = models.CharField(_("role"), max_length=20, choices=Role, default=Role.STAFF)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
 
-    objects = UserManager()
+    objects = PeopleManager()
+    every_municipality = UserManager()
 
     class Meta:
         verbose_name = _("user")
@@ -51,6 +65,45 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.email
+
+    def save(self, *args, **kwargs):
+        """A person's role is kept per municipality (MunicipalRole): a role given, or a new
+        person's, is the role in the municipality acted for."""
+        fields = kwargs.get("update_fields")
+        role_given = self.__dict__.pop("role_given", False)
+        if fields is not None and "role" in fields:
+            kwargs["update_fields"] = fields = [name for name in fields if name != "role"]
+            role_given = True
+        adding = self._state.adding
+        if fields is None or fields:
+            super().save(*args, **kwargs)
+        if (role_given or adding) and tenancy.chosen() is not None:
+            MunicipalRole.objects.update_or_create(
+                user=self, defaults={"role": self.role or self.Role.STAFF}
+            )
+
+    def refresh_from_db(self, *args, **kwargs):
+        self.__dict__.pop("role_here", None)  # read afresh too
+        super().refresh_from_db(*args, **kwargs)
+
+    @property
+    def role(self) -> str | None:
+        """The person's role in the municipality acted for; None where they have none."""
+        if "role_here" not in self.__dict__:  # read past the people manager
+            self.role_here = (
+                MunicipalRole.objects.filter(user=self).values_list("role", flat=True).first()
+                if self.pk and tenancy.chosen() is not None
+                else None
+            )
+        return self.role_here
+
+    @role.setter
+    def role(self, value: str) -> None:
+        self.role_here = value
+        self.role_given = True
+
+    def get_role_display(self) -> str:
+        return str(self.Role(self.role).label) if self.role else ""
 
 
 class Municipality(models.Model):
@@ -147,6 +200,32 @@ class UniqueWithinMunicipality:
     def validate_constraints(self, exclude=None):
         exclude = set(exclude or ()) - {"municipality"}
         super().validate_constraints(exclude=exclude)  # type: ignore[misc]
+
+
+class MunicipalRole(models.Model):
+    """A person's role in one municipality: a person may work for several, with a role in
+    each, and is unknown in the others."""
+
+    municipality = owned_by_municipality()
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="municipal_roles", verbose_name=_("person")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=User.Role)
+
+    municipality_path = "municipality"
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("role in the municipality")
+        verbose_name_plural = _("roles in the municipality")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "user"], name="one_role_per_municipality"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()}"
 
 
 class ActorQuerySet(models.QuerySet):

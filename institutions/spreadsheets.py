@@ -93,6 +93,11 @@ class InstitutionResource(resources.ModelResource):
                 raise ValueError(
                     _("“%(email)s” is not an e-mail address.") % {"email": email}
                 ) from None
+            known = User.every_municipality.filter(email__iexact=email)
+            if known.exists() and not User.objects.filter(email__iexact=email).exists():
+                raise ValueError(
+                    _("“%(email)s” belongs to a person of another municipality.") % {"email": email}
+                )
 
     def after_save_instance(self, instance, row, **kwargs):
         email = (row.get("leader_email") or "").strip().lower()
@@ -102,7 +107,7 @@ class InstitutionResource(resources.ModelResource):
         if leader is None:
             # As in the browser: invited by e-mail to set a password, and in the security log.
             person_invite(
-                person=User(email=email, role=User.Role.STAFF),
+                person=User(email=email),  # a new person's role is staff
                 institutions=[instance],
                 membership_role=Membership.Role.LEADER,
                 invited_by=self.by,

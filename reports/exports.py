@@ -9,13 +9,13 @@ from django.core import serializers
 from actions.models import Action, ActionPlan, ActionPlanItem, PoolAllocation, PoolShare, Progress
 from goals.models import Aim, Domain, Goal, Indicator, Measurement, Principle, Strategy
 from institutions.audit import security_event_record
-from institutions.models import Actor, Institution, Membership, SecurityEvent, User
+from institutions.models import Actor, Institution, Membership, MunicipalRole, SecurityEvent, User
 
 from .models import Report
 
 # What the archive holds, file by file. People without password hashes or second factors;
 # reports as metadata (who asked for what, when, and how it went), not the PDFs.
-PEOPLE_FIELDS = ["email", "first_name", "last_name", "role", "is_active", "date_joined"]
+PEOPLE_FIELDS = ["email", "first_name", "last_name", "is_active", "date_joined"]
 REPORT_FIELDS = [
     "kind",
     "strategy",
@@ -43,6 +43,7 @@ def _tables():
         ("aktoerer.json", Actor.objects.all(), None),
         ("institutioner.json", Institution.objects.all(), None),
         ("personer.json", User.objects.all(), PEOPLE_FIELDS),
+        ("roller.json", MunicipalRole.objects.all(), None),
         ("medlemskaber.json", Membership.objects.all(), None),
         ("status.json", Progress.objects.all(), None),
         ("status_historik.json", Progress.history.all(), None),

@@ -19,7 +19,9 @@ TABLES = {
     "actions_progress": "SELECT id, status, version FROM actions_progress ORDER BY id",
     "actions_historicalprogress": "SELECT history_id, id, status FROM actions_historicalprogress"
     " ORDER BY history_id",
-    "institutions_user": "SELECT email, role FROM institutions_user ORDER BY id",
+    "institutions_user": "SELECT email FROM institutions_user ORDER BY id",
+    "institutions_municipalrole": "SELECT user_id, role FROM institutions_municipalrole"
+    " ORDER BY id",
 }
 
 

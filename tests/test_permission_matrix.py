@@ -417,7 +417,7 @@ def snapshot():
         list(Municipality.objects.order_by("pk").values()),
         list(SocialApp.objects.order_by("pk").values("pk", "provider", "client_id", "settings")),
         list(GoalProgress.objects.order_by("pk").values("pk", "reached")),
-        list(User.objects.order_by("pk").values("pk", "email", "role", "is_active")),
+        list(User.objects.order_by("pk").values("pk", "email", "role_here", "is_active")),
         list(Membership.objects.order_by("pk").values()),
         list(Progress.objects.order_by("pk").values()),
         list(ActionPlan.objects.order_by("pk").values()),
