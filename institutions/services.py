@@ -3,15 +3,17 @@ from allauth.account.utils import user_pk_to_url_str
 from allauth.socialaccount.models import SocialApp
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from core import fragments, tenancy
 
 from .audit import security_event_record
-from .models import Membership, Municipality, SecurityEvent, User
+from .models import Actor, Membership, Municipality, SecurityEvent, User
 from .selectors import HOSTS_CACHE_KEY, MUNICIPALITY_CACHE_KEY, municipality_current
 from .sign_in import ALLAUTH_PROVIDERS, KOMBIT, SignInOutcome, sign_in_app
 
@@ -133,6 +135,33 @@ def municipality_save(*, municipality: Municipality) -> Municipality:
     municipality.save()
     transaction.on_commit(lambda: _municipality_forgotten(municipality.pk))
     _municipality_forgotten(municipality.pk)
+    return municipality
+
+
+# The kinds of institution a new municipality starts with; its consultants rename, add and
+# remove kinds under "Kom i gang".
+FIRST_KINDS = [("forvaltning", "Forvaltning"), ("skole", "Skole"), ("dagtilbud", "Dagtilbud")]
+
+
+@transaction.atomic
+def municipality_add(*, municipality: Municipality) -> Municipality:
+    """Add a municipality to the installation, answering on its own host name, with the
+    first kinds of institution. Every municipality then needs a host name: with two, none
+    answers for the other on any address."""
+    if not municipality.host:
+        raise ValidationError({"host": _("A municipality beside others needs a host name.")})
+    nameless = Municipality.objects.filter(host="").first()
+    if nameless is not None:
+        raise ValidationError(
+            _("Give %(name)s a host name first: beside another, it answers on no address.")
+            % {"name": nameless.name}
+        )
+    municipality_save(municipality=municipality)
+    with tenancy.acting_for(municipality.pk):
+        Actor.objects.bulk_create(
+            Actor(code=code, name=name, order=order)
+            for order, (code, name) in enumerate(FIRST_KINDS, start=1)
+        )
     return municipality
 
 

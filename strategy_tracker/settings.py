@@ -64,6 +64,8 @@ SITE_NAME = env_str("SITE_NAME", "Strategitrackeren")
 MUNICIPALITY_NAME = env_str("MUNICIPALITY_NAME", "Mariagerfjord Kommune")
 
 INSTALLED_APPS = [
+    # First, so that its createsuperuser (for a municipality) is the one manage.py runs.
+    "institutions",
     "strategy_tracker.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -82,7 +84,6 @@ INSTALLED_APPS = [
     "simple_history",
     "template_partials",
     "strategy_tracker",
-    "institutions",
     "institutions.unilogin",
     "goals",
     "actions",

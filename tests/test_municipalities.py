@@ -1,0 +1,229 @@
+"""Two municipalities on one installation: each answers on its own host name, reads only its
+own rows and people, and another's objects answer as if they did not exist (core.tenancy).
+The second municipality has the same strategy, institution names and kinds as the first."""
+
+import json
+import re
+
+import pytest
+from django.apps import apps
+from django.core.cache import cache
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+from django.urls import reverse
+
+from actions.models import Progress
+from actions.services import progress_set, strategy_create_from_document
+from core import fragments, tenancy
+from core.tenancy import NoMunicipality
+from institutions.models import Actor, Municipality, User
+from institutions.services import municipality_add, municipality_save
+from reports.models import Report
+from reports.services import report_request
+from reports.tasks import report_build_task
+from tests.conftest import STRATEGY_FILE, make_person, visible_text, with_totp
+from tests.factories import PASSWORD, InstitutionFactory
+from tests.test_permission_matrix import all_routes, data, people, snapshot, url_for  # noqa: F401 (fixtures)
+
+OTHER_HOST = "viborg.example.org"
+UNKNOWN_HOST = "aarhus.example.org"  # allowed, but no municipality's
+APPS = ["institutions", "goals", "actions", "reports"]
+
+
+def _owned_querysets():
+    """The default manager of every model that belongs to a municipality (a historical model
+    through its model's history). Left out: the platform's own table, and the history of
+    many-to-many links, read only through the scoped history record that holds them."""
+    for app in APPS:
+        for model in apps.get_app_config(app).get_models():
+            instance_type = getattr(model, "instance_type", None)
+            if model is Municipality or (instance_type and instance_type._meta.auto_created):
+                continue
+            manager = instance_type.history if instance_type else model._default_manager
+            yield pytest.param(manager, id=model._meta.label)
+
+
+@pytest.mark.parametrize("manager", list(_owned_querysets()))
+def test_a_query_with_no_municipality_chosen_raises(db, manager):
+    with tenancy.for_the_platform(), pytest.raises(NoMunicipality):
+        list(manager.all()[:1])
+    with tenancy.for_the_platform(), pytest.raises(NoMunicipality):
+        manager.count()
+
+
+@pytest.fixture
+def viborg(data, municipality, settings):
+    """A second municipality beside the first (which now answers on "testserver"), with the
+    same strategy and institution names, and its own people."""
+    settings.ALLOWED_HOSTS = ["testserver", OTHER_HOST, UNKNOWN_HOST]
+    municipality.host = "testserver"
+    municipality_save(municipality=municipality)
+    other = municipality_add(
+        municipality=Municipality(name="Viborg Kommune", slug="viborg", host=OTHER_HOST)
+    )
+    with tenancy.acting_for(other.pk):
+        kinds = {actor.code: actor for actor in Actor.objects.all()}
+        school = InstitutionFactory(name="Skole A", actor=kinds["skole"], area="Hobro")
+        InstitutionFactory(name="Forvaltningen", actor=kinds["forvaltning"])
+        document = json.loads(STRATEGY_FILE.read_text(encoding="utf-8"))
+        strategy = strategy_create_from_document(document=document)
+        people = {
+            "anonymous": None,
+            "committee": make_person("udvalg@viborg.dk", "Vera Udvalg", User.Role.COMMITTEE),
+            "leader": make_person("leder@viborg.dk", "Vagn Leder", a=(school, "leader")),
+            "consultant": with_totp(
+                make_person("konsulent@viborg.dk", "Vibeke Konsulent", User.Role.CONSULTANT)
+            ),
+        }
+    return {"municipality": other, "strategy": strategy, "school": school, "people": people}
+
+
+def viborg_client(user=None) -> Client:
+    client = Client(HTTP_HOST=OTHER_HOST)
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def test_each_host_answers_for_its_own_municipality_and_an_unknown_one_for_none(viborg, data):
+    consultant = viborg["people"]["consultant"]
+    page = viborg_client(consultant).get(reverse("institution_list")).content.decode()
+    linked = {int(pk) for pk in re.findall(r'href="/institutioner/(\d+)/', page)}
+    with tenancy.acting_for(viborg["municipality"].pk):
+        assert linked and linked <= set(Progress.objects.values_list("institution", flat=True))
+    assert not linked & {institution.pk for institution in data["institutions"].values()}
+
+    response = Client(HTTP_HOST=UNKNOWN_HOST).get(reverse("strategy"))
+    assert response.status_code == 404
+    assert "Ingen kommune på denne adresse" in visible_text(response.content)
+
+
+def test_a_person_is_unknown_in_a_municipality_where_they_have_no_role(viborg, data):
+    karen = data["people"]["consultant"]  # the first municipality's consultant
+    karen.set_password(PASSWORD)
+    karen.save()
+    # Signed in on the first municipality's host, the same session on the other's is nobody.
+    client = viborg_client(karen)
+    response = client.get(reverse("strategy"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+    # Her password does not sign her in there either.
+    response = viborg_client().post(
+        reverse("account_login"), {"login": karen.email, "password": PASSWORD}
+    )
+    assert "_auth_user_id" not in response.client.session
+    with tenancy.acting_for(viborg["municipality"].pk):
+        assert not User.objects.filter(email=karen.email).exists()
+        people = viborg_client(viborg["people"]["consultant"]).get(reverse("person_list"))
+    assert karen.email not in people.content.decode()
+    assert "konsulent@viborg.dk" in people.content.decode()
+
+
+# Another municipality's object answers as if it did not exist: as a made-up id does, or
+# with the sign-in page for a person who has not signed in. A consultant, who may use every
+# page, gets 404 (or 405 where the address takes only the other method); a role that may
+# never use the page is refused it (403) before any object is looked up, for any id.
+REFUSED = {404, 405}
+
+
+def made_up(url: str) -> str:
+    return re.sub(r"/\d+/", "/987654/", url)
+
+
+def test_another_municipalitys_objects_answer_404_and_nothing_changes(viborg, data):
+    routes = [
+        (route, name)
+        for route, name in all_routes()
+        if not route.startswith("admin/") and re.search(r"<int:|<path:|object_id", route)
+    ]
+    assert len(routes) > 30
+    before = snapshot()
+    cases = 0
+    for role, user in viborg["people"].items():
+        client = viborg_client(user)
+        for route, name in routes:
+            url = url_for(name, route, data)  # the first municipality's objects
+            for method in (client.get, client.post):
+                response = method(url)
+                cases += 1
+                if user is None:
+                    assert response.status_code == 302, (role, url)
+                    assert response.url.startswith(reverse("account_login")), (role, url)
+                    continue
+                case = (role, name, url, method.__name__)
+                assert response.status_code == method(made_up(url)).status_code, case
+                assert response.status_code in REFUSED | {403}, case
+                if role == "consultant":
+                    assert response.status_code in REFUSED, case
+    assert snapshot() == before
+    print(f"{cases} requests of another municipality's objects")  # for the closing note
+
+
+def test_cached_page_parts_are_each_municipalitys_own(viborg, data):
+    strategy, school = data["strategy"], data["institutions"]["school_a"]
+    row = Progress.objects.filter(institution=school).order_by("pk").first()
+    progress_set(
+        progress_id=row.pk,
+        status="done",
+        reason="",
+        note="",
+        expected_version=row.version,
+        by=data["people"]["consultant"],
+    )
+    committee = data["people"]["committee"]
+    first = Client()
+    first.force_login(committee)
+    first.get(reverse("dashboard"))  # the first municipality's parts, cached
+    theirs = viborg_client(viborg["people"]["committee"])
+    served = theirs.get(reverse("dashboard")).content
+    cache.clear()
+    with tenancy.acting_for(viborg["municipality"].pk):
+        fragments.changed(*fragments.KINDS)
+    made_afresh = theirs.get(reverse("dashboard")).content
+    assert _without_tokens(served) == _without_tokens(made_afresh)
+    assert strategy.pk != viborg["strategy"].pk
+
+
+def _without_tokens(html: bytes) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html.decode())
+
+
+def test_a_report_is_made_for_the_municipality_its_task_names(viborg, media):
+    other = viborg["municipality"]
+    with tenancy.acting_for(other.pk):
+        report = report_request(
+            kind=Report.Kind.STATUS,
+            strategy=viborg["strategy"],
+            parameters={"since": "2026-01-01"},
+            by=viborg["people"]["consultant"],
+        )
+    # A worker acts for no municipality until the task's arguments name one.
+    with tenancy.for_the_platform():
+        report_build_task.apply(args=[report.pk, other.pk]).get()
+    with tenancy.acting_for(other.pk):
+        report.refresh_from_db()
+    assert report.status == Report.Status.DONE
+    assert report.file.name.startswith(f"reports/{other.pk}/")
+
+
+def test_a_second_municipality_needs_host_names(db, municipality):
+    with pytest.raises(CommandError, match="værtsnavn"):
+        call_command("save_municipality", slug="viborg", name="Viborg Kommune", host="v.dk")
+    call_command("save_municipality", slug=municipality.slug, host="mariagerfjord.example.org")
+    call_command("save_municipality", slug="viborg", name="Viborg Kommune", host="v.example.org")
+    viborg = Municipality.objects.get(slug="viborg")
+    with tenancy.acting_for(viborg.pk):
+        assert sorted(Actor.objects.values_list("code", flat=True)) == [
+            "dagtilbud",
+            "forvaltning",
+            "skole",
+        ]
+    with pytest.raises(CommandError, match="--municipality"), tenancy.for_the_platform():
+        call_command("tallies")
+
+
+def test_createsuperuser_makes_one_of_the_municipalitys_people(db, municipality):
+    call_command("createsuperuser", email="drift@example.org", interactive=False, verbosity=0)
+    person = User.objects.get(email="drift@example.org")
+    assert (person.is_superuser, person.role) == (True, User.Role.STAFF)
