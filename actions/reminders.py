@@ -16,7 +16,7 @@ from django.utils import translation
 
 from goals.models import Strategy
 from institutions.models import Institution, Membership, User
-from institutions.selectors import municipality_current
+from institutions.selectors import municipality_current, municipality_site_url
 
 from . import rollup
 from .models import Reminder
@@ -82,8 +82,9 @@ def reminders_send(*, strategy: Strategy, today: dt.date) -> int:
     """Send this period's reminders that have not been sent yet. Returns how many were sent."""
     sent = 0
     period = f"{today:%Y-%m}"
+    site = municipality_site_url()  # its own host name: one of several municipalities
     for need in institutions_needing_reminder(strategy=strategy, today=today):
-        link = settings.SITE_URL + reverse("institution_progress", args=[need.institution.pk])
+        link = site + reverse("institution_progress", args=[need.institution.pk])
         leaders = User.objects.filter(
             is_active=True,
             memberships__institution=need.institution,
@@ -115,7 +116,7 @@ def reminders_send(*, strategy: Strategy, today: dt.date) -> int:
                 context={
                     "strategy": strategy,
                     "due": due,
-                    "link": settings.SITE_URL + reverse("report_list"),
+                    "link": site + reverse("report_list"),
                 },
             )
     return sent

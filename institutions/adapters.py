@@ -27,6 +27,7 @@ from .sign_in import (
     SIGN_IN_TEST_RESULT,
     UNILOGIN,
     SignInOutcome,
+    app_of_another_municipality,
     saml_app_settings,
     saml_service_keys,
     sign_in_outcome,
@@ -124,10 +125,13 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         return False
 
     def list_apps(self, request, provider=None, client_id=None):
-        """Context Handler's app gets the operator's signing key and the OIOSAML 3 profile; it
-        is not offered until the operator has set the key."""
+        """The municipality's own apps and the installation's. Context Handler's app gets the
+        operator's signing key and the OIOSAML 3 profile; it is not offered until the
+        operator has set the key."""
         apps = []
         for app in super().list_apps(request, provider=provider, client_id=client_id):
+            if app_of_another_municipality(app):
+                continue
             if app.provider == "saml" and app.client_id == KOMBIT:
                 keys = saml_service_keys()
                 if keys is None:

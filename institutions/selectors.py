@@ -191,6 +191,17 @@ def municipality_current() -> Municipality:
     return municipality
 
 
+def municipality_site_url() -> str:
+    """The address of the municipality acted for, for links in e-mails sent by a task: its
+    host name with SITE_URL's scheme, or SITE_URL itself where it has none (an installation
+    of one municipality)."""
+    host = municipality_current().host
+    if not host:
+        return settings.SITE_URL
+    scheme = settings.SITE_URL.split("://", 1)[0]
+    return f"{scheme}://{host}"
+
+
 def municipality_for_host(host: str) -> int | None:
     """The municipality that answers on `host`: the one with that host name, else the only
     one there is; None in an installation of several where none has it. Cached."""

@@ -15,7 +15,7 @@ from core import fragments, tenancy
 from .audit import security_event_record
 from .models import Actor, Membership, Municipality, SecurityEvent, User
 from .selectors import HOSTS_CACHE_KEY, MUNICIPALITY_CACHE_KEY, municipality_current
-from .sign_in import ALLAUTH_PROVIDERS, KOMBIT, SignInOutcome, sign_in_app
+from .sign_in import ALLAUTH_PROVIDERS, APP_MUNICIPALITY, KOMBIT, SignInOutcome, sign_in_app
 
 
 def _memberships_set(*, user: User, institutions, role: str) -> None:
@@ -224,7 +224,7 @@ def sign_in_configure(
     app.client_id = client_id
     if secret is not None:
         app.secret = secret
-    app.settings = settings
+    app.settings = {**settings, APP_MUNICIPALITY: tenancy.current()}
     app.full_clean()
     app.save()
     return app

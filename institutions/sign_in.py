@@ -17,6 +17,8 @@ from defusedxml import ElementTree
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from core import tenancy
+
 from .models import Institution, Membership, User
 from .selectors import municipality_current
 
@@ -232,9 +234,25 @@ def _unknown_person_message() -> str:
     )
 
 
+# Context Handler and Unilogin are set up by each municipality's consultants: its apps say
+# whose they are under this key of their settings.
+APP_MUNICIPALITY = "municipality"
+
+
+def municipality_apps():
+    """The sign-in apps of the municipality acted for (core.tenancy)."""
+    return SocialApp.objects.filter(**{f"settings__{APP_MUNICIPALITY}": tenancy.current()})
+
+
+def app_of_another_municipality(app: SocialApp) -> bool:
+    """An app kept in the database for another municipality (the apps of the installation's
+    settings, Entra ID and Google, have no key)."""
+    return bool(app.pk) and app.settings.get(APP_MUNICIPALITY) != tenancy.current()
+
+
 def sign_in_app(provider: str) -> SocialApp | None:
     """The configured app of Context Handler or Unilogin, if a consultant has set it up."""
-    apps = SocialApp.objects.filter(provider=ALLAUTH_PROVIDERS[provider])
+    apps = municipality_apps().filter(provider=ALLAUTH_PROVIDERS[provider])
     return (apps.filter(client_id=KOMBIT) if provider == KOMBIT else apps).first()
 
 
@@ -263,7 +281,7 @@ def sign_in_origins() -> list[str]:
         origins.append("https://login.microsoftonline.com")
     if "google" in settings.SOCIALACCOUNT_PROVIDERS:
         origins.append("https://accounts.google.com")
-    for app in SocialApp.objects.filter(provider__in=["saml", UNILOGIN]):
+    for app in municipality_apps().filter(provider__in=["saml", UNILOGIN]):
         url = app.settings.get("idp", {}).get("sso_url") or app.settings.get("server_url", "")
         parts = urlsplit(url)
         if parts.scheme in {"http", "https"} and parts.netloc:

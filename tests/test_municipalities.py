@@ -19,6 +19,7 @@ from core import fragments, tenancy
 from core.tenancy import NoMunicipality
 from institutions.models import Actor, Municipality, User
 from institutions.services import municipality_add, municipality_save
+from institutions.sign_in import KOMBIT, sign_in_app
 from reports.models import Report
 from reports.services import report_request
 from reports.tasks import report_build_task
@@ -227,3 +228,12 @@ def test_createsuperuser_makes_one_of_the_municipalitys_people(db, municipality)
     call_command("createsuperuser", email="drift@example.org", interactive=False, verbosity=0)
     person = User.objects.get(email="drift@example.org")
     assert (person.is_superuser, person.role) == (True, User.Role.STAFF)
+
+
+def test_sign_in_is_set_up_by_each_municipality_for_itself(viborg, context_handler):
+    """Context Handler connected by the first municipality is offered on its address only."""
+    offered = "Log ind med KOMBIT Context Handler"
+    assert offered in visible_text(Client().get(reverse("account_login")).content)
+    assert offered not in visible_text(viborg_client().get(reverse("account_login")).content)
+    with tenancy.acting_for(viborg["municipality"].pk):
+        assert sign_in_app(KOMBIT) is None

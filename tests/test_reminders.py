@@ -10,6 +10,7 @@ from actions.reminders import reminders_send
 from actions.services import progress_set
 from actions.tasks import reminders_send_task
 from institutions.models import Membership
+from institutions.services import municipality_save
 from tests.conftest import make_person
 
 TODAY = dt.date(2026, 11, 22)
@@ -78,3 +79,15 @@ def test_the_beat_task_sends_nothing_twice(strategy, institutions, overdue, lead
     sent = len(mail.outbox)
     assert reminders_send_task() == 0
     assert len(mail.outbox) == sent
+
+
+def test_a_reminder_links_to_the_host_of_its_municipality(
+    strategy, institutions, consultant, municipality, settings
+):
+    settings.SITE_URL = "https://strategi.example.org"
+    municipality.host = "mariagerfjord.example.org"
+    municipality_save(municipality=municipality)
+    strategy.period_end = TODAY + dt.timedelta(days=90)
+    strategy.save()
+    assert reminders_send(strategy=strategy, today=TODAY) == 1
+    assert "https://mariagerfjord.example.org/rapporter/" in mail.outbox[0].body
