@@ -30,7 +30,7 @@ COPIED = gettext_lazy("Copied from the previous version")
 UNFINISHED = [Progress.Status.NOT_STARTED, Progress.Status.IN_PROGRESS]
 
 
-def _copy(item, *, by, **values):
+def copy_item(item, *, by, **values):
     """Save a copy of `item` with `values` set; the original is left as it was."""
     item.pk = item.id = None
     item._state.adding = True
@@ -79,18 +79,18 @@ def revision_start(
     draft.save()
 
     for aim in strategy.aims.all():
-        _copy(aim, by=by, strategy=draft, origin_id=aim.pk)
+        copy_item(aim, by=by, strategy=draft, origin_id=aim.pk)
     principles = {}
     for principle in strategy.principles.all():
         old_pk = principle.pk
-        principles[old_pk] = _copy(principle, by=by, strategy=draft, origin_id=old_pk)
+        principles[old_pk] = copy_item(principle, by=by, strategy=draft, origin_id=old_pk)
     goals = {}
     for domain in strategy.domains.prefetch_related("goals__principles"):
         old_goals = list(domain.goals.all())
-        new_domain = _copy(domain, by=by, strategy=draft, origin_id=domain.pk)
+        new_domain = copy_item(domain, by=by, strategy=draft, origin_id=domain.pk)
         for goal in old_goals:
             old_pk, old_principles = goal.pk, [p.pk for p in goal.principles.all()]
-            goals[old_pk] = _copy(goal, by=by, domain=new_domain, origin_id=old_pk)
+            goals[old_pk] = copy_item(goal, by=by, domain=new_domain, origin_id=old_pk)
             goals[old_pk].principles.set([principles[pk] for pk in old_principles])
 
     copies = {}
@@ -101,7 +101,7 @@ def revision_start(
     )
     for action in actions:
         old_pk, actors = action.pk, list(action.actors.all())
-        copies[old_pk] = _copy(
+        copies[old_pk] = copy_item(
             action,
             by=by,
             goal=goals[action.goal_id],
@@ -112,7 +112,7 @@ def revision_start(
         copies[old_pk].actors.set(actors)
     for indicator in Indicator.objects.filter(goal__in=list(goals)).prefetch_related("actors"):
         old_pk, actors = indicator.pk, list(indicator.actors.all())
-        copy = _copy(indicator, by=by, goal=goals[indicator.goal_id], origin_id=old_pk)
+        copy = copy_item(indicator, by=by, goal=goals[indicator.goal_id], origin_id=old_pk)
         copy.actors.set(actors)
     fragments.changed(fragments.STRATEGY)
     return draft

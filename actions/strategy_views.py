@@ -25,6 +25,7 @@ from .models import Action
 from .revision import action_carry_over_set, revision_adopt, revision_compare, revision_start
 from .selectors import delete_consequences
 from .services import EditConflict, action_archive, item_delete, item_move, item_restore, item_save
+from .sharing import model_strategies, strategy_copy_model, strategy_share
 
 # --- Editing, for consultants -------------------------------------------------------------
 
@@ -329,3 +330,49 @@ def strategy_adopt(request, pk):
         {"draft": draft, "form": form, "comparison": comparison},
         status=400 if form.errors else 200,
     )
+
+
+# --- Model strategies shared between municipalities --------------------------------------------
+
+
+@consultant_required
+@require_GET
+def strategy_models(request):
+    """The strategies other municipalities share as models, to copy as a draft; and this
+    municipality's own, to share."""
+    own = Strategy.objects.exclude(status=Strategy.Status.DRAFT).order_by("-pk")
+    return render(request, "goals/strategy_models.html", {"models": model_strategies(), "own": own})
+
+
+@consultant_required
+@require_POST
+def strategy_model_copy(request, pk):
+    """Copy a model strategy as a draft of this municipality's, to edit and adopt."""
+    try:
+        draft = strategy_copy_model(model_pk=pk, by=request.user)
+    except ValidationError as error:
+        raise Http404(" ".join(error.messages)) from None
+    messages.success(
+        request,
+        _("The draft is ready: edit it as your own, and adopt it when the committee has decided."),
+    )
+    return redirect("strategy_version", pk=draft.pk)
+
+
+@consultant_required
+@require_POST
+def strategy_share_view(request, pk):
+    """Share the strategy as a model for other municipalities, or withdraw it."""
+    strategy = get_object_or_404(Strategy, pk=pk)
+    shared = request.POST.get("shared") == "yes"
+    try:
+        strategy_share(strategy=strategy, shared=shared, by=request.user)
+    except ValidationError as error:
+        return HttpResponseBadRequest(" ".join(error.messages))
+    if shared:
+        messages.success(
+            request, _("Other municipalities can now copy %(title)s.") % {"title": strategy.title}
+        )
+    else:
+        messages.success(request, _("%(title)s is no longer shared.") % {"title": strategy.title})
+    return redirect("strategy_models")

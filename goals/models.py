@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.history import kept_history
-from core.tenancy import ScopedManager
+from core.tenancy import EveryMunicipalityManager, ScopedManager
 from institutions.models import owned_by_municipality
 
 # The most a person may type into a text: forms and imports refuse more, in Danish.
@@ -74,8 +74,11 @@ class Strategy(models.Model):
     adopted_at = models.DateTimeField(_("adopted at"), null=True, blank=True, editable=False)
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    # Published as a model for other municipalities to copy (actions.sharing).
+    shared = models.BooleanField(_("shared as a model strategy"), default=False, editable=False)
     municipality_path = "municipality"
     objects = ScopedManager()
+    every_municipality = EveryMunicipalityManager()
     history = kept_history()
 
     class Meta:

@@ -21,6 +21,13 @@ urlpatterns = [
     path("strategi/<int:pk>/", report_views.strategy_detail, name="strategy_version"),
     path("strategi/ny/", strategy_views.strategy_create_view, name="strategy_create"),
     path("strategi/versioner/", strategy_views.strategy_versions, name="strategy_versions"),
+    path("strategi/modeller/", strategy_views.strategy_models, name="strategy_models"),
+    path(
+        "strategi/modeller/<int:pk>/kopier/",
+        strategy_views.strategy_model_copy,
+        name="strategy_model_copy",
+    ),
+    path("strategi/<int:pk>/del/", strategy_views.strategy_share_view, name="strategy_share"),
     path("strategi/<int:pk>/revision/", strategy_views.revision_start_view, name="revision_start"),
     path("strategi/<int:pk>/sammenlign/", strategy_views.strategy_compare, name="strategy_compare"),
     path("strategi/<int:pk>/vedtag/", strategy_views.strategy_adopt, name="strategy_adopt"),

@@ -13,10 +13,11 @@ from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
 
-from actions.models import Progress
+from actions.models import Action, Progress
 from actions.services import progress_set, strategy_create_from_document
 from core import fragments, tenancy
 from core.tenancy import NoMunicipality
+from goals.models import Strategy
 from institutions.models import Actor, Municipality, User
 from institutions.services import municipality_add, municipality_save
 from institutions.sign_in import KOMBIT, sign_in_app
@@ -237,3 +238,57 @@ def test_sign_in_is_set_up_by_each_municipality_for_itself(viborg, context_handl
     assert offered not in visible_text(viborg_client().get(reverse("account_login")).content)
     with tenancy.acting_for(viborg["municipality"].pk):
         assert sign_in_app(KOMBIT) is None
+
+
+def test_a_municipality_starts_from_anothers_shared_strategy(viborg, data):
+    """Mariagerfjord shares its strategy; Viborg copies it, edits an action and adopts it."""
+    model = data["strategy"]
+    first = Client()
+    first.force_login(data["people"]["consultant"])
+    assert first.post(reverse("strategy_share", args=[model.pk]), {"shared": "yes"}).status_code
+    theirs = viborg_client(viborg["people"]["consultant"])
+    page = visible_text(theirs.get(reverse("strategy_models")).content)
+    assert f"{model.title} Mariagerfjord Kommune" in page
+
+    response = theirs.post(reverse("strategy_model_copy", args=[model.pk]))
+    assert response.status_code == 302
+    other = viborg["municipality"]
+    with tenancy.acting_for(municipality_of(model)):
+        originals = dict(
+            Action.objects.filter(goal__domain__strategy=model, archived_at=None).values_list(
+                "pk", "text"
+            )
+        )
+    with tenancy.acting_for(other.pk):
+        draft = Strategy.objects.get(status=Strategy.Status.DRAFT)
+        copies = Action.objects.filter(goal__domain__strategy=draft)
+        assert dict(copies.values_list("origin", "text")) == originals
+        kinds = set(Actor.objects.values_list("pk", flat=True))
+        assert set(copies.values_list("actors", flat=True)) <= kinds
+        action = copies.order_by("pk").first()
+    assert draft.municipality_name == "Viborg Kommune"
+
+    edit = reverse("item_edit", args=["handling", action.pk])
+    form = {"text": "Viborgs egen tekst", "goal": action.goal_id, "version": 1}
+    with tenancy.acting_for(other.pk):
+        form["actors"] = list(action.actors.values_list("pk", flat=True))
+    assert theirs.post(edit, form).status_code == 302
+    adopt = {"decided_on": "2026-11-20", "meeting": "Børne- og Ungeudvalget", "reference": ""}
+    assert theirs.post(reverse("strategy_adopt", args=[draft.pk]), adopt).status_code == 302
+    with tenancy.acting_for(other.pk):
+        draft.refresh_from_db()
+        assert draft.status == Strategy.Status.ADOPTED
+        assert Action.objects.get(pk=action.pk).text == "Viborgs egen tekst"
+        assert Progress.objects.filter(action__goal__domain__strategy=draft).exists()
+    with tenancy.acting_for(municipality_of(model)):
+        assert Action.objects.get(pk=action.origin_id).text == originals[action.origin_id]
+
+    # Withdrawn, it is no longer offered nor copied.
+    first.post(reverse("strategy_share", args=[model.pk]), {"shared": "no"})
+    page = visible_text(theirs.get(reverse("strategy_models")).content)
+    assert "Ingen anden kommune deler en strategi endnu." in page
+    assert theirs.post(reverse("strategy_model_copy", args=[model.pk])).status_code == 404
+
+
+def municipality_of(strategy) -> int:
+    return Strategy.every_municipality.get(pk=strategy.pk).municipality_id

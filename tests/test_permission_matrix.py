@@ -202,6 +202,9 @@ GET = {
     "item_history": [302, 403, 403, 403, 403, 200, 200],
     # The revision: everyone reads the versions; a draft is for consultants and the committee.
     "strategy_versions": [302, 200, 200, 200, 200, 200, 200],
+    "strategy_models": [302, 403, 403, 403, 403, 200, 200],
+    "strategy_model_copy": [302, 403, 403, 403, 403, 405, 405],
+    "strategy_share": [302, 403, 403, 403, 403, 405, 405],
     "strategy_dashboard": [302, 200, 200, 200, 200, 200, 200],
     "strategy_compare": [302, 200, 404, 404, 404, 200, 200],
     "revision_start": [302, 403, 403, 403, 403, 200, 200],
@@ -244,6 +247,9 @@ def url_for(name, route, data):
             "item_delete": data["action"].pk,
             "item_history": data["action"].pk,
             "revision_start": data["strategy"].pk,
+            "strategy_share": data["strategy"].pk,
+            # Not shared: a strategy no municipality publishes cannot be copied.
+            "strategy_model_copy": data["strategy"].pk,
             "strategy_compare": data["draft"].pk,
             "strategy_adopt": data["draft"].pk,
             "action_carry_over": data["draft_action"].pk,
@@ -489,6 +495,8 @@ def post_data(name, data):
             "version": 1,
         },
         "item_create": {"text": "Nyt mål", "scope": "municipal"},
+        "strategy_share": {"shared": "yes"},
+        "strategy_model_copy": {},
         "strategy_create": {
             "title": "Næste strategi",
             "municipality_name": "Mariagerfjord Kommune",
@@ -558,6 +566,8 @@ POST = {
     "report_batch": [302, 403, 403, 403, 403, 302, 302],
     "report_retry": [302, 302, 404, 404, 404, 302, 302],
     "strategy_create": [302, 403, 403, 403, 403, 302, 302],
+    "strategy_share": [302, 403, 403, 403, 403, 302, 302],
+    "strategy_model_copy": [302, 403, 403, 403, 403, 404, 404],
     # The upload only shows what it would do; confirming a token that is not one's own (or is
     # used up) changes nothing and says to upload the file again.
     "spreadsheet_import": [302, 403, 403, 403, 403, 200, 200],
