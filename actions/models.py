@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.history import kept_history
-from core.tenancy import ScopedManager
+from core.tenancy import EveryMunicipalityManager, ScopedManager
 from goals.models import TEXT, Aim, Domain, Goal, Principle, Strategy, origin_field
 from institutions.models import owned_by_municipality
 
@@ -58,6 +58,7 @@ class Action(models.Model):
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True, editable=False)
     municipality_path = "goal__domain__strategy__municipality"
     objects = ScopedManager()
+    every_municipality = EveryMunicipalityManager()
     history = kept_history(m2m_fields=[actors])
 
     class Meta:
@@ -161,6 +162,7 @@ class ActionTally(KeptTally):
 
     municipality_path = "actor__municipality"
     objects = ScopedManager()
+    every_municipality = EveryMunicipalityManager()
 
     class Meta:
         constraints = [

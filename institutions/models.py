@@ -143,6 +143,9 @@ class Municipality(models.Model):
         blank=True,
         validators=[RegexValidator(r"^[0-9]{8}$", _("A CVR number is eight digits."))],
     )
+    # Takes part in the comparison with other municipalities that build on the same model
+    # strategy (reports.comparison): its tallies count in their spread, and it sees theirs.
+    compares = models.BooleanField(_("takes part in the comparison"), default=False)
 
     class Meta:
         verbose_name = _("municipality")

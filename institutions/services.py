@@ -165,6 +165,13 @@ def municipality_add(*, municipality: Municipality) -> Municipality:
     return municipality
 
 
+def municipality_compare(*, municipality: Municipality, compares: bool) -> Municipality:
+    """Join the comparison with other municipalities that build on the same model strategy,
+    or leave it."""
+    municipality.compares = compares
+    return municipality_save(municipality=municipality)
+
+
 def municipality_name(*, municipality: Municipality) -> Municipality:
     """Save the municipality's name and header text as its consultants gave them: the first
     step of "Kom i gang" is done."""

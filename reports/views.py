@@ -35,7 +35,9 @@ from institutions.permissions import (
     two_factor_for_consultants,
 )
 from institutions.selectors import municipality_current
+from institutions.services import municipality_compare
 
+from .comparison import COMPARED_FROM, comparison_of
 from .forms import DashboardForm, RevisionReportForm, StatusReportForm
 from .models import TABLE_TITLES, Report
 from .permissions import may_request_report, report_readable, reports_visible
@@ -134,6 +136,7 @@ def dashboard(request, strategy_pk=None):
             "strategy": strategy,
             "overview": overview,
             "as_of": today if strategy.archived_at else None,
+            "may_compare": may_open_institutions and strategy.archived_at is None,
         },
         status=400 if form.errors else 200,
     )
@@ -423,3 +426,37 @@ def home(request):
     if is_consultant(request.user) and strategy_current() is None:
         return redirect("getting_started")
     return redirect(landing_page(request.user))
+
+
+@require_GET
+def comparison(request):
+    """How the municipality's adopted strategy compares with the other municipalities' that
+    build on the same model, for its consultants and committee."""
+    if not may_read_everything(request.user):
+        raise PermissionDenied(_("Only consultants and the committee see the comparison."))
+    municipality = municipality_current()
+    strategy = strategy_current_or_404()
+    result = comparison_of(strategy) if municipality.compares else None
+    return render(
+        request,
+        "reports/comparison.html",
+        {
+            "municipality": municipality,
+            "strategy": strategy,
+            "comparison": result,
+            "compared_from": COMPARED_FROM,
+        },
+    )
+
+
+@consultant_required
+@require_POST
+def comparison_join(request):
+    """Take part in the comparison, or leave it."""
+    compares = request.POST.get("compares") == "yes"
+    municipality_compare(municipality=municipality_current(), compares=compares)
+    if compares:
+        messages.success(request, _("Your municipality takes part in the comparison."))
+    else:
+        messages.success(request, _("Your municipality no longer takes part in the comparison."))
+    return redirect("comparison")

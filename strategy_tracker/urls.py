@@ -249,6 +249,8 @@ urlpatterns = [
     path("handleplan/budgetter/", action_views.plan_budgets_view, name="plan_budgets"),
     path("handleplan/central-pulje/", action_views.pool_allocation_view, name="pool_allocation"),
     path("oversigt/", report_views.dashboard, name="dashboard"),
+    path("oversigt/sammenligning/", report_views.comparison, name="comparison"),
+    path("oversigt/sammenligning/deltag/", report_views.comparison_join, name="comparison_join"),
     path("oversigt/domaener/<int:pk>/", report_views.dashboard_domain, name="dashboard_domain"),
     path(
         "oversigt/eksport/<slug:table>/<slug:fmt>/",

@@ -2,6 +2,7 @@
 own rows and people, and another's objects answer as if they did not exist (core.tenancy).
 The second municipality has the same strategy, institution names and kinds as the first."""
 
+import datetime as dt
 import json
 import re
 
@@ -13,14 +14,19 @@ from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
 
+from actions import rollup
 from actions.models import Action, Progress
+from actions.revision import revision_adopt
 from actions.services import progress_set, strategy_create_from_document
+from actions.sharing import strategy_copy_model, strategy_share
 from core import fragments, tenancy
 from core.tenancy import NoMunicipality
 from goals.models import Strategy
 from institutions.models import Actor, Municipality, User
-from institutions.services import municipality_add, municipality_save
+from institutions.selectors import municipality_current
+from institutions.services import municipality_add, municipality_compare, municipality_save
 from institutions.sign_in import KOMBIT, sign_in_app
+from reports.comparison import comparison_of
 from reports.models import Report
 from reports.services import report_request
 from reports.tasks import report_build_task
@@ -292,3 +298,73 @@ def test_a_municipality_starts_from_anothers_shared_strategy(viborg, data):
 
 def municipality_of(strategy) -> int:
     return Strategy.every_municipality.get(pk=strategy.pk).municipality_id
+
+
+def participant(number: int, model: Strategy) -> Municipality:
+    """Another municipality that copies the model, adopts it, ticks `number` of its actions
+    done at its one school, and takes part in the comparison."""
+    other = municipality_add(
+        municipality=Municipality(
+            name=f"Kommune {number}", slug=f"k{number}", host=f"k{number}.example.org"
+        )
+    )
+    with tenancy.acting_for(other.pk):
+        municipality_compare(municipality=municipality_current(), compares=True)
+        kinds = {actor.code: actor for actor in Actor.objects.all()}
+        InstitutionFactory(name="Skole A", actor=kinds["skole"])
+        consultant = make_person(f"k{number}@example.org", "Kim Konsulent", User.Role.CONSULTANT)
+        draft = strategy_copy_model(model_pk=model.pk, by=consultant)
+        revision_adopt(
+            draft=draft,
+            decided_on=dt.date(2026, 11, 20),
+            meeting="Udvalget",
+            reference="",
+            by=consultant,
+        )
+        for row in Progress.objects.order_by("action__origin", "pk")[:number]:
+            progress_set(
+                progress_id=row.pk,
+                status="done",
+                reason="",
+                note="",
+                expected_version=row.version,
+                by=consultant,
+            )
+    return other
+
+
+def test_municipalities_on_one_model_compare_from_five_without_names(data, municipality, settings):
+    settings.ALLOWED_HOSTS = ["*"]
+    model = data["strategy"]
+    municipality.host = "testserver"
+    municipality_save(municipality=municipality)
+    model = strategy_share(strategy=model, shared=True, by=data["people"]["consultant"])
+    municipality_compare(municipality=municipality_current(), compares=True)
+    committee = Client()
+    committee.force_login(data["people"]["committee"])
+    for number in range(1, 4):
+        participant(number, model)
+    page = visible_text(committee.get(reverse("comparison")).content)
+    assert "Endnu deltager færre end 5 kommuner" in page  # four take part
+
+    participant(4, model)
+    result = comparison_of(model)
+    assert (result.participants, result.shown) == (5, True)
+    domain = result.domains[0]
+    own = Progress.objects.filter(
+        action__goal__domain__strategy=model,
+        action__goal__domain__name=domain.domain.text,
+        action__archived_at=None,
+        institution__is_active=True,
+    )
+    assert (domain.domain.own.done, domain.domain.own.counted) == (
+        own.filter(rollup.done()).count(),
+        own.filter(rollup.counted()).count(),
+    )
+    assert (
+        0 <= domain.domain.spread.lower <= domain.domain.spread.median <= domain.domain.spread.upper
+    )
+    page = visible_text(committee.get(reverse("comparison")).content)
+    assert "5 kommuner, der bygger på" in page
+    assert domain.domain.text in page
+    assert not any(f"Kommune {number}" in page for number in range(1, 5))

@@ -203,6 +203,8 @@ GET = {
     # The revision: everyone reads the versions; a draft is for consultants and the committee.
     "strategy_versions": [302, 200, 200, 200, 200, 200, 200],
     "strategy_models": [302, 403, 403, 403, 403, 200, 200],
+    "comparison": [302, 200, 403, 403, 403, 200, 200],
+    "comparison_join": [302, 403, 403, 403, 403, 405, 405],
     "strategy_model_copy": [302, 403, 403, 403, 403, 405, 405],
     "strategy_share": [302, 403, 403, 403, 403, 405, 405],
     "strategy_dashboard": [302, 200, 200, 200, 200, 200, 200],
@@ -497,6 +499,7 @@ def post_data(name, data):
         "item_create": {"text": "Nyt mål", "scope": "municipal"},
         "strategy_share": {"shared": "yes"},
         "strategy_model_copy": {},
+        "comparison_join": {"compares": "yes"},
         "strategy_create": {
             "title": "Næste strategi",
             "municipality_name": "Mariagerfjord Kommune",
@@ -567,6 +570,7 @@ POST = {
     "report_retry": [302, 302, 404, 404, 404, 302, 302],
     "strategy_create": [302, 403, 403, 403, 403, 302, 302],
     "strategy_share": [302, 403, 403, 403, 403, 302, 302],
+    "comparison_join": [302, 403, 403, 403, 403, 302, 302],
     "strategy_model_copy": [302, 403, 403, 403, 403, 404, 404],
     # The upload only shows what it would do; confirming a token that is not one's own (or is
     # used up) changes nothing and says to upload the file again.
@@ -586,6 +590,7 @@ POST = {
     "data_export": [302, 403, 403, 403, 403, 302, 302],
 }
 READ_ONLY = [
+    "comparison",
     "institution_choices",
     "strategy_workbook_export",
     "strategy_workbook_errors",
