@@ -3,8 +3,10 @@ own rows and people, and another's objects answer as if they did not exist (core
 The second municipality has the same strategy, institution names and kinds as the first."""
 
 import datetime as dt
+import io
 import json
 import re
+import zipfile
 
 import pytest
 from django.apps import apps
@@ -22,16 +24,17 @@ from actions.sharing import strategy_copy_model, strategy_share
 from core import fragments, tenancy
 from core.tenancy import NoMunicipality
 from goals.models import Strategy
-from institutions.models import Actor, Municipality, User
+from institutions.models import Actor, Institution, Municipality, User
 from institutions.selectors import municipality_current
 from institutions.services import municipality_add, municipality_compare, municipality_save
 from institutions.sign_in import KOMBIT, sign_in_app
 from reports.comparison import comparison_of
+from reports.exports import municipality_export
 from reports.models import Report
 from reports.services import report_request
 from reports.tasks import report_build_task
 from tests.conftest import STRATEGY_FILE, make_person, visible_text, with_totp
-from tests.factories import PASSWORD, InstitutionFactory
+from tests.factories import PASSWORD, InstitutionFactory, PersonFactory
 from tests.test_permission_matrix import all_routes, data, people, snapshot, url_for  # noqa: F401 (fixtures)
 
 OTHER_HOST = "viborg.example.org"
@@ -368,3 +371,61 @@ def test_municipalities_on_one_model_compare_from_five_without_names(data, munic
     assert "5 kommuner, der bygger på" in page
     assert domain.domain.text in page
     assert not any(f"Kommune {number}" in page for number in range(1, 5))
+
+
+def test_a_municipality_that_leaves_is_removed_with_all_it_owns_and_nothing_else(
+    viborg, data, media, django_capture_on_commit_callbacks
+):
+    other = viborg["municipality"]
+    with tenancy.acting_for(other.pk):
+        report = report_request(
+            kind=Report.Kind.STATUS,
+            strategy=viborg["strategy"],
+            parameters={"since": "2026-01-01"},
+            by=viborg["people"]["consultant"],
+        )
+        report_build_task.apply(args=[report.pk, other.pk]).get()
+        report.refresh_from_db()
+    assert media.joinpath(report.file.name).exists()
+    before = _first_municipality()
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="--yes"):
+        call_command("remove_municipality", municipality="viborg")
+    with django_capture_on_commit_callbacks(execute=True):  # its files go once it is gone
+        call_command("remove_municipality", municipality="viborg", yes=True, stdout=out)
+
+    printed = out.getvalue()
+    assert "Removed Viborg Kommune:" in printed
+    assert re.search(r"goals\.Strategy\s+1\n", printed)
+    assert re.search(r"people\s+3\n", printed)
+    assert not Municipality.objects.filter(slug="viborg").exists()
+    assert not Strategy.every_municipality.filter(municipality=other.pk).exists()
+    assert not User.every_municipality.filter(email__endswith="@viborg.dk").exists()
+    assert not media.joinpath(report.file.name).exists()
+    assert _first_municipality() == before  # as it was
+
+
+def _first_municipality():
+    """The snapshot of the permission matrix, without the other municipality's row."""
+    rows = list(snapshot())
+    rows[2] = [row for row in rows[2] if row["slug"] != "viborg"]  # the municipalities
+    return rows
+
+
+def test_the_data_export_and_the_admin_hold_only_the_municipalitys_own(viborg, data):
+    other = viborg["municipality"]
+    with tenancy.acting_for(other.pk):
+        buffer = io.BytesIO()
+        municipality_export(target=buffer, by=viborg["people"]["consultant"])
+        own = set(Institution.objects.values_list("pk", flat=True))
+        superuser = with_totp(PersonFactory(email="drift@viborg.dk", superuser=True))
+    archive = zipfile.ZipFile(buffer)
+    table = lambda name: json.loads(archive.read(name))  # noqa: E731
+    assert {row["pk"] for row in table("institutioner.json")} == own
+    assert {row["fields"]["institution"] for row in table("status.json")} <= own
+    assert all(row["fields"]["email"].endswith("@viborg.dk") for row in table("personer.json"))
+    assert len(table("strategier.json")) == 1
+
+    page = viborg_client(superuser).get("/admin/institutions/institution/").content.decode()
+    listed = {int(pk) for pk in re.findall(r"/admin/institutions/institution/(\d+)/change/", page)}
+    assert listed == own
