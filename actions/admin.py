@@ -37,6 +37,10 @@ class ProgressAdmin(HistoryAdmin):
     # when they are many and unfiltered, the database's estimate of them.
     show_full_result_count = False
     paginator = OneMunicipalityPaginator
+    # By institution, not by id alone: with many municipalities, the newest ids of the whole
+    # table are mostly others', and "newest first" walked past all of them (244 ms as one of
+    # 98 municipalities against 47 ms alone).
+    ordering = ["institution", "-pk"]
 
 
 class ActionPlanItemInline(admin.TabularInline):

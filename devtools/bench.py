@@ -42,6 +42,7 @@ from goals.models import Strategy
 from goals.selectors import strategy_current
 from institutions.forms import PICKER_SEARCH
 from institutions.models import Institution, Membership, User
+from institutions.selectors import municipality_current
 from reports.documents import report_context, report_html
 from reports.models import Report
 from reports.pdf import html_to_pdf
@@ -192,7 +193,10 @@ def _people(school: Institution) -> dict[str, User]:
 
 
 def _client(user) -> Client:
-    client = Client()
+    """A client of the municipality acted for: on its host name, where it has one (one of
+    several municipalities)."""
+    host = municipality_current().host
+    client = Client(HTTP_HOST=host) if host else Client()
     client.force_login(user)
     return client
 

@@ -2,18 +2,22 @@
 and institutions, with years of progress history, written with bulk inserts."""
 
 import datetime as dt
+import json
 import random
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from actions.models import Action, ActionPlan, ActionPlanItem, Progress
-from actions.services import progress_sync
+from actions.services import progress_sync, strategy_create_from_document
 from actions.tallies import tallies_recount
-from core import fragments
+from core import fragments, tenancy
 from goals.models import Goal, Strategy
-from institutions.models import Actor, Institution
+from institutions.models import Actor, Institution, Municipality
+from institutions.selectors import municipality_current
+from institutions.services import municipality_add, municipality_save
 from reports.days import days_close, days_reopen
 
 AREAS = ["Nord", "Syd", "Øst", "Vest", "Centrum", "Amager", "Valby", "Brønshøj"]
@@ -164,12 +168,71 @@ def _history_copied(changes) -> int:
             f"UPDATE {progress} AS p SET status = l.status, reason = l.reason, "  # noqa: S608  # nosec B608
             "updated_at = l.updated_at FROM scale_last AS l WHERE p.id = l.id"
         )
+        # Gone at once: the next municipality's rows may come in the same transaction.
+        cursor.execute("DROP TABLE scale_last")
     return written
+
+
+STRATEGY_FILE = settings.BASE_DIR / "fixtures" / "strategy_mariagerfjord.json"
+
+
+def scale_municipalities(count: int) -> list[int]:
+    """`count` more municipalities beside the one acted for, each on its own host name with the
+    shipped strategy in force: the shape of a national installation. Their keys."""
+    first = municipality_current()
+    if not first.host:
+        first.host = f"{first.slug}.skala.example"
+        municipality_save(municipality=first)
+    document = json.loads(STRATEGY_FILE.read_text(encoding="utf-8"))
+    made = []
+    for number in range(2, count + 2):
+        municipality = municipality_add(
+            municipality=Municipality(
+                name=f"Skala Kommune {number}",
+                slug=f"skala-{number}",
+                host=f"skala-{number}.skala.example",
+            )
+        )
+        with tenancy.acting_for(municipality.pk):
+            strategy_create_from_document(document=document)
+        made.append(municipality.pk)
+    return made
+
+
+def scale_tidy() -> None:
+    """After bulk writes: the history in the order a real one has, and fresh statistics."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        # The history was written row by row, years at a time; a real one is appended as it
+        # happens, so its recent records lie together. Put it in that order.
+        history_table = Progress.history.model._meta.db_table
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = %s AND indexdef LIKE %s",
+            [history_table, "%(history_date)"],
+        )
+        table, index = (
+            connection.ops.quote_name(name) for name in [history_table, *cursor.fetchone()]
+        )
+        # The foreign keys are checked first: CLUSTER refuses a table with checks pending.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        # Both names come from the catalog and are quoted; neither is user input.
+        cursor.execute(f"CLUSTER {table} USING {index}")
+        # Bulk inserts leave the planner's statistics behind; without them it picks nested
+        # loops over millions of history rows until autovacuum catches up.
+        cursor.execute("ANALYZE")
 
 
 @transaction.atomic
 def scale_create(
-    *, strategy: Strategy, institutions: int, goals: int, actions: int, years: int, seed: int
+    *,
+    strategy: Strategy,
+    institutions: int,
+    goals: int,
+    actions: int,
+    years: int,
+    seed: int,
+    tidy: bool = True,
 ) -> ScaleSummary:
     rng = random.Random(seed)  # noqa: S311 - measurement data, repeatable  # nosec B311
     now = timezone.now()
@@ -220,25 +283,8 @@ def scale_create(
         for plan in plans
         for _item in range(5)
     )
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            # The history was written row by row, years at a time; a real one is appended as
-            # it happens, so its recent records lie together. Put it in that order.
-            history_table = Progress.history.model._meta.db_table
-            cursor.execute(
-                "SELECT indexname FROM pg_indexes WHERE tablename = %s AND indexdef LIKE %s",
-                [history_table, "%(history_date)"],
-            )
-            table, index = (
-                connection.ops.quote_name(name) for name in [history_table, *cursor.fetchone()]
-            )
-            # The foreign keys are checked first: CLUSTER refuses a table with checks pending.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            # Both names come from the catalog and are quoted; neither is user input.
-            cursor.execute(f"CLUSTER {table} USING {index}")
-            # Bulk inserts leave the planner's statistics behind; without them it picks nested
-            # loops over millions of history rows until autovacuum catches up.
-            cursor.execute("ANALYZE")
+    if tidy:
+        scale_tidy()
     tallies_recount()  # written in bulk, past the services
     # The history was written at past dates: its days are written again, from it.
     days_reopen(strategy)

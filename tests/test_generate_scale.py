@@ -6,8 +6,9 @@ from django.db import connection
 from django.utils import timezone
 
 from actions.models import ActionPlanItem, Progress
+from core import tenancy
 from goals.models import Goal
-from institutions.models import Institution
+from institutions.models import Institution, Municipality
 from reports.selectors import progress_matrix, progress_over_time
 
 
@@ -46,3 +47,23 @@ def test_on_postgresql_the_history_lies_in_date_order_as_a_real_one_does(strateg
         )
         [correlation] = cursor.fetchone()
     assert correlation > 0.99
+
+
+def test_generate_scale_builds_a_national_installation_of_municipalities_alike(strategy, actors):
+    """Each municipality on its own host name, with the shipped strategy and the same data."""
+    call_command(
+        "generate_scale", institutions=6, goals=15, actions=50, years=1, seed=5, municipalities=3
+    )
+    municipalities = list(Municipality.objects.order_by("pk"))
+    assert len(municipalities) == 3 and all(municipality.host for municipality in municipalities)
+    made = []
+    for municipality in municipalities:
+        with tenancy.acting_for(municipality.pk):
+            made.append(
+                (
+                    Institution.objects.filter(name__startswith="Skala").count(),
+                    Goal.objects.filter(domain__strategy__status="adopted").count(),
+                    Progress.objects.count() > 0,
+                )
+            )
+    assert made == [(6, 15, True)] * 3

@@ -2,7 +2,8 @@ import time
 
 from django.core.management.base import CommandError
 
-from devtools.scale import scale_create
+from core import tenancy
+from devtools.scale import scale_create, scale_municipalities, scale_tidy
 from goals.selectors import strategy_current
 from institutions.commands import MunicipalCommand
 
@@ -19,22 +20,29 @@ class Command(MunicipalCommand):
         parser.add_argument("--actions", type=int, default=300)
         parser.add_argument("--years", type=int, default=10)
         parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument(
+            "--municipalities",
+            type=int,
+            default=1,
+            help="Add municipalities beside this one up to this many, each on its own host "
+            "name with the shipped strategy, and give each the same data (e.g. 98 with "
+            "--institutions 45: a national installation).",
+        )
 
     def handle(self, *args, **options):
         strategy = strategy_current()
         if strategy is None:
             raise CommandError("No strategy is in force; run load_strategy first.")
-        if options["institutions"] < 1 or options["years"] < 1:
-            raise CommandError("--institutions and --years must be at least 1.")
+        if options["institutions"] < 1 or options["years"] < 1 or options["municipalities"] < 1:
+            raise CommandError("--institutions, --years and --municipalities must be at least 1.")
         started = time.monotonic()
-        summary = scale_create(
-            strategy=strategy,
-            institutions=options["institutions"],
-            goals=options["goals"],
-            actions=options["actions"],
-            years=options["years"],
-            seed=options["seed"],
-        )
+        summary = self._create(strategy, options, tidy=options["municipalities"] == 1)
+        if options["municipalities"] > 1:
+            for pk in scale_municipalities(options["municipalities"] - 1):
+                with tenancy.acting_for(pk):
+                    self._create(strategy_current(), options, tidy=False)
+            scale_tidy()
+            self.stdout.write(f"Made {options['municipalities'] - 1} more municipalities alike.")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Made {summary.institutions} institutions; the strategy now has "
@@ -43,4 +51,16 @@ class Command(MunicipalCommand):
                 f"records; {summary.plan_items} handleplan items "
                 f"({time.monotonic() - started:.1f} s)."
             )
+        )
+
+    @staticmethod
+    def _create(strategy, options, *, tidy: bool):
+        return scale_create(
+            strategy=strategy,
+            institutions=options["institutions"],
+            goals=options["goals"],
+            actions=options["actions"],
+            years=options["years"],
+            seed=options["seed"],
+            tidy=tidy,
         )
