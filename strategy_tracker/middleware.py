@@ -48,11 +48,25 @@ def choose_municipality(get_response):
             return HttpResponseNotFound(render_to_string("no_municipality.html"))
         token = tenancy.begin(municipality)
         try:
-            return get_response(request)
+            response = get_response(request)
         finally:
             tenancy.end(token)
+        if response.streaming:  # its rows are read after this returns, as they are sent
+            response.streaming_content = _streamed_for(municipality, response.streaming_content)
+        return response
 
     return middleware
+
+
+def _streamed_for(municipality: int, chunks):
+    """A streamed answer's chunks, each made acting for the request's municipality."""
+    chunks = iter(chunks)
+    while True:
+        with tenancy.acting_for(municipality):
+            chunk = next(chunks, None)
+        if chunk is None:
+            return
+        yield chunk
 
 
 class SessionRenewalMiddleware:

@@ -430,3 +430,15 @@ def test_the_data_export_and_the_admin_hold_only_the_municipalitys_own(viborg, d
     page = viborg_client(superuser).get("/admin/institutions/institution/").content.decode()
     listed = {int(pk) for pk in re.findall(r"/admin/institutions/institution/(\d+)/change/", page)}
     assert listed == own
+
+
+def test_a_streamed_spreadsheet_is_made_for_its_municipality_as_it_is_sent(viborg, data):
+    """A server reads a streamed answer after the request's middleware has returned: each
+    chunk is still made acting for the municipality of the request, and for no other."""
+    client = viborg_client(viborg["people"]["consultant"])
+    response = client.get(reverse("spreadsheet_export", args=["institutioner", "csv"]))
+    with tenancy.for_the_platform():
+        body = b"".join(response.streaming_content).decode("utf-8")
+    rows = body.splitlines()[1:]
+    assert len(rows) == 2  # Viborg's two institutions, not the first municipality's four
+    assert all(row.startswith(("Skole A", "Forvaltningen")) for row in rows)
