@@ -1,6 +1,7 @@
 """Management commands that work on one municipality's data."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
 from core import tenancy
@@ -26,7 +27,11 @@ def municipality_named(slug: str | None) -> int:
 
 class MunicipalCommand(BaseCommand):
     """A command that acts for the municipality `--municipality` names by its short name, or
-    for the installation's only one (core.tenancy)."""
+    for the installation's only one (core.tenancy). One that may also work without (`shell`
+    reading the settings, say) sets `municipality_required` False: with none to be had, it
+    acts for none."""
+
+    municipality_required = True
 
     def create_parser(self, prog_name, subcommand, **kwargs):
         parser = super().create_parser(prog_name, subcommand, **kwargs)
@@ -38,6 +43,12 @@ class MunicipalCommand(BaseCommand):
         return parser
 
     def execute(self, *args, **options):
-        pk = municipality_named(options.pop("municipality", None))
+        slug = options.pop("municipality", None)
+        try:
+            pk = municipality_named(slug)
+        except (CommandError, DatabaseError):
+            if self.municipality_required or slug:
+                raise
+            return super().execute(*args, **options)
         with tenancy.acting_for(pk):
             return super().execute(*args, **options)

@@ -442,3 +442,14 @@ def test_a_streamed_spreadsheet_is_made_for_its_municipality_as_it_is_sent(vibor
     rows = body.splitlines()[1:]
     assert len(rows) == 2  # Viborg's two institutions, not the first municipality's four
     assert all(row.startswith(("Skole A", "Forvaltningen")) for row in rows)
+
+
+def test_djangos_shell_and_dumpdata_act_for_the_municipality_named(viborg, data):
+    with tenancy.for_the_platform():
+        out = io.StringIO()
+        call_command("dumpdata", "institutions.Institution", municipality="viborg", stdout=out)
+        with pytest.raises(CommandError, match="--municipality"):
+            call_command("dumpdata", "institutions.Institution", stdout=io.StringIO())
+    with tenancy.acting_for(viborg["municipality"].pk):
+        own = set(Institution.objects.values_list("pk", flat=True))
+    assert {row["pk"] for row in json.loads(out.getvalue())} == own
