@@ -25,8 +25,9 @@ logger = logging.getLogger(__name__)
 APPS = ["institutions", "goals", "actions", "reports"]
 
 
-def _owned():
-    """Every model a municipality owns (its default manager is scoped), histories apart."""
+def owned_models() -> tuple[list, list]:
+    """Every model a municipality owns (its default manager is scoped), and their histories
+    (those of many-to-many links apart: they go with the history records that hold them)."""
     live, history = [], []
     for app in APPS:
         for model in apps.get_app_config(app).get_models():
@@ -54,7 +55,7 @@ def _files_removed(folder: str) -> None:
 @transaction.atomic
 def municipality_remove(*, municipality: Municipality) -> dict[str, int]:
     """Remove the municipality and everything it owns; how many rows of each kind went."""
-    live, history = _owned()
+    live, history = owned_models()
     removed: dict[str, int] = {}
     pk = municipality.pk
     with tenancy.acting_for(pk):

@@ -5,7 +5,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from core import tenancy
-from core.tenancy import EveryMunicipalityManager, ScopedManager, chosen, current
+from core.tenancy import ScopedManager, chosen, current
 
 
 class UserManager(BaseUserManager):
@@ -252,7 +252,6 @@ class Actor(UniqueWithinMunicipality, models.Model):
 
     municipality_path = "municipality"
     objects = ScopedManager.from_queryset(ActorQuerySet)()
-    every_municipality = EveryMunicipalityManager()
 
     class Meta:
         ordering = ["order", "name"]
@@ -295,7 +294,6 @@ class Institution(UniqueWithinMunicipality, models.Model):
 
     municipality_path = "municipality"
     objects = ScopedManager.from_queryset(InstitutionQuerySet)()
-    every_municipality = EveryMunicipalityManager()
 
     class Meta:
         ordering = ["name"]
@@ -398,7 +396,6 @@ class SecurityEvent(models.Model):
 
     municipality_path = "municipality"
     objects = ScopedManager()
-    every_municipality = EveryMunicipalityManager()
 
     class Meta:
         ordering = ["-at"]

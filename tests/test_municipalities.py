@@ -9,7 +9,6 @@ import re
 import zipfile
 
 import pytest
-from django.apps import apps
 from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -21,6 +20,7 @@ from actions.models import Action, Progress
 from actions.revision import revision_adopt
 from actions.services import progress_set, strategy_create_from_document
 from actions.sharing import strategy_copy_model, strategy_share
+from administration.removal import owned_models
 from core import fragments, tenancy
 from core.tenancy import NoMunicipality
 from goals.models import Strategy
@@ -39,20 +39,16 @@ from tests.test_permission_matrix import all_routes, data, people, snapshot, url
 
 OTHER_HOST = "viborg.example.org"
 UNKNOWN_HOST = "aarhus.example.org"  # allowed, but no municipality's
-APPS = ["institutions", "goals", "actions", "reports"]
 
 
 def _owned_querysets():
-    """The default manager of every model that belongs to a municipality (a historical model
-    through its model's history). Left out: the platform's own table, and the history of
-    many-to-many links, read only through the scoped history record that holds them."""
-    for app in APPS:
-        for model in apps.get_app_config(app).get_models():
-            instance_type = getattr(model, "instance_type", None)
-            if model is Municipality or (instance_type and instance_type._meta.auto_created):
-                continue
-            manager = instance_type.history if instance_type else model._default_manager
-            yield pytest.param(manager, id=model._meta.label)
+    """The default manager of every model that belongs to a municipality, and the history
+    manager of every history."""
+    live, history = owned_models()
+    for model in live:
+        yield pytest.param(model._default_manager, id=model._meta.label)
+    for model in history:
+        yield pytest.param(model.instance_type.history, id=model._meta.label)
 
 
 @pytest.mark.parametrize("manager", list(_owned_querysets()))

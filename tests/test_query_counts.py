@@ -31,6 +31,8 @@ PAGES = [
     ("getting_started", "consultant", 7),
     ("sign_in_settings", "consultant", 4),
     ("institution_choices", "consultant", 3),
+    ("strategy_models", "consultant", 6),
+    ("comparison", "committee_member", 5),
 ]
 
 
