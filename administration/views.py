@@ -36,6 +36,7 @@ from institutions.adapters import sign_in_refused
 from institutions.forms import (
     PICKER_SEARCH,
     ActorForm,
+    DirectorySettingsForm,
     ImportForm,
     InstitutionForm,
     InstitutionSearchForm,
@@ -72,11 +73,13 @@ from institutions.services import (
 )
 from institutions.sign_in import (
     ALLAUTH_PROVIDERS,
+    DIRECTORIES,
     KOMBIT,
     SIGN_IN_TEST,
     SIGN_IN_TEST_RESULT,
     UNILOGIN,
     UNILOGIN_DEFAULTS,
+    directory_app,
     saml_service_keys,
     sign_in_app,
     sign_in_origins,
@@ -566,7 +569,7 @@ def sign_in_page(request):
     """allauth's sign-in page, whose buttons may send the browser on to the configured
     identity providers (the content security policy otherwise stops such a form)."""
     response = _allauth_login(request)
-    if origins := sign_in_origins():
+    if origins := sign_in_origins(get_social_adapter().list_apps(request)):
         response._csp_update = {"form-action": origins}
     return response
 
@@ -589,8 +592,19 @@ def sign_in_saml_finish(request, organization_slug):
         )
 
 
-def _sign_in_settings_page(request, *, kombit_form=None, unilogin_form=None, status=200):
+def _sign_in_settings_page(
+    request, *, kombit_form=None, unilogin_form=None, directory_form=None, status=200
+):
     kombit, unilogin = sign_in_app(KOMBIT), sign_in_app(UNILOGIN)
+    directories = []
+    for provider in DIRECTORIES:
+        app = directory_app(provider)
+        if directory_form is not None and directory_form.provider == provider:
+            form = directory_form
+        else:
+            form = DirectorySettingsForm(provider=provider, app=app)
+        redirect_uri = request.build_absolute_uri(reverse(f"{provider}_callback"))
+        directories.append({"app": app, "form": form, "redirect_uri": redirect_uri})
     stored = kombit.settings if kombit else {}
     metadata_url = request.build_absolute_uri(reverse("saml_metadata", args=[KOMBIT]))
     unilogin_settings = {**UNILOGIN_DEFAULTS, **(unilogin.settings if unilogin else {})}
@@ -612,6 +626,7 @@ def _sign_in_settings_page(request, *, kombit_form=None, unilogin_form=None, sta
             (Membership.Role.RESOURCE_PERSON.label, unilogin_settings["resource_person_types"]),
         ],
         "unilogin_settings": unilogin_settings,
+        "directories": directories,
     }
     return render(request, "institutions/sign_in_settings.html", context, status=status)
 
@@ -650,6 +665,28 @@ def sign_in_unilogin_save(request):
         settings=form.cleaned_data["settings"],
     )
     messages.success(request, _("Unilogin's settings are saved."))
+    return redirect("sign_in_settings")
+
+
+@consultant_required
+@require_POST
+def sign_in_directory_save(request, provider):
+    """The municipality's own Microsoft Entra ID tenant or Google Workspace domains."""
+    if provider not in DIRECTORIES:
+        raise Http404
+    form = DirectorySettingsForm(request.POST, provider=provider, app=directory_app(provider))
+    if not form.is_valid():
+        return _sign_in_settings_page(request, directory_form=form, status=400)
+    sign_in_configure(
+        provider=provider,
+        name=DIRECTORIES[provider],
+        client_id=form.cleaned_data["client_id"],
+        secret=form.cleaned_data["secret"] or None,
+        settings=form.cleaned_data["settings"],
+    )
+    messages.success(
+        request, _("The settings of %(provider)s are saved.") % {"provider": DIRECTORIES[provider]}
+    )
     return redirect("sign_in_settings")
 
 

@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 
 from .audit import security_event_record
 from .models import SecurityEvent, User
-from .selectors import sign_in_limits
+from .selectors import municipality_is_alone, sign_in_limits
 from .services import sign_in_apply
 from .sign_in import (
     KOMBIT,
@@ -28,6 +28,8 @@ from .sign_in import (
     UNILOGIN,
     SignInOutcome,
     app_of_another_municipality,
+    directory_domains,
+    installation_app_offered,
     saml_app_settings,
     saml_service_keys,
     sign_in_outcome,
@@ -85,11 +87,10 @@ def sso_email(sociallogin) -> str | None:
     """The e-mail address the provider vouches for, if it is one of the municipality's."""
     data = sociallogin.account.extra_data
     provider = sociallogin.account.provider
+    domains = directory_domains(sociallogin.provider.app)
     if provider == "google":
         # Google Workspace names the account's domain in `hd`; private Gmail has none.
-        if not data.get("email_verified") or data.get("hd", "").lower() not in (
-            settings.SSO_ALLOWED_DOMAINS
-        ):
+        if not data.get("email_verified") or data.get("hd", "").lower() not in domains:
             return None
         email = data.get("email", "")
     elif provider == "microsoft":
@@ -98,7 +99,7 @@ def sso_email(sociallogin) -> str | None:
     else:
         return None
     domain = email.rpartition("@")[2].lower()
-    return email if domain in settings.SSO_ALLOWED_DOMAINS else None
+    return email if domain in domains else None
 
 
 def sign_in_refused(request, *, provider: str, reason: str, refusal: str, email: str = "", uid=""):
@@ -125,12 +126,17 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         return False
 
     def list_apps(self, request, provider=None, client_id=None):
-        """The municipality's own apps and the installation's. Context Handler's app gets the
+        """The municipality's own apps, and the installation's where it alone is served and
+        has none of its own (sign_in.installation_app_offered). Context Handler's app gets the
         operator's signing key and the OIOSAML 3 profile; it is not offered until the
         operator has set the key."""
+        listed = super().list_apps(request, provider=provider, client_id=client_id)
+        listed = [app for app in listed if not app_of_another_municipality(app)]
+        own_providers = {app.provider for app in listed if app.pk}
+        alone = municipality_is_alone()
         apps = []
-        for app in super().list_apps(request, provider=provider, client_id=client_id):
-            if app_of_another_municipality(app):
+        for app in listed:
+            if not installation_app_offered(app, own_providers, alone):
                 continue
             if app.provider == "saml" and app.client_id == KOMBIT:
                 keys = saml_service_keys()

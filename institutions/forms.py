@@ -8,7 +8,7 @@ from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
 from core.params import IdMultipleChoiceField, id_from
 
 from .models import Actor, Institution, Membership, Municipality, User
-from .sign_in import UNILOGIN_DEFAULTS
+from .sign_in import DIRECTORIES, UNILOGIN_DEFAULTS
 
 
 class ActorForm(forms.ModelForm):
@@ -427,4 +427,107 @@ class UniloginSettingsForm(forms.Form):
             "leader_types": leaders,
             "resource_person_types": resource_people,
         }
+        return cleaned
+
+
+# A tenant id (a GUID) or the tenant's primary domain; never one of Entra ID's shared
+# endpoints, which would let any organisation's accounts in.
+ENTRA_TENANT = r"^([0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}|[a-z0-9.-]+\.[a-z]{2,})$"
+DOMAIN = forms.RegexField(
+    regex=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$"
+)
+
+
+class DirectorySettingsForm(forms.Form):
+    """Microsoft Entra ID or Google Workspace: the client the municipality registered, its
+    tenant (Entra ID) and the e-mail domains whose people may sign in with it."""
+
+    tenant = forms.RegexField(
+        label=_("Tenant id"),
+        regex=ENTRA_TENANT,
+        max_length=100,
+        error_messages={
+            "invalid": _(
+                "Give the municipality's own tenant id (a GUID such as "
+                "0f0e0d0c-1111-2222-3333-444455556666) or its primary domain."
+            )
+        },
+        help_text=_("From the overview of Microsoft Entra ID in the Azure portal."),
+    )
+    client_id = forms.CharField(label=_("Client id"), max_length=191)
+    secret = forms.CharField(
+        label=_("Client secret"),
+        required=False,
+        max_length=191,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Leave empty to keep the one saved."),
+    )
+    domains = forms.CharField(
+        label=_("E-mail domains"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One per line, e.g. “mariagerfjord.dk”: only addresses there can sign in."),
+    )
+
+    MAX_DOMAINS = 20
+
+    def __init__(self, *args, provider: str, app=None, **kwargs):
+        self.provider = provider
+        self.app = app
+        stored = app.settings if app else {}
+        kwargs.setdefault(
+            "initial",
+            {
+                "tenant": stored.get("tenant", ""),
+                "client_id": app.client_id if app else "",
+                "domains": "\n".join(stored.get("domains", [])),
+            },
+        )
+        kwargs.setdefault("prefix", provider)
+        super().__init__(*args, **kwargs)
+        if provider != "microsoft":
+            del self.fields["tenant"]
+
+    @property
+    def title(self) -> str:
+        return DIRECTORIES[self.provider]
+
+    def clean_tenant(self):
+        return self.cleaned_data["tenant"].lower()
+
+    def clean_domains(self):
+        domains = [line.lower() for line in _lines(self.cleaned_data["domains"])]
+        if len(domains) > self.MAX_DOMAINS:
+            raise forms.ValidationError(
+                _("Give at most %(count)s domains.") % {"count": self.MAX_DOMAINS}
+            )
+        for domain in domains:
+            try:
+                DOMAIN.clean(domain)
+            except forms.ValidationError:
+                raise forms.ValidationError(
+                    _("“%(domain)s” is not a domain; write e.g. “mariagerfjord.dk”.")
+                    % {"domain": domain[:100]}
+                ) from None
+        if not domains:
+            raise forms.ValidationError(_("Give at least one e-mail domain."))
+        return list(dict.fromkeys(domains))
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        if not cleaned["secret"] and not (self.app and self.app.secret):
+            self.add_error("secret", _("Give the client secret."))
+            return cleaned
+        domains = cleaned["domains"]
+        if self.provider == "microsoft":
+            cleaned["settings"] = {"tenant": cleaned["tenant"], "domains": domains}
+        else:
+            # Google's account chooser offers the workspace's accounts only (`hd`); the
+            # answer's own `hd` is checked at sign-in whatever the chooser showed.
+            cleaned["settings"] = {
+                "domains": domains,
+                "scope": ["openid", "email", "profile"],
+                "auth_params": {"hd": domains[0]} if len(domains) == 1 else {},
+            }
         return cleaned

@@ -15,7 +15,15 @@ from core import fragments, tenancy
 from .audit import security_event_record
 from .models import Actor, Membership, Municipality, SecurityEvent, User
 from .selectors import HOSTS_CACHE_KEY, MUNICIPALITY_CACHE_KEY, municipality_current
-from .sign_in import ALLAUTH_PROVIDERS, APP_MUNICIPALITY, KOMBIT, SignInOutcome, sign_in_app
+from .sign_in import (
+    ALLAUTH_PROVIDERS,
+    APP_MUNICIPALITY,
+    DIRECTORIES,
+    KOMBIT,
+    SignInOutcome,
+    directory_app,
+    sign_in_app,
+)
 
 
 def _memberships_set(*, user: User, institutions, role: str) -> None:
@@ -224,9 +232,12 @@ def sign_in_apply(*, outcome: SignInOutcome) -> User:
 def sign_in_configure(
     *, provider: str, name: str, client_id: str, secret: str | None, settings: dict
 ) -> SocialApp:
-    """Save Context Handler's or Unilogin's configuration (a secret of None keeps the one
-    saved before)."""
-    app = sign_in_app(provider) or SocialApp(provider=ALLAUTH_PROVIDERS[provider])
+    """Save the configuration of Context Handler, Unilogin, Entra ID or Google Workspace for
+    the municipality acted for (a secret of None keeps the one saved before)."""
+    if provider in DIRECTORIES:
+        app = directory_app(provider) or SocialApp(provider=provider)
+    else:
+        app = sign_in_app(provider) or SocialApp(provider=ALLAUTH_PROVIDERS[provider])
     app.name = name
     app.client_id = client_id
     if secret is not None:

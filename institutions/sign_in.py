@@ -250,6 +250,33 @@ def app_of_another_municipality(app: SocialApp) -> bool:
     return bool(app.pk) and app.settings.get(APP_MUNICIPALITY) != tenancy.current()
 
 
+# Microsoft Entra ID and Google Workspace: each municipality sets up its own tenant or domain
+# on the sign-in settings page. The installation's settings (SSO_MICROSOFT_*, SSO_GOOGLE_*) are
+# the older way, kept for an installation of one municipality.
+DIRECTORIES = {"microsoft": "Microsoft Entra ID", "google": "Google Workspace"}
+DIRECTORY_ORIGINS = {
+    "microsoft": "https://login.microsoftonline.com",
+    "google": "https://accounts.google.com",
+}
+
+
+def directory_app(provider: str) -> SocialApp | None:
+    """The municipality's own Entra ID or Google Workspace app, if a consultant set it up."""
+    return municipality_apps().filter(provider=provider).first()
+
+
+def directory_domains(app: SocialApp) -> list[str]:
+    """The e-mail domains a sign-in through `app` may come from: the municipality's app names
+    them; an app of the installation's settings takes SSO_ALLOWED_DOMAINS."""
+    return app.settings.get("domains", []) if app.pk else settings.SSO_ALLOWED_DOMAINS
+
+
+def installation_app_offered(app: SocialApp, own_providers: set[str], alone: bool) -> bool:
+    """An app of the installation's settings is offered only in an installation of one
+    municipality, and only where that municipality has not set up the provider itself."""
+    return bool(app.pk) or (alone and app.provider not in own_providers)
+
+
 def sign_in_app(provider: str) -> SocialApp | None:
     """The configured app of Context Handler or Unilogin, if a consultant has set it up."""
     apps = municipality_apps().filter(provider=ALLAUTH_PROVIDERS[provider])
@@ -274,18 +301,20 @@ def _key_files(certificate_path: str, key_path: str) -> dict[str, str]:
         return {"x509cert": certificate.read(), "private_key": key.read()}
 
 
-def sign_in_origins() -> list[str]:
-    """Where the sign-in buttons send the browser, for the login page's form-action policy."""
+def sign_in_origins(apps: list[SocialApp]) -> list[str]:
+    """Where the sign-in buttons of `apps` send the browser, for the login page's form-action
+    policy."""
     origins = []
-    if "microsoft" in settings.SOCIALACCOUNT_PROVIDERS:
-        origins.append("https://login.microsoftonline.com")
-    if "google" in settings.SOCIALACCOUNT_PROVIDERS:
-        origins.append("https://accounts.google.com")
-    for app in municipality_apps().filter(provider__in=["saml", UNILOGIN]):
-        url = app.settings.get("idp", {}).get("sso_url") or app.settings.get("server_url", "")
+    for app in apps:
+        url = (
+            DIRECTORY_ORIGINS.get(app.provider)
+            or app.settings.get("idp", {}).get("sso_url")
+            or app.settings.get("server_url", "")
+        )
         parts = urlsplit(url)
-        if parts.scheme in {"http", "https"} and parts.netloc:
-            origins.append(f"{parts.scheme}://{parts.netloc}")
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if parts.scheme in {"http", "https"} and parts.netloc and origin not in origins:
+            origins.append(origin)
     return origins
 
 

@@ -125,6 +125,11 @@ urlpatterns = [
         administration_views.sign_in_test_start,
         name="sign_in_test_start",
     ),
+    path(
+        "personer/log-ind/katalog/<slug:provider>/",
+        administration_views.sign_in_directory_save,
+        name="sign_in_directory_save",
+    ),
     path("personer/<int:pk>/", administration_views.person_edit, name="person_edit"),
     path(
         "personer/<int:pk>/deaktiver/",

@@ -156,6 +156,7 @@ GET = {
     "sign_in_kombit_save": [302, 403, 403, 403, 403, 405, 405],
     "sign_in_unilogin_save": [302, 403, 403, 403, 403, 405, 405],
     "sign_in_test_start": [302, 403, 403, 403, 403, 405, 405],
+    "sign_in_directory_save": [302, 403, 403, 403, 403, 405, 405],
     "sign_in_test_result": [302, 403, 403, 403, 403, 302, 302],
     # allauth's old addresses, redirected to the new ones.
     "/konto/social/login/cancelled/": [302, 301, 301, 301, 301, 301, 301],
@@ -277,7 +278,7 @@ def url_for(name, route, data):
     if "organization_slug" in route:
         kwargs["organization_slug"] = "kombit"
     if "<slug:provider>" in route:
-        kwargs["provider"] = "unilogin"
+        kwargs["provider"] = "microsoft" if name == "sign_in_directory_save" else "unilogin"
     if "<slug:step>" in route:
         kwargs["step"] = "people"
     if "<slug:kind>" in route:
@@ -466,6 +467,12 @@ def post_data(name, data):
         "person_deactivate": {},
         "sign_in_limit_lift": {"email": "ingen@example.org"},
         "sign_in_kombit_save": {"cvr": "29189854", "consultant_privileges": "urn:rolle"},
+        "sign_in_directory_save": {
+            "microsoft-tenant": "0f0e0d0c-1111-2222-3333-444455556666",
+            "microsoft-client_id": "entra-klient",
+            "microsoft-secret": "hemmelig",
+            "microsoft-domains": "example.org",
+        },
         "sign_in_unilogin_save": {
             "server_url": "https://broker.unilogin.dk/auth/realms/broker",
             "client_id": "strategitrackeren",
@@ -549,6 +556,7 @@ POST = {
     # Context Handler cannot be saved without KOMBIT's metadata; Unilogin is saved as given.
     "sign_in_kombit_save": [302, 403, 403, 403, 403, 400, 400],
     "sign_in_unilogin_save": [302, 403, 403, 403, 403, 302, 302],
+    "sign_in_directory_save": [302, 403, 403, 403, 403, 302, 302],
     # Nothing is configured to test.
     "sign_in_test_start": [302, 403, 403, 403, 403, 404, 404],
     # Nobody is waiting in this data: consultants are told there is nothing to lift.
@@ -653,6 +661,7 @@ TWO_FACTOR_FIRST = [
     "sign_in_limit_lift",
     "sign_in_settings",
     "sign_in_unilogin_save",
+    "sign_in_directory_save",
 ]
 
 

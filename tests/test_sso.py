@@ -9,10 +9,14 @@ from urllib.parse import parse_qs, urlparse
 import jwt
 import pytest
 import responses
+from allauth.socialaccount.models import SocialApp
+from django.test import Client
 from django.urls import reverse
 
-from institutions.models import SecurityEvent, User
-from tests.conftest import make_person
+from core import tenancy
+from institutions.models import Municipality, SecurityEvent, User
+from institutions.services import municipality_add, municipality_save
+from tests.conftest import make_person, visible_text, with_totp
 
 TENANT = "0f0e0d0c-1111-2222-3333-444455556666"
 PROVIDERS = {
@@ -33,30 +37,31 @@ def sso_configured(settings):
 
 
 def start(client, provider):
-    """Press "Log ind med …" and return the state the provider would send back."""
+    """Press "Log ind med …" and return the state the provider would send back and where
+    the browser is sent."""
     response = client.post(reverse(f"{provider}_login"))
     assert response.status_code == 302
     return parse_qs(urlparse(response.url).query)["state"][0], response.url
 
 
-def finish_microsoft(client, profile):
+def finish_microsoft(client, profile, tenant=TENANT):
     state, authorize_url = start(client, "microsoft")
-    assert authorize_url.startswith(f"https://login.microsoftonline.com/{TENANT}/")
+    assert authorize_url.startswith(f"https://login.microsoftonline.com/{tenant}/")
     with responses.RequestsMock() as http:
         http.post(
-            f"https://login.microsoftonline.com/{TENANT}/oauth2/v2.0/token",
+            f"https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token",
             json={"access_token": "at", "token_type": "Bearer", "expires_in": 3600},
         )
         http.get(re.compile(r"https://graph\.microsoft\.com/v1\.0/me.*"), json=profile)
         return client.get(reverse("microsoft_callback"), {"code": "c", "state": state})
 
 
-def finish_google(client, claims):
+def finish_google(client, claims, client_id="google-client"):
     state, _ = start(client, "google")
     id_token = jwt.encode(
         {
             "iss": "https://accounts.google.com",
-            "aud": "google-client",
+            "aud": client_id,
             "exp": 4102444800,
             "iat": 1700000000,
             **claims,
@@ -174,3 +179,119 @@ def test_sso_session_needs_no_local_two_factor(client, db):
     make_person("karen@mariagerfjord.dk", "Karen Konsulent", User.Role.CONSULTANT)
     finish_microsoft(client, {"id": "entra-9", "mail": "karen@mariagerfjord.dk"})
     assert client.get(reverse("institution_list")).status_code == 200
+
+
+# Each municipality of an installation sets up its own tenant and domains on the sign-in page.
+VIBORG_HOST = "viborg.example.org"
+VIBORG_TENANT = "a1b2c3d4-0000-1111-2222-333344445555"
+
+
+def save_directory(client, provider, **fields):
+    data = {f"{provider}-{name}": value for name, value in fields.items()}
+    return client.post(reverse("sign_in_directory_save", args=[provider]), data)
+
+
+@pytest.fixture
+def two_municipalities(db, municipality, settings):
+    """The installation's municipality on "testserver" and Viborg beside it, each with a
+    consultant who has set up its own Entra ID; Viborg has Google Workspace too. The
+    installation's own apps (the settings) stay configured."""
+    settings.ALLOWED_HOSTS = ["testserver", VIBORG_HOST]
+    municipality.host = "testserver"
+    municipality_save(municipality=municipality)
+    viborg = municipality_add(
+        municipality=Municipality(name="Viborg Kommune", slug="viborg", host=VIBORG_HOST)
+    )
+    first = Client()
+    first.force_login(with_totp(make_person("k@mariagerfjord.dk", "Karen K", User.Role.CONSULTANT)))
+    answer = save_directory(
+        first,
+        "microsoft",
+        tenant=TENANT,
+        client_id="entra-client",
+        secret="s",
+        domains="mariagerfjord.dk",
+    )
+    assert answer.status_code == 302
+    with tenancy.acting_for(viborg.pk):
+        consultant = with_totp(make_person("k@viborg.dk", "Vibeke K", User.Role.CONSULTANT))
+    second = Client(HTTP_HOST=VIBORG_HOST)
+    second.force_login(consultant)
+    answer = save_directory(
+        second,
+        "microsoft",
+        tenant=VIBORG_TENANT,
+        client_id="viborg-entra",
+        secret="v",
+        domains="viborg.dk\nViborg-skoler.dk",
+    )
+    assert answer.status_code == 302
+    answer = save_directory(
+        second, "google", client_id="viborg-google", secret="g", domains="viborg.dk"
+    )
+    assert answer.status_code == 302
+    return viborg
+
+
+def test_each_municipality_signs_in_with_its_own_tenant_and_domains(two_municipalities):
+    viborg = two_municipalities
+    first_page = visible_text(Client().get(reverse("account_login")).content)
+    viborg_page = visible_text(Client(HTTP_HOST=VIBORG_HOST).get(reverse("account_login")).content)
+    # The installation's Google app is not offered where several municipalities are served.
+    assert "Log ind med Microsoft" in first_page and "Log ind med Google" not in first_page
+    assert "Log ind med Microsoft" in viborg_page and "Log ind med Google" in viborg_page
+
+    person = make_person("dorthe@mariagerfjord.dk", "Dorthe Dagtilbud")
+    client = Client()
+    finish_microsoft(client, {"id": "entra-1", "mail": "dorthe@mariagerfjord.dk"})
+    assert signed_in_as(client) == str(person.pk)
+
+    with tenancy.acting_for(viborg.pk):
+        vagn = make_person("vagn@viborg-skoler.dk", "Vagn Skole")
+        make_person("vera@viborg.dk", "Vera Dagpleje")
+    client = Client(HTTP_HOST=VIBORG_HOST)
+    finish_microsoft(client, {"id": "entra-2", "mail": "vagn@viborg-skoler.dk"}, VIBORG_TENANT)
+    assert signed_in_as(client) == str(vagn.pk)
+    # A first-municipality address through Viborg's tenant is nobody there.
+    client = Client(HTTP_HOST=VIBORG_HOST)
+    finish_microsoft(client, {"id": "entra-3", "mail": "dorthe@mariagerfjord.dk"}, VIBORG_TENANT)
+    assert signed_in_as(client) is None
+    client = Client(HTTP_HOST=VIBORG_HOST)
+    claims = {"sub": "g-9", "email": "vera@viborg.dk", "email_verified": True, "hd": "viborg.dk"}
+    finish_google(client, claims, client_id="viborg-google")
+    with tenancy.acting_for(viborg.pk):
+        assert signed_in_as(client) == str(User.objects.get(email="vera@viborg.dk").pk)
+
+
+def test_the_settings_page_shows_only_the_municipalitys_own_directory(two_municipalities):
+    with tenancy.acting_for(two_municipalities.pk):
+        consultant = User.objects.get(email="k@viborg.dk")
+    client = Client(HTTP_HOST=VIBORG_HOST)
+    client.force_login(consultant)
+    page = client.get(reverse("sign_in_settings")).content.decode()
+    assert "viborg-entra" in page and "viborg-skoler.dk" in page
+    assert "entra-client" not in page and TENANT not in page
+    assert "http://viborg.example.org/konto/microsoft/login/callback/" in page
+
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        (
+            {"tenant": "common", "client_id": "c", "secret": "s", "domains": "viborg.dk"},
+            "Angiv kommunens egen tenant-id",
+        ),
+        (
+            {"tenant": TENANT, "client_id": "c", "secret": "s", "domains": "ikke et domæne"},
+            "“ikke et domæne” er ikke et domæne",
+        ),
+        ({"tenant": TENANT, "client_id": "c", "domains": "viborg.dk"}, "Angiv klienthemmeligheden"),
+    ],
+)
+def test_a_directory_is_not_saved_from_bad_input(consultant, fields, message):
+    client = Client()
+    client.force_login(consultant)
+    response = save_directory(client, "microsoft", **fields)
+    assert response.status_code == 400
+    assert message in visible_text(response.content)
+    assert not SocialApp.objects.filter(provider="microsoft").exists()
