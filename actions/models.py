@@ -50,6 +50,17 @@ class Action(models.Model):
     )
     budget = models.PositiveIntegerField(_("budget (DKK)"), null=True, blank=True)
     origin = origin_field()
+    # The shared model strategy's action this one was copied from (actions.sharing), kept by
+    # every later version, so the comparison (reports.comparison) follows it through revisions.
+    model_item = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        verbose_name=_("action of the model strategy"),
+    )
     carry_over = models.CharField(
         _("continued"), max_length=10, choices=CarryOver, blank=True, editable=False
     )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, QuerySet
 from django.utils.translation import gettext as _
 
 from core import fragments, tenancy
@@ -51,11 +51,17 @@ def strategy_share(*, strategy: Strategy, shared: bool, by) -> Strategy:
     return strategy
 
 
+def shared_strategies() -> QuerySet:
+    """Every municipality's shared strategies, read past the municipality scope on purpose:
+    they are published for every municipality."""
+    return Strategy.every_municipality.filter(shared=True)
+
+
 def model_strategies() -> list[ModelStrategy]:
     """The strategies other municipalities share, newest first: titles and names only, read
     past the municipality scope on purpose (they are published for every municipality)."""
     shared = (
-        Strategy.every_municipality.filter(shared=True)
+        shared_strategies()
         .exclude(municipality=tenancy.current())
         .annotate(goals=Count("domains__goals"), municipality_of=F("municipality__name"))
         .order_by("-period_start", "-pk")
@@ -88,7 +94,7 @@ class _Model:
 
 
 def _read_model(pk: int) -> _Model:
-    strategy = Strategy.every_municipality.filter(shared=True, pk=pk).first()
+    strategy = shared_strategies().filter(pk=pk).first()
     if strategy is None:
         raise ValidationError(_("This model strategy is no longer shared."))
     with tenancy.acting_for(strategy.municipality_id):
@@ -166,6 +172,7 @@ def strategy_copy_model(*, model_pk: int, by) -> Strategy:
             goal=goals[action.goal_id],
             parent=copies.get(action.parent_id),
             origin_id=old_pk,
+            model_item_id=old_pk,
             carry_over="",
         )
         copies[old_pk].actors.set([kinds[code] for code in codes])

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from core import tenancy
+from core.history import history_rows
 from goals.models import Strategy
 from institutions.models import Actor, Institution, Municipality, User
 from reports.models import Report
@@ -26,18 +27,17 @@ APPS = ["institutions", "goals", "actions", "reports"]
 
 
 def owned_models() -> tuple[list, list]:
-    """Every model a municipality owns (its default manager is scoped), and their histories
-    (those of many-to-many links apart: they go with the history records that hold them)."""
-    live, history = [], []
+    """Every model a municipality owns (its default manager is scoped), and their histories,
+    those of many-to-many links first (they are found through the records that hold them)."""
+    live, links, history = [], [], []
     for app in APPS:
         for model in apps.get_app_config(app).get_models():
             instance_type = getattr(model, "instance_type", None)
             if instance_type is not None:
-                if not instance_type._meta.auto_created:
-                    history.append(model)
+                (links if instance_type._meta.auto_created else history).append(model)
             elif model is not Municipality:
                 live.append(model)
-    return live, history
+    return live, links + history
 
 
 def _files_removed(folder: str) -> None:
@@ -62,7 +62,7 @@ def municipality_remove(*, municipality: Municipality) -> dict[str, int]:
         removed |= {model._meta.label: model._default_manager.count() for model in live}
         # History points to its rows without a constraint and is found through them: first.
         for model in history:
-            rows = model.instance_type.history.all()
+            rows = history_rows(model)
             removed[model._meta.label] = rows.count()
             rows.delete()
         Report.objects.all().delete()

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -59,12 +59,14 @@ from institutions.selectors import (
     institution_rows,
     institutions_listed,
     municipality_current,
+    operators_admitted,
     sign_in_limits,
 )
 from institutions.services import (
     getting_started_mark,
     kombit_configure,
     municipality_name,
+    operators_admit,
     person_deactivate,
     person_invite,
     person_update,
@@ -80,6 +82,7 @@ from institutions.sign_in import (
     UNILOGIN,
     UNILOGIN_DEFAULTS,
     directory_app,
+    municipality_apps,
     saml_service_keys,
     sign_in_app,
     sign_in_origins,
@@ -210,7 +213,25 @@ def person_list(request):
     people = User.objects.order_by("-is_active", "first_name", "last_name").prefetch_related(
         Prefetch("memberships", queryset=Membership.objects.select_related("institution"))
     )
-    return render(request, "institutions/person_list.html", {"people": people})
+    context = {"people": people, "operators": operators_admitted()}
+    return render(request, "institutions/person_list.html", context)
+
+
+@consultant_required
+@require_POST
+def operators_admit_view(request):
+    """Give the platform's operators read access to the municipality, or take it back."""
+    admitted = request.POST.get("admitted")
+    if admitted not in ("yes", "no"):
+        return HttpResponseBadRequest(_("Choose whether the operators may read."))
+    if not operators_admitted().exists():
+        raise Http404(_("The platform has no operators."))
+    operators_admit(admitted=admitted == "yes", by=request.user)
+    if admitted == "yes":
+        messages.success(request, _("The platform's operators can now read everything here."))
+    else:
+        messages.success(request, _("The platform's operators no longer have access."))
+    return redirect("person_list")
 
 
 @consultant_required
@@ -595,10 +616,12 @@ def sign_in_saml_finish(request, organization_slug):
 def _sign_in_settings_page(
     request, *, kombit_form=None, unilogin_form=None, directory_form=None, status=200
 ):
-    kombit, unilogin = sign_in_app(KOMBIT), sign_in_app(UNILOGIN)
+    apps = list(municipality_apps().order_by("pk"))  # every provider's, in one query
+    kombit = next((app for app in apps if app.provider == "saml" and app.client_id == KOMBIT), None)
+    unilogin = next((app for app in apps if app.provider == UNILOGIN), None)
     directories = []
     for provider in DIRECTORIES:
-        app = directory_app(provider)
+        app = next((app for app in apps if app.provider == provider), None)
         if directory_form is not None and directory_form.provider == provider:
             form = directory_form
         else:

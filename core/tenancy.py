@@ -107,3 +107,39 @@ def cache_key(key: str, key_prefix: str, version: int) -> str:
 class EveryMunicipalityManager(Manager):
     """Every municipality's rows, for the platform's own work only (counting, removing a
     municipality): never for a page of a municipality."""
+
+
+class OwnedId:
+    """The path converter of a municipality's object's id: a number in the address, which
+    also says what it names. A page refused to a role (403) answers 404 instead where an id
+    in its address is not one the municipality can see, so another municipality's objects
+    answer as if they did not exist on every page (strategy_tracker.errors).
+
+    `objects` is the model, or, where the address's other parts decide it (a strategy item's
+    kind), a function of the address's values that returns the model or the queryset of what
+    the municipality can see (model strategies: every municipality's shared ones)."""
+
+    regex = "[0-9]+"
+    objects = None
+
+    @classmethod
+    def of(cls, objects) -> type["OwnedId"]:
+        """The converter class for `objects` (Django's register_converter takes a class)."""
+        return type("OwnedId", (cls,), {"objects": staticmethod(objects)})
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value) -> str:
+        return str(int(value))
+
+    def names_visible(self, value: int, values: dict) -> bool:
+        """Whether `value` is the id of an object the municipality acted for can see."""
+        objects = self.objects
+        if not isinstance(objects, type):
+            objects = objects(values)
+        if objects is None:
+            return False
+        if isinstance(objects, type):
+            objects = objects._default_manager.all()
+        return objects.filter(pk=value).exists()

@@ -236,6 +236,7 @@ NOT_BENCHED = {
     "sign_in_kombit_save": "a POST",
     "sign_in_unilogin_save": "a POST",
     "sign_in_directory_save": "a POST",
+    "operators_admit": "a POST",
     "sign_in_test_start": "a POST that leaves for the identity provider",
     "person_deactivate": "a POST",
     "person_anonymise": "a form that changes a person for good",

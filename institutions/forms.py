@@ -2,6 +2,7 @@ from cryptography import x509
 from django import forms
 from django.db.models import Q
 from django.db.models.functions import Upper
+from django.http.request import validate_host
 from django.utils.translation import gettext_lazy as _
 from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
 
@@ -531,3 +532,61 @@ class DirectorySettingsForm(forms.Form):
                 "auth_params": {"hd": domains[0]} if len(domains) == 1 else {},
             }
         return cleaned
+
+
+class PlatformSignInForm(forms.Form):
+    """An operator's sign-in on the platform's host."""
+
+    email = forms.EmailField(label=_("E-mail"), max_length=254)
+    password = forms.CharField(
+        label=_("Password"), max_length=4096, widget=forms.PasswordInput(render_value=False)
+    )
+
+
+class PlatformMunicipalityForm(forms.ModelForm):
+    """A municipality an operator adds: its name, short name and host name, and the address
+    of its first consultant, who is invited by e-mail."""
+
+    email = forms.EmailField(
+        label=_("The first consultant's e-mail"),
+        max_length=254,
+        help_text=_("They get an e-mail with a link to choose a password on the new address."),
+    )
+
+    class Meta:
+        model = Municipality
+        fields = ["name", "slug", "host"]
+        help_texts = {
+            "name": _("As it should read everywhere, e.g. “Viborg Kommune”."),
+            "slug": _("Letters, digits and hyphens, e.g. “viborg”; used by the commands."),
+        }
+
+    def __init__(self, *args, allowed_hosts: list[str], **kwargs):
+        self.allowed_hosts = allowed_hosts
+        super().__init__(*args, **kwargs)
+        self.fields["host"].required = True
+
+    def clean_name(self):
+        return " ".join(self.cleaned_data["name"].split())
+
+    def clean_host(self):
+        host = self.cleaned_data["host"].strip().lower().rstrip(".")
+        if not validate_host(host, self.allowed_hosts):
+            raise forms.ValidationError(
+                _(
+                    "The installation does not answer on %(host)s: add it to ALLOWED_HOSTS "
+                    "(or a domain above it, e.g. “.strategi.dk”) first."
+                )
+                % {"host": host}
+            )
+        if Municipality.objects.filter(host=host).exists():
+            raise forms.ValidationError(_("Another municipality answers on this host name."))
+        return host
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if User.every_municipality.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                _("This address is already in use; give the consultant's own work address.")
+            )
+        return email

@@ -52,6 +52,9 @@ class User(AbstractUser):
 
     username = None
     email = models.EmailField(_("e-mail address"), unique=True)
+    # The platform's operators create municipalities and see the platform's health on its own
+    # host (PLATFORM_HOST); a municipality's content only where it grants them a role.
+    is_operator = models.BooleanField(_("operator"), default=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []

@@ -4,7 +4,17 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import CharField, Count, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils.translation import gettext as _
 
@@ -12,7 +22,15 @@ from core import tenancy
 from core.memo import kept_on
 from core.spreadsheets import danish_forms
 
-from .models import Actor, Institution, Membership, Municipality, SecurityEvent, User
+from .models import (
+    Actor,
+    Institution,
+    Membership,
+    Municipality,
+    MunicipalRole,
+    SecurityEvent,
+    User,
+)
 
 
 def memberships_of(user: User) -> list[Membership]:
@@ -226,3 +244,13 @@ def each_municipality() -> Iterator[int]:
     for pk in list(Municipality.objects.order_by("pk").values_list("pk", flat=True)):
         with tenancy.acting_for(pk):
             yield pk
+
+
+def operators_admitted() -> QuerySet:
+    """The platform's operators, each `admitted` where the municipality acted for has given
+    them a role (read past the people manager: operators belong to no municipality)."""
+    return (
+        User.every_municipality.filter(is_operator=True, is_active=True)
+        .annotate(admitted=Exists(MunicipalRole.objects.filter(user=OuterRef("pk"))))
+        .order_by("email")
+    )

@@ -2,6 +2,7 @@ from allauth.account.forms import default_token_generator
 from allauth.account.utils import user_pk_to_url_str
 from allauth.socialaccount.models import SocialApp
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 from core import fragments, tenancy
 
 from .audit import security_event_record
-from .models import Actor, Membership, Municipality, SecurityEvent, User
+from .models import Actor, Membership, Municipality, MunicipalRole, SecurityEvent, User
 from .selectors import HOSTS_CACHE_KEY, MUNICIPALITY_CACHE_KEY, municipality_current
 from .sign_in import (
     ALLAUTH_PROVIDERS,
@@ -261,3 +262,56 @@ def kombit_configure(*, cvr: str, settings: dict) -> SocialApp:
         secret=None,
         settings=settings,
     )
+
+
+@transaction.atomic
+def operators_admit(*, admitted: bool, by: User) -> int:
+    """Give the platform's operators read access to the municipality acted for (the
+    committee's role: they read everything and change nothing), or take every role they
+    have here back; each change is audited. Returns how many operators changed."""
+    changed = 0
+    for operator in User.every_municipality.filter(is_operator=True, is_active=True):
+        role = MunicipalRole.objects.filter(user=operator).values_list("role", flat=True).first()
+        if admitted and role is None:
+            MunicipalRole.objects.create(user=operator, role=User.Role.COMMITTEE)
+        elif not admitted and role is not None:
+            MunicipalRole.objects.filter(user=operator).delete()
+        else:
+            continue
+        changed += 1
+        security_event_record(
+            kind=SecurityEvent.Kind.ROLE_CHANGED,
+            actor=by,
+            subject=operator,
+            detail={
+                "before": {"role": role},
+                "after": {"role": User.Role.COMMITTEE if admitted else None},
+                "operator": True,
+            },
+        )
+    if changed:
+        fragments.changed(fragments.PEOPLE)
+    return changed
+
+
+def operator_save(*, email: str, password: str) -> User:
+    """Make `email` one of the platform's operators with `password` (checked by the
+    password validators), or give an existing operator that password."""
+    operator = User.every_municipality.filter(email__iexact=email).first()
+    if operator is None:
+        operator = User(email=User.every_municipality.normalize_email(email))
+    elif not operator.is_operator:
+        raise ValidationError(
+            _(
+                "%(email)s is one of a municipality's people; give the operator an address "
+                "of its own."
+            )
+            % {"email": email}
+        )
+    operator.is_operator = True
+    validate_password(password, operator)
+    operator.set_password(password)
+    operator.full_clean(exclude=["password"], validate_unique=False)
+    with tenancy.for_the_platform():
+        operator.save()
+    return operator

@@ -65,13 +65,13 @@ class Comparison:
 
 def _model_of(strategy: Strategy) -> Strategy | None:
     """The shared model the strategy builds on: itself when it is shared, else the shared
-    strategy its actions were copied from."""
+    strategy its actions were copied from (by this version or an earlier one)."""
     if strategy.shared:
         return strategy
-    origins = Action.objects.filter(goal__domain__strategy=strategy, origin__isnull=False)
+    copied = Action.objects.filter(goal__domain__strategy=strategy, model_item__isnull=False)
     return (
         Strategy.every_municipality.filter(
-            shared=True, domains__goals__actions__in=origins.values("origin")
+            shared=True, domains__goals__actions__in=copied.values("model_item")
         )
         .distinct()
         .first()
@@ -92,7 +92,7 @@ def comparison_of(strategy: Strategy) -> Comparison | None:
     # An action's model item: the model's own action, or the one it was copied from.
     item = Case(
         When(action__in=list(items), then=F("action_id")),
-        default=F("action__origin_id"),
+        default=F("action__model_item_id"),
         output_field=IntegerField(),
     )
     tallies = (
@@ -101,7 +101,7 @@ def comparison_of(strategy: Strategy) -> Comparison | None:
             action__goal__domain__strategy__status=Strategy.Status.ADOPTED,
             action__goal__domain__strategy__municipality__compares=True,
         )
-        .filter(Q(action__in=list(items)) | Q(action__origin__in=list(items)))
+        .filter(Q(action__in=list(items)) | Q(action__model_item__in=list(items)))
         .annotate(item=item, municipality=F("action__goal__domain__strategy__municipality"))
         .values("item", "municipality")
         .annotate(done_sum=Sum("done"), counted_sum=Sum("counted"))
@@ -134,7 +134,7 @@ def _lines(strategy, items, by_item, here) -> list[DomainLines]:
     domains: dict[int, DomainLines] = {}
     domain_figures: dict[int, dict[int, Tally]] = defaultdict(lambda: defaultdict(Tally))
     for action in own_actions:
-        key = action.pk if action.pk in items else action.origin_id
+        key = action.pk if action.pk in items else action.model_item_id
         if key not in items:
             continue  # the municipality's own addition: nothing to compare it with
         figures = by_item.get(key, {})

@@ -37,12 +37,20 @@ def _renewed_on_login(sender, request, user, **kwargs):
         request.session[SIGNED_IN_AT] = now
 
 
+PLATFORM_URLCONF = "strategy_tracker.platform_urls"
+
+
 def choose_municipality(get_response):
     """A request acts for the municipality its host name names, or, in an installation with
-    one municipality, for that one whatever the host. An unknown host is answered 404."""
+    one municipality, for that one whatever the host. An unknown host is answered 404. The
+    platform's host (PLATFORM_HOST) acts for none, and has only the platform's own pages."""
 
     def middleware(request):
         host, _port = split_domain_port(request.get_host())
+        if settings.PLATFORM_HOST and host == settings.PLATFORM_HOST:
+            request.urlconf = PLATFORM_URLCONF
+            with tenancy.for_the_platform():
+                return get_response(request)
         municipality = municipality_for_host(host)
         if municipality is None:
             return HttpResponseNotFound(render_to_string("no_municipality.html"))

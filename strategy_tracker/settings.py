@@ -155,10 +155,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "institutions.User"
+# Django's and allauth's backends for a municipality's people, and the platform's operators
+# (on PLATFORM_HOST only): institutions/backends.py.
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "institutions.backends.PeopleBackend",
+    "institutions.backends.PeopleAccountBackend",
+    "institutions.backends.OperatorBackend",
 ]
+# The host name of the platform's own pages, where operators create municipalities and see the
+# platform's health (strategy_tracker.platform_urls); none by default. It answers for no
+# municipality, so it must not be one's host name.
+PLATFORM_HOST = env_str("PLATFORM_HOST").lower()
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"

@@ -1,64 +1,98 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from actions import strategy_views
 from actions import views as action_views
+from actions.editing import CONTAINERS, editable
+from actions.models import Action, ActionPlanItem
+from actions.sharing import shared_strategies
 from administration import views as administration_views
+from core.tenancy import OwnedId
+from goals.models import Domain, Goal, Indicator, Strategy
+from institutions.models import Actor, Institution, User
 from reports import views as report_views
+from reports.models import Report
 
 # Django admin names itself after the site, in Danish, not "Django administration".
 admin.site.site_header = format_lazy("{} – {}", settings.SITE_NAME, _("administration"))
 admin.site.site_title = admin.site.site_header
 
+# The ids in addresses say what they name (core.tenancy.OwnedId).
+for name, objects in {
+    "strategy": Strategy,
+    "action": Action,
+    "actor": Actor,
+    "institution": Institution,
+    "person": User,
+    "goal": Goal,
+    "indicator": Indicator,
+    "plan_item": ActionPlanItem,
+    "domain": Domain,
+    "report": Report,
+    "item": lambda values: editable(values["slug"]).model,
+    "container": lambda values: CONTAINERS.get(editable(values["slug"]).parent),
+    # Published for every municipality: another municipality's, by design.
+    "model_strategy": lambda values: shared_strategies(),
+}.items():
+    register_converter(OwnedId.of(objects), name)
+
 urlpatterns = [
     path("", report_views.home, name="home"),
     path("strategi/", report_views.strategy_detail, name="strategy"),
-    path("strategi/<int:pk>/", report_views.strategy_detail, name="strategy_version"),
+    path("strategi/<strategy:pk>/", report_views.strategy_detail, name="strategy_version"),
     path("strategi/ny/", strategy_views.strategy_create_view, name="strategy_create"),
     path("strategi/versioner/", strategy_views.strategy_versions, name="strategy_versions"),
     path("strategi/modeller/", strategy_views.strategy_models, name="strategy_models"),
     path(
-        "strategi/modeller/<int:pk>/kopier/",
+        "strategi/modeller/<model_strategy:pk>/kopier/",
         strategy_views.strategy_model_copy,
         name="strategy_model_copy",
     ),
-    path("strategi/<int:pk>/del/", strategy_views.strategy_share_view, name="strategy_share"),
-    path("strategi/<int:pk>/revision/", strategy_views.revision_start_view, name="revision_start"),
-    path("strategi/<int:pk>/sammenlign/", strategy_views.strategy_compare, name="strategy_compare"),
-    path("strategi/<int:pk>/vedtag/", strategy_views.strategy_adopt, name="strategy_adopt"),
+    path("strategi/<strategy:pk>/del/", strategy_views.strategy_share_view, name="strategy_share"),
     path(
-        "strategi/<int:strategy_pk>/oversigt/",
+        "strategi/<strategy:pk>/revision/",
+        strategy_views.revision_start_view,
+        name="revision_start",
+    ),
+    path(
+        "strategi/<strategy:pk>/sammenlign/",
+        strategy_views.strategy_compare,
+        name="strategy_compare",
+    ),
+    path("strategi/<strategy:pk>/vedtag/", strategy_views.strategy_adopt, name="strategy_adopt"),
+    path(
+        "strategi/<strategy:strategy_pk>/oversigt/",
         report_views.dashboard,
         name="strategy_dashboard",
     ),
     path(
-        "strategi/handling/<int:pk>/viderefoer/",
+        "strategi/handling/<action:pk>/viderefoer/",
         strategy_views.action_carry_over_view,
         name="action_carry_over",
     ),
-    path("strategi/rediger/<slug:slug>/<int:pk>/", strategy_views.item_edit, name="item_edit"),
+    path("strategi/rediger/<slug:slug>/<item:pk>/", strategy_views.item_edit, name="item_edit"),
     path(
-        "strategi/rediger/<slug:slug>/ny/<int:parent_pk>/",
+        "strategi/rediger/<slug:slug>/ny/<container:parent_pk>/",
         strategy_views.item_create,
         name="item_create",
     ),
     path(
-        "strategi/rediger/<slug:slug>/<int:pk>/flyt/",
+        "strategi/rediger/<slug:slug>/<item:pk>/flyt/",
         strategy_views.item_move_view,
         name="item_move",
     ),
     path(
-        "strategi/rediger/<slug:slug>/<int:pk>/slet/",
+        "strategi/rediger/<slug:slug>/<item:pk>/slet/",
         strategy_views.item_delete_view,
         name="item_delete",
     ),
     path(
-        "strategi/rediger/<slug:slug>/<int:pk>/historik/",
+        "strategi/rediger/<slug:slug>/<item:pk>/historik/",
         strategy_views.item_history_view,
         name="item_history",
     ),
@@ -85,8 +119,12 @@ urlpatterns = [
         administration_views.institution_choices,
         name="institution_choices",
     ),
-    path("institutioner/typer/<int:pk>/", administration_views.actor_edit, name="actor_edit"),
-    path("institutioner/<int:pk>/", administration_views.institution_edit, name="institution_edit"),
+    path("institutioner/typer/<actor:pk>/", administration_views.actor_edit, name="actor_edit"),
+    path(
+        "institutioner/<institution:pk>/",
+        administration_views.institution_edit,
+        name="institution_edit",
+    ),
     path(
         "konto/fortsaet/",
         administration_views.two_factor_continue,
@@ -94,6 +132,7 @@ urlpatterns = [
     ),
     path("personer/", administration_views.person_list, name="person_list"),
     path("personer/ny/", administration_views.person_edit, name="person_create"),
+    path("personer/drift/", administration_views.operators_admit_view, name="operators_admit"),
     path(
         "personer/ventetid/",
         administration_views.sign_in_limit_list,
@@ -130,14 +169,14 @@ urlpatterns = [
         administration_views.sign_in_directory_save,
         name="sign_in_directory_save",
     ),
-    path("personer/<int:pk>/", administration_views.person_edit, name="person_edit"),
+    path("personer/<person:pk>/", administration_views.person_edit, name="person_edit"),
     path(
-        "personer/<int:pk>/deaktiver/",
+        "personer/<person:pk>/deaktiver/",
         administration_views.person_deactivate_view,
         name="person_deactivate",
     ),
     path(
-        "personer/<int:pk>/anonymiser/",
+        "personer/<person:pk>/anonymiser/",
         administration_views.person_anonymise_view,
         name="person_anonymise",
     ),
@@ -194,60 +233,60 @@ urlpatterns = [
     ),
     path("min-institution/", action_views.my_institution, name="my_institution"),
     path(
-        "min-institution/<int:pk>/",
+        "min-institution/<institution:pk>/",
         action_views.institution_progress_view,
         name="institution_progress",
     ),
     path(
-        "min-institution/<int:pk>/handlinger/<int:action_pk>/",
+        "min-institution/<institution:pk>/handlinger/<action:action_pk>/",
         action_views.progress_update,
         name="progress_update",
     ),
     path(
-        "min-institution/<int:pk>/lokale-maal/<int:goal_pk>/",
+        "min-institution/<institution:pk>/lokale-maal/<goal:goal_pk>/",
         action_views.goal_progress_update,
         name="goal_progress_update",
     ),
     path(
-        "min-institution/<int:pk>/handlinger/<int:action_pk>/historik/",
+        "min-institution/<institution:pk>/handlinger/<action:action_pk>/historik/",
         action_views.progress_history,
         name="progress_history",
     ),
     path(
-        "min-institution/<int:pk>/seneste/",
+        "min-institution/<institution:pk>/seneste/",
         action_views.institution_changes,
         name="institution_changes",
     ),
     path(
-        "min-institution/<int:pk>/indikatorer/<int:indicator_pk>/",
+        "min-institution/<institution:pk>/indikatorer/<indicator:indicator_pk>/",
         action_views.measurement_add,
         name="measurement_add",
     ),
-    path("min-institution/<int:pk>/handleplan/", action_views.plan_view, name="local_plan"),
+    path("min-institution/<institution:pk>/handleplan/", action_views.plan_view, name="local_plan"),
     path(
-        "min-institution/<int:pk>/handleplan/godkend/",
+        "min-institution/<institution:pk>/handleplan/godkend/",
         action_views.plan_approve_view,
         name="local_plan_approve",
     ),
     path(
-        "min-institution/<int:pk>/handleplan/punkter/<int:item_pk>/",
+        "min-institution/<institution:pk>/handleplan/punkter/<plan_item:item_pk>/",
         action_views.plan_item_view,
         name="local_plan_item",
     ),
     path(
-        "min-institution/<int:pk>/handleplan/punkter/<int:item_pk>/slet/",
+        "min-institution/<institution:pk>/handleplan/punkter/<plan_item:item_pk>/slet/",
         action_views.plan_item_delete_view,
         name="local_plan_item_delete",
     ),
     path("handleplan/", action_views.plan_view, name="municipal_plan"),
     path("handleplan/godkend/", action_views.plan_approve_view, name="municipal_plan_approve"),
     path(
-        "handleplan/punkter/<int:item_pk>/",
+        "handleplan/punkter/<plan_item:item_pk>/",
         action_views.plan_item_view,
         name="municipal_plan_item",
     ),
     path(
-        "handleplan/punkter/<int:item_pk>/slet/",
+        "handleplan/punkter/<plan_item:item_pk>/slet/",
         action_views.plan_item_delete_view,
         name="municipal_plan_item_delete",
     ),
@@ -256,7 +295,7 @@ urlpatterns = [
     path("oversigt/", report_views.dashboard, name="dashboard"),
     path("oversigt/sammenligning/", report_views.comparison, name="comparison"),
     path("oversigt/sammenligning/deltag/", report_views.comparison_join, name="comparison_join"),
-    path("oversigt/domaener/<int:pk>/", report_views.dashboard_domain, name="dashboard_domain"),
+    path("oversigt/domaener/<domain:pk>/", report_views.dashboard_domain, name="dashboard_domain"),
     path(
         "oversigt/eksport/<slug:table>/<slug:fmt>/",
         report_views.dashboard_export,
@@ -269,12 +308,14 @@ urlpatterns = [
         name="report_request",
     ),
     path("rapporter/handleplaner/", report_views.report_batch_view, name="report_batch"),
-    path("rapporter/<int:pk>/", report_views.report_detail, name="report_detail"),
-    path("rapporter/<int:pk>/hent/", report_views.report_download, name="report_download"),
+    path("rapporter/<report:pk>/", report_views.report_detail, name="report_detail"),
+    path("rapporter/<report:pk>/hent/", report_views.report_download, name="report_download"),
     path(
-        "rapporter/<int:pk>/word/", report_views.report_download_word, name="report_download_word"
+        "rapporter/<report:pk>/word/",
+        report_views.report_download_word,
+        name="report_download_word",
     ),
-    path("rapporter/<int:pk>/igen/", report_views.report_retry_view, name="report_retry"),
+    path("rapporter/<report:pk>/igen/", report_views.report_retry_view, name="report_retry"),
     # allauth's sign-in page, let send the browser on to the configured identity providers.
     path("konto/login/", administration_views.sign_in_page),
     path(
@@ -285,4 +326,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler403 = "strategy_tracker.errors.permission_denied_or_not_found"
 handler500 = "strategy_tracker.errors.server_error_or_unavailable"

@@ -157,6 +157,7 @@ GET = {
     "sign_in_unilogin_save": [302, 403, 403, 403, 403, 405, 405],
     "sign_in_test_start": [302, 403, 403, 403, 403, 405, 405],
     "sign_in_directory_save": [302, 403, 403, 403, 403, 405, 405],
+    "operators_admit": [302, 403, 403, 403, 403, 405, 405],
     "sign_in_test_result": [302, 403, 403, 403, 403, 302, 302],
     # allauth's old addresses, redirected to the new ones.
     "/konto/social/login/cancelled/": [302, 301, 301, 301, 301, 301, 301],
@@ -206,7 +207,8 @@ GET = {
     "strategy_models": [302, 403, 403, 403, 403, 200, 200],
     "comparison": [302, 200, 403, 403, 403, 200, 200],
     "comparison_join": [302, 403, 403, 403, 403, 405, 405],
-    "strategy_model_copy": [302, 403, 403, 403, 403, 405, 405],
+    # Not shared: an id no municipality publishes names nothing, whoever asks.
+    "strategy_model_copy": [302, 404, 404, 404, 404, 405, 405],
     "strategy_share": [302, 403, 403, 403, 403, 405, 405],
     "strategy_dashboard": [302, 200, 200, 200, 200, 200, 200],
     "strategy_compare": [302, 200, 404, 404, 404, 200, 200],
@@ -220,9 +222,14 @@ GET = {
 }
 
 
+# The ids of a municipality's objects (core.tenancy.OwnedId), e.g. "<institution:pk>": numbers.
+OWNED_ID = re.compile(r"<(?!slug:|str:|path:|int:)\w+:(\w+)>")
+
+
 def url_for(name, route, data):
     if "/" in name:  # unnamed: fill its path converters by hand
         return "/" + re.sub(r"<[^>]+>", "0", route).replace("(?P<url>.*)$", "findes-ikke/")
+    route = OWNED_ID.sub(r"<int:\1>", route)
     kwargs = {}
     if "<int:pk>" in route:
         school_a = data["institutions"]["school_a"].pk
@@ -467,6 +474,7 @@ def post_data(name, data):
         "person_deactivate": {},
         "sign_in_limit_lift": {"email": "ingen@example.org"},
         "sign_in_kombit_save": {"cvr": "29189854", "consultant_privileges": "urn:rolle"},
+        "operators_admit": {"admitted": "yes"},
         "sign_in_directory_save": {
             "microsoft-tenant": "0f0e0d0c-1111-2222-3333-444455556666",
             "microsoft-client_id": "entra-klient",
@@ -557,6 +565,8 @@ POST = {
     "sign_in_kombit_save": [302, 403, 403, 403, 403, 400, 400],
     "sign_in_unilogin_save": [302, 403, 403, 403, 403, 302, 302],
     "sign_in_directory_save": [302, 403, 403, 403, 403, 302, 302],
+    # No operators in this data: there is nobody to give access to.
+    "operators_admit": [302, 403, 403, 403, 403, 404, 404],
     # Nothing is configured to test.
     "sign_in_test_start": [302, 403, 403, 403, 403, 404, 404],
     # Nobody is waiting in this data: consultants are told there is nothing to lift.
@@ -579,7 +589,7 @@ POST = {
     "strategy_create": [302, 403, 403, 403, 403, 302, 302],
     "strategy_share": [302, 403, 403, 403, 403, 302, 302],
     "comparison_join": [302, 403, 403, 403, 403, 302, 302],
-    "strategy_model_copy": [302, 403, 403, 403, 403, 404, 404],
+    "strategy_model_copy": [302, 404, 404, 404, 404, 404, 404],
     # The upload only shows what it would do; confirming a token that is not one's own (or is
     # used up) changes nothing and says to upload the file again.
     "spreadsheet_import": [302, 403, 403, 403, 403, 200, 200],
@@ -662,6 +672,7 @@ TWO_FACTOR_FIRST = [
     "sign_in_settings",
     "sign_in_unilogin_save",
     "sign_in_directory_save",
+    "operators_admit",
 ]
 
 

@@ -1,0 +1,107 @@
+"""The platform's own pages, on PLATFORM_HOST (strategy_tracker.platform_urls): operators
+sign in, see how the municipalities are doing and add one. No municipality's content."""
+
+from functools import wraps
+
+from allauth.core import ratelimit
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from institutions.backends import OperatorBackend
+from institutions.forms import PlatformMunicipalityForm, PlatformSignInForm
+from institutions.models import Municipality
+
+from .platform import (
+    operators_count,
+    platform_checks,
+    platform_municipalities,
+    platform_municipality_add,
+)
+
+BACKEND = "institutions.backends.OperatorBackend"
+
+
+def operator_required(view):
+    """The platform's pages are for its signed-in operators; others are sent to sign in."""
+
+    @wraps(view)
+    @login_not_required
+    def wrapper(request, *args, **kwargs):
+        if not (request.user.is_authenticated and request.user.is_operator):
+            return redirect("platform_sign_in")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@login_not_required
+def platform_sign_in(request):
+    form = PlatformSignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"].lower()
+        if not ratelimit.consume(request, action="login_failed", key=email):
+            form.add_error(None, _("Too many wrong passwords for this address. Try again later."))
+            return render(request, "platform/sign_in.html", {"form": form}, status=429)
+        operator = OperatorBackend().authenticate(
+            request, username=email, password=form.cleaned_data["password"]
+        )
+        if operator is not None:
+            login(request, operator, backend=BACKEND)
+            return redirect("platform_home")
+        form.add_error(None, _("The e-mail address or the password is wrong."))
+        return render(request, "platform/sign_in.html", {"form": form}, status=400)
+    return render(request, "platform/sign_in.html", {"form": form})
+
+
+@login_not_required
+@require_POST
+def platform_sign_out(request):
+    logout(request)
+    return redirect("platform_sign_in")
+
+
+@operator_required
+def platform_home(request):
+    """The municipalities and how each is doing, and what the platform depends on."""
+    context = {
+        "municipalities": platform_municipalities(now=timezone.now()),
+        "checks": platform_checks(),
+        "operators": operators_count(),
+    }
+    return render(request, "platform/home.html", context)
+
+
+@operator_required
+def platform_municipality_new(request):
+    """Add a municipality on its own host name and invite its first consultant."""
+    form = PlatformMunicipalityForm(
+        request.POST or None, allowed_hosts=settings.ALLOWED_HOSTS, instance=Municipality()
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                platform_municipality_add(
+                    municipality=form.instance, email=form.cleaned_data["email"]
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    _("%(name)s is added; %(email)s is invited by e-mail.")
+                    % {"name": form.instance.name, "email": form.cleaned_data["email"]},
+                )
+                return redirect("platform_home")
+        return render(request, "platform/municipality_new.html", {"form": form}, status=400)
+    return render(request, "platform/municipality_new.html", {"form": form})
+
+
+def platform_not_found(request, exception=None):
+    return render(request, "platform/not_found.html", status=404)

@@ -1,0 +1,179 @@
+"""The platform's operators: on the platform's own host they sign in, see how every
+municipality is doing (counts only) and add a municipality; on a municipality's host they
+are nobody until that municipality lets them read."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from core import tenancy
+from institutions.models import Institution, Municipality, MunicipalRole, SecurityEvent, User
+from institutions.services import municipality_save, operator_save
+from reports.models import Report
+from tests.conftest import make_person, visible_text
+from tests.factories import PASSWORD, InstitutionFactory
+
+PLATFORM = "drift.example.org"
+NEW_HOST = "viborg.example.org"
+PLATFORM_URLS = "strategy_tracker.platform_urls"
+
+
+@pytest.fixture
+def platform(db, municipality, settings):
+    """The installation's municipality on "testserver", the platform on its own host, and one
+    operator."""
+    settings.PLATFORM_HOST = PLATFORM
+    settings.ALLOWED_HOSTS = ["testserver", PLATFORM, ".example.org"]
+    municipality.host = "testserver"
+    municipality_save(municipality=municipality)
+    return operator_save(email="drift@leverandor.dk", password=PASSWORD)
+
+
+def platform_client(operator=None) -> Client:
+    client = Client(HTTP_HOST=PLATFORM)
+    if operator is not None:
+        response = client.post(
+            reverse("platform_sign_in", urlconf=PLATFORM_URLS),
+            {"email": operator.email, "password": PASSWORD},
+        )
+        assert response.status_code == 302
+    return client
+
+
+def platform_url(name):
+    return reverse(name, urlconf=PLATFORM_URLS)
+
+
+def test_an_operator_signs_in_on_the_platform_and_sees_counts_not_content(platform, municipality):
+    InstitutionFactory(name="Hemmelig Skole")
+    InstitutionFactory(name="Lukket Skole", is_active=False)
+    make_person("leder@mariagerfjord.dk", "Lise Leder")
+    anonymous = Client(HTTP_HOST=PLATFORM)
+    response = anonymous.get(platform_url("platform_home"))
+    assert (response.status_code, response.url) == (302, platform_url("platform_sign_in"))
+    wrong = anonymous.post(
+        platform_url("platform_sign_in"), {"email": platform.email, "password": "forkert"}
+    )
+    assert wrong.status_code == 400
+    assert "E-mailadressen eller adgangskoden er forkert" in visible_text(wrong.content)
+
+    page = visible_text(platform_client(platform).get(platform_url("platform_home")).content)
+    with tenancy.acting_for(municipality.pk):
+        active = Institution.objects.filter(is_active=True).count()
+        people = User.objects.count()
+    assert f"{municipality.name} {municipality.slug} testserver {active} {people}" in page
+    assert "Hemmelig Skole" not in page and "Lise" not in page
+
+
+def test_the_platform_has_none_of_a_municipalitys_pages(platform):
+    client = platform_client(platform)
+    for path in (reverse("strategy"), reverse("person_list"), "/admin/"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert "platformens adresse" in visible_text(response.content)
+
+
+def test_an_operator_is_nobody_in_a_municipality_until_it_lets_them_read(
+    platform, consultant, municipality, strategy
+):
+    operator_login = {"login": platform.email, "password": PASSWORD}
+    response = Client().post(reverse("account_login"), operator_login)
+    assert response.status_code == 200 and "_auth_user_id" not in response.client.session
+    # Nor does the operator's session from the platform count on the municipality's host.
+    client = platform_client(platform)
+    client.defaults["HTTP_HOST"] = "testserver"
+    assert client.get(reverse("strategy")).status_code == 302
+
+    consultant_client = Client()
+    consultant_client.force_login(consultant)
+    page = visible_text(consultant_client.get(reverse("person_list")).content)
+    assert f"{platform.email}: ingen adgang" in page
+    consultant_client.post(reverse("operators_admit"), {"admitted": "yes"})
+    assert MunicipalRole.objects.get(user=platform).role == User.Role.COMMITTEE
+    assert SecurityEvent.objects.filter(kind="role_changed", subject=platform).count() == 1
+
+    reader = Client()
+    assert reader.post(reverse("account_login"), operator_login).status_code == 302
+    assert reader.get(reverse("strategy")).status_code == 200
+    assert reader.post(reverse("institution_create"), {"name": "X"}).status_code == 403
+    platform_page = visible_text(
+        platform_client(platform).get(platform_url("platform_home")).content
+    )
+    assert "Givet" in platform_page
+
+    consultant_client.post(reverse("operators_admit"), {"admitted": "no"})
+    assert not MunicipalRole.objects.filter(user=platform).exists()
+    assert reader.get(reverse("strategy")).status_code == 302
+    assert consultant_client.post(reverse("operators_admit"), {"admitted": "?"}).status_code == 400
+
+
+def test_an_operator_adds_a_municipality_whose_first_consultant_is_invited(
+    platform, mailoutbox, django_capture_on_commit_callbacks
+):
+    client = platform_client(platform)
+    form = {
+        "name": "Viborg  Kommune",
+        "slug": "viborg",
+        "host": "Viborg.example.org",
+        "email": "it@viborg.dk",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(platform_url("platform_municipality_new"), form)
+    assert (response.status_code, response.url) == (302, platform_url("platform_home"))
+    viborg = Municipality.objects.get(slug="viborg")
+    assert (viborg.name, viborg.host) == ("Viborg Kommune", NEW_HOST)
+    [invitation] = mailoutbox
+    assert invitation.to == ["it@viborg.dk"]
+    assert f"http://{NEW_HOST}/" in invitation.body
+    with tenancy.acting_for(viborg.pk):
+        assert User.objects.get(email="it@viborg.dk").role == User.Role.CONSULTANT
+        assert Institution.objects.count() == 1  # its administration
+    # The new municipality answers on its host, and the first is unchanged.
+    assert Client(HTTP_HOST=NEW_HOST).get(reverse("account_login")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"host": "aarhus.andetsted.dk"}, "Installationen svarer ikke på aarhus.andetsted.dk"),
+        ({"host": "testserver"}, "En anden kommune svarer på dette værtsnavn"),
+        ({"slug": "ikke et kort navn"}, "Kortnavn"),
+        ({"email": "drift@leverandor.dk"}, "Adressen er allerede i brug"),
+        ({"name": ""}, "Navn"),
+    ],
+)
+def test_a_municipality_is_not_added_from_bad_input(platform, change, message):
+    form = {"name": "Viborg Kommune", "slug": "viborg", "host": NEW_HOST, "email": "it@viborg.dk"}
+    before = Municipality.objects.count()
+    response = platform_client(platform).post(
+        platform_url("platform_municipality_new"), {**form, **change}
+    )
+    assert response.status_code == 400
+    assert message in visible_text(response.content)
+    assert Municipality.objects.count() == before
+
+
+def test_a_report_waiting_long_shows_on_the_platforms_page(platform, municipality, strategy):
+    report = Report.objects.create(kind=Report.Kind.STATUS, strategy=strategy)
+    Report.objects.filter(pk=report.pk).update(requested_at=timezone.now() - dt.timedelta(hours=1))
+    page = visible_text(platform_client(platform).get(platform_url("platform_home")).content)
+    assert "kører rapportarbejderne?" in page
+
+
+def test_save_operator_refuses_a_municipalitys_person_and_a_weak_password(
+    platform, consultant, monkeypatch
+):
+    with pytest.raises(ValidationError):
+        operator_save(email=consultant.email, password=PASSWORD)
+    monkeypatch.setenv("OPERATOR_PASSWORD", "1234")
+    with pytest.raises(CommandError, match="for kort"):
+        call_command("save_operator", "--email", "ny@leverandor.dk", "--no-input")
+    monkeypatch.setenv("OPERATOR_PASSWORD", PASSWORD)
+    call_command("save_operator", "--email", "ny@leverandor.dk", "--no-input")
+    assert User.every_municipality.get(email="ny@leverandor.dk").is_operator
