@@ -3,12 +3,15 @@ doing, and adding one. Read past the municipality scope on purpose (every model'
 manager), and only as counts: an operator sees no municipality's content here."""
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Exists, Min, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.urls import get_urlconf, set_urlconf
 
 from core import tenancy
 from institutions.models import Institution, Municipality, MunicipalRole, User
@@ -85,12 +88,24 @@ def operators_count() -> int:
     return User.every_municipality.filter(is_operator=True, is_active=True).count()
 
 
-@transaction.atomic
+@contextmanager
+def _municipal_addresses() -> Iterator[None]:
+    """Addresses made within are a municipality's (the invitation's link), also when the
+    request is the platform's, whose own URLs have none of them."""
+    platform_urls = get_urlconf()
+    set_urlconf(None)
+    try:
+        yield
+    finally:
+        set_urlconf(platform_urls)
+
+
 def platform_municipality_add(*, municipality: Municipality, email: str) -> User:
     """Add a municipality on its own host name, with its administration and its first
-    consultant, who is invited by e-mail to its host."""
-    municipality_add(municipality=municipality)
-    with tenancy.acting_for(municipality.pk):
-        return municipality_start(
-            name=municipality.name, email=email, base_url=municipality_site_url()
-        )
+    consultant, who is invited by e-mail to its host (sent once it is all saved)."""
+    with _municipal_addresses(), transaction.atomic():
+        municipality_add(municipality=municipality)
+        with tenancy.acting_for(municipality.pk):
+            return municipality_start(
+                name=municipality.name, email=email, base_url=municipality_site_url()
+            )

@@ -50,14 +50,18 @@ def platform_sign_in(request):
             form.add_error(None, _("Too many wrong passwords for this address. Try again later."))
             return render(request, "platform/sign_in.html", {"form": form}, status=429)
         operator = OperatorBackend().authenticate(
-            request, username=email, password=form.cleaned_data["password"]
+            request,
+            username=email,
+            password=form.cleaned_data["password"],
+            code=form.cleaned_data["code"],
         )
         if operator is not None:
             login(request, operator, backend=BACKEND)
             return redirect("platform_home")
-        form.add_error(None, _("The e-mail address or the password is wrong."))
+        form.add_error(None, _("The e-mail address, the password or the code is wrong."))
         return render(request, "platform/sign_in.html", {"form": form}, status=400)
-    return render(request, "platform/sign_in.html", {"form": form})
+    status = 400 if form.errors else 200
+    return render(request, "platform/sign_in.html", {"form": form}, status=status)
 
 
 @login_not_required

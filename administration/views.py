@@ -69,6 +69,7 @@ from institutions.services import (
     operators_admit,
     person_deactivate,
     person_invite,
+    person_join,
     person_update,
     sign_in_configure,
     sign_in_limit_lift,
@@ -283,13 +284,25 @@ def person_edit(request, pk=None):
             "institutions": form.cleaned_data["institutions"],
             "membership_role": form.cleaned_data["membership_role"],
         }
+        base_url = request.build_absolute_uri("/")[:-1]
         if pk:
             person_update(**options, changed_by=request.user)
             messages.success(request, _("%(name)s is saved.") % {"name": form.instance})
-        else:
-            person_invite(
-                **options, invited_by=request.user, base_url=request.build_absolute_uri("/")[:-1]
+        elif form.elsewhere is not None:
+            options["person"] = form.elsewhere
+            person_join(
+                **options,
+                role=form.cleaned_data["role"],
+                invited_by=request.user,
+                base_url=base_url,
             )
+            messages.success(
+                request,
+                _("%(email)s already has a user; they have access here now and are told by e-mail.")
+                % {"email": form.elsewhere.email},
+            )
+        else:
+            person_invite(**options, invited_by=request.user, base_url=base_url)
             messages.success(
                 request, _("%(email)s has been invited by e-mail.") % {"email": form.instance.email}
             )

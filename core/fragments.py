@@ -16,12 +16,13 @@ from typing import TypeVar
 
 from django.core.cache import cache
 from django.core.cache.utils import make_template_fragment_key
-from django.db import transaction
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
+
+from core import tenancy
 
 T = TypeVar("T")
 
@@ -67,7 +68,7 @@ def changed(*kinds: str) -> None:
     request in between may have cached a part from the data as it was before."""
     keys = [_key(kind) for kind in kinds]
     cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    tenancy.on_commit(lambda: cache.delete_many(keys))
 
 
 def form_owner(request) -> str:

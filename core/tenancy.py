@@ -15,9 +15,10 @@ it names, or the only one there is. The cache's keys carry it too (`cache_key`).
 """
 
 import contextvars
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from django.db import transaction
 from django.db.models import Expression, IntegerField, Manager, QuerySet
 
 _chosen: contextvars.ContextVar[int | None] = contextvars.ContextVar("municipality", default=None)
@@ -59,6 +60,22 @@ def for_the_platform() -> Iterator[None]:
         yield
     finally:
         _chosen.reset(token)
+
+
+def on_commit(func: Callable[[], object]) -> None:
+    """`transaction.on_commit`, with `func` run acting for the municipality acted for now:
+    the transaction may commit after the block that chose it has ended (a municipality
+    added from the platform's page)."""
+    pk = _chosen.get()
+
+    def run() -> None:
+        token = _chosen.set(pk)
+        try:
+            func()
+        finally:
+            _chosen.reset(token)
+
+    transaction.on_commit(run)
 
 
 def begin(pk: int | None) -> contextvars.Token:

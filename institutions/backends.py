@@ -2,6 +2,8 @@
 the platform's operators on the platform's host (PLATFORM_HOST), nobody anywhere else."""
 
 from allauth.account.auth_backends import AuthenticationBackend
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.backends import ModelBackend
 
 from core import tenancy
@@ -19,14 +21,22 @@ class OperatorBackend(ModelBackend):
     (the platform's host); on a municipality's host an operator is one of its people only
     where it has given them a role."""
 
-    def authenticate(self, request, username=None, password=None, **kwargs):
-        if tenancy.chosen() is not None or not username or password is None:
+    def authenticate(self, request, username=None, password=None, code=None, **kwargs):
+        """The operator's password and a code from their authenticator app (`code`)."""
+        if tenancy.chosen() is not None or not username or password is None or not code:
             return None
         operator = _operators().filter(email__iexact=username).first()
         if operator is None:
             User().set_password(password)  # as long as a wrong password, for timing
             return None
-        return operator if operator.check_password(password) else None
+        if not operator.check_password(password):
+            return None
+        authenticator = Authenticator.objects.filter(
+            user=operator, type=Authenticator.Type.TOTP
+        ).first()
+        if authenticator is None or not TOTP(authenticator).validate_code(code):
+            return None
+        return operator
 
     def get_user(self, user_id):
         if tenancy.chosen() is not None:

@@ -1,5 +1,6 @@
 from cryptography import x509
 from django import forms
+from django.conf import settings
 from django.db.models import Q
 from django.db.models.functions import Upper
 from django.http.request import validate_host
@@ -185,11 +186,18 @@ class PersonForm(forms.ModelForm):
 
     def clean_email(self):
         """An address is one person's in every municipality, not only among this one's people
-        (whom Django's own check of the field sees)."""
+        (whom Django's own check of the field sees). A new person here who works for another
+        municipality is that person (`elsewhere`): they get a role here too."""
         email = self.cleaned_data["email"]
-        if User.every_municipality.filter(email__iexact=email).exclude(pk=self.instance.pk):
+        other = User.every_municipality.filter(email__iexact=email).exclude(pk=self.instance.pk)
+        if self.instance.pk and other.exists():
             raise forms.ValidationError(self.instance.unique_error_message(User, ["email"]))
+        self.elsewhere = None if self.instance.pk else other.first()
         return email
+
+    def validate_unique(self):
+        if getattr(self, "elsewhere", None) is None:
+            super().validate_unique()
 
 
 class InstitutionSearchForm(forms.Form):
@@ -466,7 +474,7 @@ class DirectorySettingsForm(forms.Form):
     domains = forms.CharField(
         label=_("E-mail domains"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("One per line, e.g. “mariagerfjord.dk”: only addresses there can sign in."),
+        help_text=_("One per line, e.g. “viborg.dk”: only addresses there can sign in."),
     )
 
     MAX_DOMAINS = 20
@@ -506,7 +514,7 @@ class DirectorySettingsForm(forms.Form):
                 DOMAIN.clean(domain)
             except forms.ValidationError:
                 raise forms.ValidationError(
-                    _("“%(domain)s” is not a domain; write e.g. “mariagerfjord.dk”.")
+                    _("“%(domain)s” is not a domain; write e.g. “viborg.dk”.")
                     % {"domain": domain[:100]}
                 ) from None
         if not domains:
@@ -540,6 +548,13 @@ class PlatformSignInForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"), max_length=254)
     password = forms.CharField(
         label=_("Password"), max_length=4096, widget=forms.PasswordInput(render_value=False)
+    )
+    code = forms.RegexField(
+        label=_("Code from your authenticator app"),
+        regex=r"^[0-9]{6}$",
+        max_length=6,
+        error_messages={"invalid": _("The code is six digits.")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
 
 
@@ -579,6 +594,8 @@ class PlatformMunicipalityForm(forms.ModelForm):
                 )
                 % {"host": host}
             )
+        if host == settings.PLATFORM_HOST:
+            raise forms.ValidationError(_("This is the platform's own host name."))
         if Municipality.objects.filter(host=host).exists():
             raise forms.ValidationError(_("Another municipality answers on this host name."))
         return host

@@ -1,5 +1,8 @@
 from allauth.account.forms import default_token_generator
 from allauth.account.utils import user_pk_to_url_str
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from allauth.socialaccount.models import SocialApp
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -50,7 +53,7 @@ def person_invite(
         subject=person,
         detail=_access_of(person),
     )
-    transaction.on_commit(
+    tenancy.on_commit(
         lambda: invitation_send(person=person, invited_by=invited_by, base_url=base_url)
     )
     fragments.changed(fragments.PEOPLE)
@@ -114,6 +117,42 @@ def invitation_link(*, person: User, base_url: str) -> str:
     )
 
 
+@transaction.atomic
+def person_join(
+    *, person: User, role: str, institutions, membership_role: str, invited_by: User, base_url: str
+) -> User:
+    """Give a person who works for another municipality a role in this one too: the same
+    account, so the same password and name; they are told by e-mail where to sign in."""
+    person.role = role
+    person.save(update_fields=["role"])
+    _memberships_set(user=person, institutions=institutions, role=membership_role)
+    security_event_record(
+        kind=SecurityEvent.Kind.PERSON_INVITED,
+        actor=invited_by,
+        subject=person,
+        detail=_access_of(person),
+    )
+    context = {
+        "person": person,
+        "invited_by": invited_by,
+        "link": f"{base_url}{reverse('account_login')}",
+        "site_name": settings.SITE_NAME,
+        "municipality_name": municipality_current().name,
+    }
+    tenancy.on_commit(
+        lambda: send_mail(
+            subject=render_to_string(
+                "institutions/email/access_given_subject.txt", context
+            ).strip(),
+            message=render_to_string("institutions/email/access_given_message.txt", context),
+            from_email=None,
+            recipient_list=[person.email],
+        )
+    )
+    fragments.changed(fragments.PEOPLE)
+    return person
+
+
 def invitation_send(*, person: User, invited_by: User | None, base_url: str) -> None:
     """E-mail a link that lets the person choose a password once."""
     context = {
@@ -142,7 +181,7 @@ def municipality_save(*, municipality: Municipality) -> Municipality:
     """Name the municipality; every page, e-mail and report shows the new name at once."""
     municipality.full_clean()
     municipality.save()
-    transaction.on_commit(lambda: _municipality_forgotten(municipality.pk))
+    tenancy.on_commit(lambda: _municipality_forgotten(municipality.pk))
     _municipality_forgotten(municipality.pk)
     return municipality
 
@@ -294,9 +333,11 @@ def operators_admit(*, admitted: bool, by: User) -> int:
     return changed
 
 
-def operator_save(*, email: str, password: str) -> User:
+def operator_save(*, email: str, password: str) -> tuple[User, str | None]:
     """Make `email` one of the platform's operators with `password` (checked by the
-    password validators), or give an existing operator that password."""
+    password validators), or give an existing operator that password. An operator signs in
+    with a code from an authenticator app too: a new one gets its secret, returned as the
+    address an app reads (otpauth://); None for an operator who has one."""
     operator = User.every_municipality.filter(email__iexact=email).first()
     if operator is None:
         operator = User(email=User.every_municipality.normalize_email(email))
@@ -314,4 +355,8 @@ def operator_save(*, email: str, password: str) -> User:
     operator.full_clean(exclude=["password"], validate_unique=False)
     with tenancy.for_the_platform():
         operator.save()
-    return operator
+    if Authenticator.objects.filter(user=operator, type=Authenticator.Type.TOTP).exists():
+        return operator, None
+    secret = generate_totp_secret()
+    TOTP.activate(operator, secret)
+    return operator, get_mfa_adapter().build_totp_url(operator, secret)

@@ -109,7 +109,7 @@ def report_request(
     )
     report.full_clean()
     report.save()
-    transaction.on_commit(partial(report_enqueue, report.pk))
+    tenancy.on_commit(partial(report_enqueue, report.pk))
     return report
 
 
@@ -148,7 +148,7 @@ def report_batch_request(*, strategy: Strategy, by) -> Report:
         for institution in institutions
     )
     for part in parts:
-        transaction.on_commit(partial(report_enqueue, part.pk, for_batch=True))
+        tenancy.on_commit(partial(report_enqueue, part.pk, for_batch=True))
     return batch
 
 
@@ -160,7 +160,7 @@ def report_retry(*, report: Report) -> Report:
             return report
         report.status, report.attempts, report.error = Report.Status.QUEUED, 0, ""
         report.save(update_fields=["status", "attempts", "error"])
-        transaction.on_commit(partial(report_enqueue, report.pk, for_batch=report.is_batch_work))
+        tenancy.on_commit(partial(report_enqueue, report.pk, for_batch=report.is_batch_work))
     return report
 
 
@@ -315,7 +315,7 @@ def batch_check(*, batch_id: int) -> None:
         if batch.started_at is None:
             batch.started_at = timezone.now()
             batch.save(update_fields=["started_at"])
-            transaction.on_commit(partial(report_enqueue, batch.pk, for_batch=True))
+            tenancy.on_commit(partial(report_enqueue, batch.pk, for_batch=True))
 
 
 def _batch_zip(batch: Report) -> bytes:

@@ -9,6 +9,7 @@ import re
 import zipfile
 
 import pytest
+from allauth.mfa.models import Authenticator
 from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -126,6 +127,38 @@ def test_a_person_is_unknown_in_a_municipality_where_they_have_no_role(viborg, d
         people = viborg_client(viborg["people"]["consultant"]).get(reverse("person_list"))
     assert karen.email not in people.content.decode()
     assert "konsulent@viborg.dk" in people.content.decode()
+
+
+def test_a_person_of_one_municipality_is_given_a_role_in_another_too(
+    viborg, data, mailoutbox, django_capture_on_commit_callbacks
+):
+    karen = data["people"]["consultant"]  # the first municipality's consultant
+    karen.set_password(PASSWORD)
+    karen.save()
+    Authenticator.objects.filter(user=karen).delete()  # signs in with her password alone
+    form = {
+        "email": karen.email.upper(),
+        "first_name": "Navn",
+        "last_name": "Herfra",
+        "role": User.Role.COMMITTEE,
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = viborg_client(viborg["people"]["consultant"]).post(
+            reverse("person_create"), form
+        )
+    assert response.status_code == 302
+    [notice] = mailoutbox
+    assert notice.to == [karen.email]
+    assert f"http://{OTHER_HOST}/konto/login/" in notice.body
+    with tenancy.acting_for(viborg["municipality"].pk):
+        assert User.objects.get(pk=karen.pk).role == User.Role.COMMITTEE
+    karen.refresh_from_db()
+    assert (karen.role, karen.first_name) == (User.Role.CONSULTANT, "Karen")  # as she was
+    # Her own password signs her in there now, as a committee member who may not edit.
+    client = viborg_client()
+    client.post(reverse("account_login"), {"login": karen.email, "password": PASSWORD})
+    assert client.get(reverse("strategy")).status_code == 200
+    assert client.get(reverse("person_list")).status_code == 403
 
 
 # Another municipality's object answers as if it did not exist: as a made-up id does (404, or

@@ -3,8 +3,15 @@ municipality is doing (counts only) and add a municipality; on a municipality's 
 are nobody until that municipality lets them read."""
 
 import datetime as dt
+import io
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from allauth.mfa.totp.internal.auth import (
+    format_hotp_value,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -32,17 +39,22 @@ def platform(db, municipality, settings):
     settings.ALLOWED_HOSTS = ["testserver", PLATFORM, ".example.org"]
     municipality.host = "testserver"
     municipality_save(municipality=municipality)
-    return operator_save(email="drift@leverandor.dk", password=PASSWORD)
+    operator, authenticator_url = operator_save(email="drift@leverandor.dk", password=PASSWORD)
+    operator.secret = parse_qs(urlsplit(authenticator_url).query)["secret"][0]
+    return operator
+
+
+def code_now(operator) -> str:
+    """The code the operator's authenticator app shows now."""
+    return format_hotp_value(hotp_value(operator.secret, next(yield_hotp_counters_from_time())))
 
 
 def platform_client(operator=None) -> Client:
+    """A browser on the platform's host, with the operator's session (signed in as the sign-in
+    page does in the first test)."""
     client = Client(HTTP_HOST=PLATFORM)
     if operator is not None:
-        response = client.post(
-            reverse("platform_sign_in", urlconf=PLATFORM_URLS),
-            {"email": operator.email, "password": PASSWORD},
-        )
-        assert response.status_code == 302
+        client.force_login(operator, backend="institutions.backends.OperatorBackend")
     return client
 
 
@@ -57,13 +69,23 @@ def test_an_operator_signs_in_on_the_platform_and_sees_counts_not_content(platfo
     anonymous = Client(HTTP_HOST=PLATFORM)
     response = anonymous.get(platform_url("platform_home"))
     assert (response.status_code, response.url) == (302, platform_url("platform_sign_in"))
-    wrong = anonymous.post(
-        platform_url("platform_sign_in"), {"email": platform.email, "password": "forkert"}
-    )
-    assert wrong.status_code == 400
-    assert "E-mailadressen eller adgangskoden er forkert" in visible_text(wrong.content)
+    sign_in = {"email": platform.email, "password": PASSWORD, "code": code_now(platform)}
+    for wrong, message in [
+        ({"password": "forkert"}, "E-mailadressen, adgangskoden eller koden er forkert"),
+        ({"code": "000000"}, "E-mailadressen, adgangskoden eller koden er forkert"),
+        ({"code": ""}, "Kode fra din godkendelsesapp: Dette felt er påkrævet"),
+    ]:
+        response = anonymous.post(platform_url("platform_sign_in"), {**sign_in, **wrong})
+        assert response.status_code == 400
+        assert message in visible_text(response.content)
+        assert "_auth_user_id" not in anonymous.session
+    response = anonymous.post(platform_url("platform_sign_in"), sign_in)
+    assert (response.status_code, response.url) == (302, platform_url("platform_home"))
+    # The same code does not sign anyone in twice.
+    replayed = Client(HTTP_HOST=PLATFORM).post(platform_url("platform_sign_in"), sign_in)
+    assert replayed.status_code == 400
 
-    page = visible_text(platform_client(platform).get(platform_url("platform_home")).content)
+    page = visible_text(anonymous.get(platform_url("platform_home")).content)
     with tenancy.acting_for(municipality.pk):
         active = Institution.objects.filter(is_active=True).count()
         people = User.objects.count()
@@ -98,8 +120,10 @@ def test_an_operator_is_nobody_in_a_municipality_until_it_lets_them_read(
     assert MunicipalRole.objects.get(user=platform).role == User.Role.COMMITTEE
     assert SecurityEvent.objects.filter(kind="role_changed", subject=platform).count() == 1
 
-    reader = Client()
-    assert reader.post(reverse("account_login"), operator_login).status_code == 302
+    reader = Client()  # with the operator's password and authenticator app, as anyone here
+    response = reader.post(reverse("account_login"), operator_login)
+    assert (response.status_code, response.url) == (302, reverse("mfa_authenticate"))
+    reader.post(reverse("mfa_authenticate"), {"code": code_now(platform)})
     assert reader.get(reverse("strategy")).status_code == 200
     assert reader.post(reverse("institution_create"), {"name": "X"}).status_code == 403
     platform_page = visible_text(
@@ -143,6 +167,7 @@ def test_an_operator_adds_a_municipality_whose_first_consultant_is_invited(
     [
         ({"host": "aarhus.andetsted.dk"}, "Installationen svarer ikke på aarhus.andetsted.dk"),
         ({"host": "testserver"}, "En anden kommune svarer på dette værtsnavn"),
+        ({"host": PLATFORM}, "Det er platformens eget værtsnavn"),
         ({"slug": "ikke et kort navn"}, "Kortnavn"),
         ({"email": "drift@leverandor.dk"}, "Adressen er allerede i brug"),
         ({"name": ""}, "Navn"),
@@ -175,5 +200,11 @@ def test_save_operator_refuses_a_municipalitys_person_and_a_weak_password(
     with pytest.raises(CommandError, match="for kort"):
         call_command("save_operator", "--email", "ny@leverandor.dk", "--no-input")
     monkeypatch.setenv("OPERATOR_PASSWORD", PASSWORD)
-    call_command("save_operator", "--email", "ny@leverandor.dk", "--no-input")
+    out = io.StringIO()
+    call_command("save_operator", "--email", "ny@leverandor.dk", "--no-input", stdout=out)
     assert User.every_municipality.get(email="ny@leverandor.dk").is_operator
+    assert "otpauth://totp/" in out.getvalue()
+    # Again, for a new password: the authenticator app stays as it was.
+    out = io.StringIO()
+    call_command("save_operator", "--email", "ny@leverandor.dk", "--no-input", stdout=out)
+    assert "otpauth://" not in out.getvalue()

@@ -12,7 +12,8 @@ class Command(BaseCommand):
     help = (
         "Make an e-mail address one of the platform's operators, who sign in on PLATFORM_HOST, "
         "add municipalities and see the platform's health; or give an operator a new password. "
-        "The password is asked for, or read from OPERATOR_PASSWORD with --no-input."
+        "The password is asked for, or read from OPERATOR_PASSWORD with --no-input; a new "
+        "operator gets the secret of an authenticator app, whose code sign-in asks for too."
     )
 
     def add_arguments(self, parser):
@@ -28,7 +29,12 @@ class Command(BaseCommand):
                 raise CommandError("The passwords differ.")
         with translation.override("da"):
             try:
-                operator = operator_save(email=email.strip(), password=password)
+                operator, authenticator_url = operator_save(email=email.strip(), password=password)
             except ValidationError as error:
                 raise CommandError("; ".join(error.messages)) from error
         self.stdout.write(f"{operator.email} is an operator.")
+        if authenticator_url:
+            self.stdout.write(
+                "Add this to the operator's authenticator app (it asks for its code at sign-in):"
+            )
+            self.stdout.write(f"  {authenticator_url}")
