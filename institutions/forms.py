@@ -375,15 +375,10 @@ class KombitSettingsForm(forms.Form):
         return cleaned
 
 
-class UniloginSettingsForm(forms.Form):
-    """Unilogin (OpenID Connect through STIL's broker): the client STIL registered, the claims
-    that name the institution and the function, and which functions give which role."""
+class ClientSettingsForm(forms.Form):
+    """The client an identity provider registered for the municipality; its secret is kept
+    when the field is left empty (`app`: the saved configuration, if any)."""
 
-    server_url = forms.URLField(
-        label=_("Address of the broker"),
-        assume_scheme="https",
-        widget=forms.URLInput(attrs={"class": "input-width-xl"}),
-    )
     client_id = forms.CharField(label=_("Client id"), max_length=191)
     secret = forms.CharField(
         label=_("Client secret"),
@@ -391,6 +386,24 @@ class UniloginSettingsForm(forms.Form):
         max_length=191,
         widget=forms.PasswordInput(render_value=False),
         help_text=_("Leave empty to keep the one saved."),
+    )
+
+    def __init__(self, *args, app=None, **kwargs):
+        self.app = app
+        super().__init__(*args, **kwargs)
+
+    def secret_missing(self, cleaned: dict) -> bool:
+        return not cleaned["secret"] and not (self.app and self.app.secret)
+
+
+class UniloginSettingsForm(ClientSettingsForm):
+    """Unilogin (OpenID Connect through STIL's broker): the client STIL registered, the claims
+    that name the institution and the function, and which functions give which role."""
+
+    server_url = forms.URLField(
+        label=_("Address of the broker"),
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"class": "input-width-xl"}),
     )
     institution_claim = forms.SlugField(label=_("Claim with the institution numbers"))
     staff_type_claim = forms.SlugField(label=_("Claim with the person's function"))
@@ -400,8 +413,9 @@ class UniloginSettingsForm(forms.Form):
     )
     resource_person_types = _lines_field(_("Functions that make a resource person"))
 
+    field_order = ["server_url", "client_id", "secret"]
+
     def __init__(self, *args, app=None, **kwargs):
-        self.app = app
         stored = {**UNILOGIN_DEFAULTS, **(app.settings if app else {})}
         kwargs.setdefault(
             "initial",
@@ -414,13 +428,13 @@ class UniloginSettingsForm(forms.Form):
                 "resource_person_types": "\n".join(stored["resource_person_types"]),
             },
         )
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, app=app, **kwargs)
 
     def clean(self):
         cleaned = super().clean()
         if self.errors:
             return cleaned
-        if not cleaned["secret"] and not (self.app and self.app.secret):
+        if self.secret_missing(cleaned):
             self.add_error("secret", _("Give the client secret STIL sent you."))
             return cleaned
         leaders, resource_people = (
@@ -447,7 +461,7 @@ DOMAIN = forms.RegexField(
 )
 
 
-class DirectorySettingsForm(forms.Form):
+class DirectorySettingsForm(ClientSettingsForm):
     """Microsoft Entra ID or Google Workspace: the client the municipality registered, its
     tenant (Entra ID) and the e-mail domains whose people may sign in with it."""
 
@@ -463,14 +477,6 @@ class DirectorySettingsForm(forms.Form):
         },
         help_text=_("From the overview of Microsoft Entra ID in the Azure portal."),
     )
-    client_id = forms.CharField(label=_("Client id"), max_length=191)
-    secret = forms.CharField(
-        label=_("Client secret"),
-        required=False,
-        max_length=191,
-        widget=forms.PasswordInput(render_value=False),
-        help_text=_("Leave empty to keep the one saved."),
-    )
     domains = forms.CharField(
         label=_("E-mail domains"),
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -479,9 +485,10 @@ class DirectorySettingsForm(forms.Form):
 
     MAX_DOMAINS = 20
 
+    field_order = ["tenant", "client_id", "secret", "domains"]
+
     def __init__(self, *args, provider: str, app=None, **kwargs):
         self.provider = provider
-        self.app = app
         stored = app.settings if app else {}
         kwargs.setdefault(
             "initial",
@@ -492,7 +499,7 @@ class DirectorySettingsForm(forms.Form):
             },
         )
         kwargs.setdefault("prefix", provider)
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, app=app, **kwargs)
         if provider != "microsoft":
             del self.fields["tenant"]
 
@@ -525,7 +532,7 @@ class DirectorySettingsForm(forms.Form):
         cleaned = super().clean()
         if self.errors:
             return cleaned
-        if not cleaned["secret"] and not (self.app and self.app.secret):
+        if self.secret_missing(cleaned):
             self.add_error("secret", _("Give the client secret."))
             return cleaned
         domains = cleaned["domains"]
