@@ -46,7 +46,8 @@ def platform_sign_in(request):
     form = PlatformSignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].lower()
-        if not ratelimit.consume(request, action="login_failed", key=email):
+        # Wrong attempts count towards a wait for the address (ACCOUNT_RATE_LIMITS).
+        if not ratelimit.consume(request, action="login_failed", key=email, dry_run=True):
             form.add_error(None, _("Too many wrong passwords for this address. Try again later."))
             return render(request, "platform/sign_in.html", {"form": form}, status=429)
         operator = OperatorBackend().authenticate(
@@ -58,6 +59,7 @@ def platform_sign_in(request):
         if operator is not None:
             login(request, operator, backend=BACKEND)
             return redirect("platform_home")
+        ratelimit.consume(request, action="login_failed", key=email)
         form.add_error(None, _("The e-mail address, the password or the code is wrong."))
         return render(request, "platform/sign_in.html", {"form": form}, status=400)
     status = 400 if form.errors else 200

@@ -208,3 +208,15 @@ def test_save_operator_refuses_a_municipalitys_person_and_a_weak_password(
     out = io.StringIO()
     call_command("save_operator", "--email", "ny@leverandor.dk", "--no-input", stdout=out)
     assert "otpauth://" not in out.getvalue()
+
+
+def test_wrong_attempts_make_the_operators_address_wait(platform):
+    client = Client(HTTP_HOST=PLATFORM)
+    wrong = {"email": platform.email, "password": "forkert", "code": "123456"}
+    for _ in range(5):
+        assert client.post(platform_url("platform_sign_in"), wrong).status_code == 400
+    right = {"email": platform.email, "password": PASSWORD, "code": code_now(platform)}
+    response = client.post(platform_url("platform_sign_in"), right)
+    assert response.status_code == 429
+    assert "For mange forkerte adgangskoder" in visible_text(response.content)
+    assert "_auth_user_id" not in client.session
