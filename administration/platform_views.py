@@ -4,18 +4,19 @@ sign in, see how the municipalities are doing and add one. No municipality's con
 from functools import wraps
 
 from allauth.core import ratelimit
+from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from institutions.backends import OperatorBackend
-from institutions.forms import PlatformMunicipalityForm, PlatformSignInForm
+from institutions.forms import PlatformMunicipalityForm, PlatformRemovalForm, PlatformSignInForm
 from institutions.models import Municipality
 
 from .platform import (
@@ -24,6 +25,7 @@ from .platform import (
     platform_municipalities,
     platform_municipality_add,
 )
+from .removal import LastMunicipality, municipality_remove
 
 BACKEND = "institutions.backends.OperatorBackend"
 
@@ -107,6 +109,34 @@ def platform_municipality_new(request):
                 return redirect("platform_home")
         return render(request, "platform/municipality_new.html", {"form": form}, status=400)
     return render(request, "platform/municipality_new.html", {"form": form})
+
+
+def _kind_removed(label: str) -> str:
+    """A kind of row `municipality_remove` counts, by its name (a model's, or "people")."""
+    if label == "people":
+        return _("people")
+    return str(apps.get_model(label)._meta.verbose_name_plural)
+
+
+@operator_required
+def platform_municipality_remove(request, slug):
+    """Remove a municipality that leaves, with everything it owns, once the operator has typed
+    its short name; the page then says how many rows of each kind went."""
+    municipality = get_object_or_404(Municipality, slug=slug)
+    form = PlatformRemovalForm(request.POST or None, slug=municipality.slug)
+    context = {"municipality": municipality, "form": form}
+    if request.method == "POST":
+        if form.is_valid():
+            name = municipality.name
+            try:
+                removed = municipality_remove(municipality=municipality)
+            except LastMunicipality as error:
+                form.add_error(None, str(error))
+            else:
+                rows = sorted((_kind_removed(label), count) for label, count in removed.items())
+                return render(request, "platform/removed.html", {"name": name, "rows": rows})
+        return render(request, "platform/municipality_remove.html", context, status=400)
+    return render(request, "platform/municipality_remove.html", context)
 
 
 def platform_not_found(request, exception=None):

@@ -14,11 +14,13 @@ from django.apps import apps
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
 from core import tenancy
 from core.history import history_rows
 from goals.models import Strategy
 from institutions.models import Actor, Institution, Municipality, User
+from institutions.services import municipality_forgotten
 from reports.models import Report
 
 logger = logging.getLogger(__name__)
@@ -52,9 +54,16 @@ def _files_removed(folder: str) -> None:
         _files_removed(f"{folder}/{name}")
 
 
+class LastMunicipality(Exception):
+    """The installation would serve no municipality at all."""
+
+
 @transaction.atomic
 def municipality_remove(*, municipality: Municipality) -> dict[str, int]:
-    """Remove the municipality and everything it owns; how many rows of each kind went."""
+    """Remove the municipality and everything it owns; how many rows of each kind went. The
+    installation's only municipality is not removed (LastMunicipality)."""
+    if not Municipality.objects.exclude(pk=municipality.pk).exists():
+        raise LastMunicipality(_("The platform must serve at least one municipality."))
     live, history = owned_models()
     removed: dict[str, int] = {}
     pk = municipality.pk
@@ -78,6 +87,8 @@ def municipality_remove(*, municipality: Municipality) -> dict[str, int]:
     removed["people"] = leaving.count()
     leaving.delete()
     municipality.delete()  # its roles, security log and reminders with it
+    # Its host name answers for nobody from now on.
+    transaction.on_commit(lambda: municipality_forgotten(pk))
     transaction.on_commit(lambda: _files_removed(f"reports/{pk}"))
     transaction.on_commit(lambda: _files_removed(f"imports/{pk}"))
     logger.info("Municipality %s removed: %s", pk, removed)

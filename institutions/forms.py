@@ -614,3 +614,22 @@ class PlatformMunicipalityForm(forms.ModelForm):
                 _("This address is already in use; give the consultant's own work address.")
             )
         return email
+
+
+class PlatformRemovalForm(forms.Form):
+    """An operator confirms removing a municipality by typing its short name."""
+
+    confirm = forms.CharField(
+        label=_("Type the municipality's short name to confirm"), max_length=50
+    )
+
+    def __init__(self, *args, slug: str, **kwargs):
+        self.slug = slug
+        super().__init__(*args, **kwargs)
+
+    def clean_confirm(self):
+        if self.cleaned_data["confirm"].strip() != self.slug:
+            raise forms.ValidationError(
+                _("Type “%(slug)s” exactly, or go back.") % {"slug": self.slug}
+            )
+        return self.slug

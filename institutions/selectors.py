@@ -197,7 +197,7 @@ def actor_words() -> dict[str, str]:
 
 
 MUNICIPALITY_CACHE_KEY = "municipality"
-HOSTS_CACHE_KEY = "municipality-hosts"
+HOSTS_CACHE_KEY = "municipality-hosts-2"  # -2: a _Hosts, no longer a dict
 
 
 def municipality_current() -> Municipality:
@@ -220,22 +220,40 @@ def municipality_site_url() -> str:
     return f"{scheme}://{host}"
 
 
-def municipality_for_host(host: str) -> int | None:
-    """The municipality that answers on `host`: the one with that host name, else the only
-    one there is; None in an installation of several where none has it. Cached."""
+@dataclass(frozen=True)
+class _Hosts:
+    by_name: dict[str, int]  # each host name's municipality
+    unnamed: int | None  # the installation's only municipality, where it has no host name
+    alone: bool  # the installation serves one municipality
+
+
+def _hosts() -> _Hosts:
+    """Which municipality answers where. Cached for the platform; forgotten on every change
+    of a municipality (institutions.services.municipality_forgotten)."""
     with tenancy.for_the_platform():
         hosts = cache.get(HOSTS_CACHE_KEY)
         if hosts is None:
             rows = list(Municipality.objects.values_list("host", "pk"))
-            hosts = {name.lower(): pk for name, pk in rows if name}
-            hosts[""] = rows[0][1] if len(rows) == 1 else None
+            hosts = _Hosts(
+                by_name={name.lower(): pk for name, pk in rows if name},
+                unnamed=rows[0][1] if len(rows) == 1 and not rows[0][0] else None,
+                alone=len(rows) == 1,
+            )
             cache.set(HOSTS_CACHE_KEY, hosts, 60 * 60)
-    return hosts.get(host.lower()) or hosts[""]
+    return hosts
+
+
+def municipality_for_host(host: str) -> int | None:
+    """The municipality that answers on `host`: the one with that host name, else the only
+    one there is where it has no host name (an installation that never named one); None
+    where no municipality answers."""
+    hosts = _hosts()
+    return hosts.by_name.get(host.lower(), hosts.unnamed)
 
 
 def municipality_is_alone() -> bool:
-    """Whether the installation serves one municipality only. Cached with the host names."""
-    return municipality_for_host("") is not None
+    """Whether the installation serves one municipality only."""
+    return _hosts().alone
 
 
 def each_municipality() -> Iterator[int]:

@@ -181,8 +181,8 @@ def municipality_save(*, municipality: Municipality) -> Municipality:
     """Name the municipality; every page, e-mail and report shows the new name at once."""
     municipality.full_clean()
     municipality.save()
-    tenancy.on_commit(lambda: _municipality_forgotten(municipality.pk))
-    _municipality_forgotten(municipality.pk)
+    tenancy.on_commit(lambda: municipality_forgotten(municipality.pk))
+    municipality_forgotten(municipality.pk)
     return municipality
 
 
@@ -227,9 +227,9 @@ def municipality_name(*, municipality: Municipality) -> Municipality:
     return municipality_save(municipality=municipality)
 
 
-def _municipality_forgotten(pk: int) -> None:
+def municipality_forgotten(pk: int) -> None:
     """Its name and host name are read afresh: by its own pages, and by the platform's
-    choice of municipality for a host."""
+    choice of municipality for a host (after a change, or once it is removed)."""
     with tenancy.acting_for(pk):
         cache.delete(MUNICIPALITY_CACHE_KEY)
     with tenancy.for_the_platform():

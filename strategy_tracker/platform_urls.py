@@ -11,6 +11,11 @@ urlpatterns = [
     path(
         "kommuner/ny/", platform_views.platform_municipality_new, name="platform_municipality_new"
     ),
+    path(
+        "kommuner/<slug:slug>/fjern/",
+        platform_views.platform_municipality_remove,
+        name="platform_municipality_remove",
+    ),
 ]
 
 handler404 = "administration.platform_views.platform_not_found"

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from core import tenancy
 from institutions.models import Institution, Municipality, MunicipalRole, SecurityEvent, User
-from institutions.services import municipality_save, operator_save
+from institutions.services import municipality_add, municipality_save, operator_save
 from reports.models import Report
 from tests.conftest import make_person, visible_text
 from tests.factories import PASSWORD, InstitutionFactory
@@ -89,7 +89,7 @@ def test_an_operator_signs_in_on_the_platform_and_sees_counts_not_content(platfo
     with tenancy.acting_for(municipality.pk):
         active = Institution.objects.filter(is_active=True).count()
         people = User.objects.count()
-    assert f"{municipality.name} {municipality.slug} testserver {active} {people}" in page
+    assert f"{municipality.name} {municipality.slug} Fjern … testserver {active} {people}" in page
     assert "Hemmelig Skole" not in page and "Lise" not in page
 
 
@@ -220,3 +220,36 @@ def test_wrong_attempts_make_the_operators_address_wait(platform):
     assert response.status_code == 429
     assert "For mange forkerte adgangskoder" in visible_text(response.content)
     assert "_auth_user_id" not in client.session
+
+
+def test_an_operator_removes_a_municipality_that_leaves_and_not_the_last(
+    platform, municipality, django_capture_on_commit_callbacks
+):
+    viborg = municipality_add(
+        municipality=Municipality(name="Viborg Kommune", slug="viborg", host=NEW_HOST)
+    )
+    # Its host answers (and is remembered) before it goes.
+    assert Client(HTTP_HOST=NEW_HOST).get(reverse("account_login")).status_code == 200
+    client = platform_client(platform)
+    url = reverse("platform_municipality_remove", args=["viborg"], urlconf=PLATFORM_URLS)
+    page = visible_text(client.get(url).content)
+    assert "Fjern Viborg Kommune" in page and "kan ikke hentes tilbage" in page
+    response = client.post(url, {"confirm": "Viborg"})
+    assert response.status_code == 400
+    assert "Skriv “viborg” præcis" in visible_text(response.content)
+    assert Municipality.objects.filter(pk=viborg.pk).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"confirm": "viborg"})
+    assert response.status_code == 200
+    page = visible_text(response.content)
+    assert "Viborg Kommune er fjernet" in page and "aktører 3" in page
+    assert not Municipality.objects.filter(pk=viborg.pk).exists()
+    response = Client(HTTP_HOST=NEW_HOST).get(reverse("account_login"))
+    assert response.status_code == 404  # its host answers for nobody now
+
+    last = reverse("platform_municipality_remove", args=[municipality.slug], urlconf=PLATFORM_URLS)
+    response = client.post(last, {"confirm": municipality.slug})
+    assert response.status_code == 400
+    assert "Platformen skal betjene mindst én kommune" in visible_text(response.content)
+    assert Municipality.objects.filter(pk=municipality.pk).exists()

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from administration.removal import municipality_remove
+from administration.removal import LastMunicipality, municipality_remove
 from institutions.models import Municipality
 
 
@@ -21,7 +21,10 @@ class Command(BaseCommand):
         if not yes:
             raise CommandError(f"Add --yes to remove {leaving} and everything it owns.")
         name = str(leaving)
-        removed = municipality_remove(municipality=leaving)
+        try:
+            removed = municipality_remove(municipality=leaving)
+        except LastMunicipality as error:
+            raise CommandError(str(error)) from error
         self.stdout.write(f"Removed {name}:")
         for label, count in sorted(removed.items()):
             self.stdout.write(f"  {label:40} {count:>10,}")
