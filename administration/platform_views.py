@@ -1,8 +1,6 @@
 """The platform's own pages, on PLATFORM_HOST (strategy_tracker.platform_urls): operators
 sign in, see how the municipalities are doing and add one. No municipality's content."""
 
-from functools import wraps
-
 from allauth.core import ratelimit
 from django.apps import apps
 from django.conf import settings
@@ -18,6 +16,7 @@ from django.views.decorators.http import require_POST
 from institutions.backends import OperatorBackend
 from institutions.forms import PlatformMunicipalityForm, PlatformRemovalForm, PlatformSignInForm
 from institutions.models import Municipality
+from institutions.permissions import operator_required
 
 from .platform import (
     operators_count,
@@ -28,19 +27,6 @@ from .platform import (
 from .removal import LastMunicipality, municipality_remove
 
 BACKEND = "institutions.backends.OperatorBackend"
-
-
-def operator_required(view):
-    """The platform's pages are for its signed-in operators; others are sent to sign in."""
-
-    @wraps(view)
-    @login_not_required
-    def wrapper(request, *args, **kwargs):
-        if not (request.user.is_authenticated and request.user.is_operator):
-            return redirect("platform_sign_in")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 @login_not_required

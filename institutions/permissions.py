@@ -13,6 +13,7 @@ from functools import wraps
 from allauth.account.authentication import get_authentication_records
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -179,3 +180,17 @@ def landing_page(user: User) -> str:
     if memberships_of(user):
         return "my_institution"
     return "strategy"
+
+
+def operator_required(view: View) -> View:
+    """The platform's pages (on PLATFORM_HOST) are for its signed-in operators; anyone else
+    is sent to the platform's sign-in."""
+
+    @wraps(view)
+    @login_not_required
+    def wrapper(request, *args, **kwargs):
+        if not (request.user.is_authenticated and request.user.is_operator):
+            return redirect("platform_sign_in")
+        return view(request, *args, **kwargs)
+
+    return wrapper
