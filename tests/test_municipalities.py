@@ -498,3 +498,13 @@ def test_djangos_shell_and_dumpdata_act_for_the_municipality_named(viborg, data)
     with tenancy.acting_for(viborg["municipality"].pk):
         own = set(Institution.objects.values_list("pk", flat=True))
     assert {row["pk"] for row in json.loads(out.getvalue())} == own
+
+
+@pytest.mark.parametrize("pk", ["0", "99999999999999999999999"])
+def test_a_refused_page_with_an_id_that_cannot_exist_answers_404(data, pk):
+    committee = Client()
+    committee.force_login(data["people"]["committee"])
+    response = committee.get(f"/institutioner/{pk}/")  # consultants' page: refused to a role
+    assert response.status_code == 404
+    own = data["institutions"]["school_a"].pk
+    assert committee.get(reverse("institution_edit", args=[own])).status_code == 403
