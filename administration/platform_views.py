@@ -19,8 +19,8 @@ from institutions.models import Municipality
 from institutions.permissions import operator_required
 
 from .platform import (
+    cache_answers,
     operators_count,
-    platform_checks,
     platform_municipalities,
     platform_municipality_add,
 )
@@ -66,7 +66,7 @@ def platform_home(request):
     """The municipalities and how each is doing, and what the platform depends on."""
     context = {
         "municipalities": platform_municipalities(now=timezone.now()),
-        "checks": platform_checks(),
+        "cache_answers": cache_answers(),
         "operators": operators_count(),
     }
     return render(request, "platform/home.html", context)

@@ -96,6 +96,21 @@ def may_read_everything(user: User) -> bool:
     return is_consultant(user) or (user.is_active and user.role == User.Role.COMMITTEE)
 
 
+def read_everything_required(message: str) -> Callable[[View], View]:
+    """Let consultants and the committee through; refuse everyone else with `message`."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not may_read_everything(request.user):
+                raise PermissionDenied(message)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
 def institution_readable(user: User, pk: int) -> Institution:
     """An institution's page: consultants and the committee see every institution, staff
     their own; anyone else gets 404, so existence does not leak."""

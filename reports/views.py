@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from actions.models import Action
@@ -32,6 +32,7 @@ from institutions.permissions import (
     landing_page,
     may_read_everything,
     own_memberships,
+    read_everything_required,
     two_factor_for_consultants,
 )
 from institutions.selectors import municipality_current
@@ -429,11 +430,10 @@ def home(request):
 
 
 @require_GET
+@read_everything_required(gettext_lazy("Only consultants and the committee see the comparison."))
 def comparison(request):
     """How the municipality's adopted strategy compares with the other municipalities' that
     build on the same model, for its consultants and committee."""
-    if not may_read_everything(request.user):
-        raise PermissionDenied(_("Only consultants and the committee see the comparison."))
     municipality = municipality_current()
     strategy = strategy_current_or_404()
     result = comparison_of(strategy) if municipality.compares else None

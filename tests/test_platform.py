@@ -15,7 +15,9 @@ from allauth.mfa.totp.internal.auth import (
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -253,3 +255,43 @@ def test_an_operator_removes_a_municipality_that_leaves_and_not_the_last(
     assert response.status_code == 400
     assert "Platformen skal betjene mindst én kommune" in visible_text(response.content)
     assert Municipality.objects.filter(pk=municipality.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "name, args",
+    [
+        ("platform_home", []),
+        ("platform_municipality_new", []),
+        ("platform_municipality_remove", ["viborg"]),
+    ],
+)
+def test_the_platforms_pages_are_for_its_operators_only(platform, consultant, name, args):
+    url = reverse(name, args=args, urlconf=PLATFORM_URLS)
+    sign_in = platform_url("platform_sign_in")
+    for method in ("get", "post"):
+        response = getattr(Client(HTTP_HOST=PLATFORM), method)(url)
+        assert (response.status_code, response.url) == (302, sign_in)
+        # A municipality's person's session names nobody on the platform's host.
+        someone = Client(HTTP_HOST=PLATFORM)
+        someone.force_login(consultant)
+        response = getattr(someone, method)(url)
+        assert (response.status_code, response.url) == (302, sign_in)
+
+
+def test_the_platforms_page_runs_the_same_queries_however_many_municipalities(
+    platform, django_assert_max_num_queries
+):
+    client = platform_client(platform)
+    url = platform_url("platform_home")
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    for number in range(3):
+        municipality_add(
+            municipality=Municipality(
+                name=f"Kommune {number}", slug=f"k{number}", host=f"k{number}.example.org"
+            )
+        )
+    with django_assert_max_num_queries(len(one)):
+        assert client.get(url).status_code == 200
+    assert len(one) <= 5
