@@ -325,6 +325,22 @@ def _item_form(plan: ActionPlan, data=None, item: ActionPlanItem | None = None):
     )
 
 
+def _item_fields(request, plan: ActionPlan, form) -> str:
+    """The item form's fields: a form sent back with errors drawn afresh, the empty form (its
+    choice of the strategy's actions is a third of the page's time) kept until the strategy
+    or the plans change."""
+    if form is not None:
+        return render_to_string("includes/form_fields.html", {"form": form}, request=request)
+    return fragments.fragment(
+        request,
+        "plan-item-form",
+        kinds=[fragments.STRATEGY, fragments.PLANS],
+        vary_on=[plan.strategy_id, plan.institution_id, plan.pk],
+        template="includes/form_fields.html",
+        context=lambda: {"form": _item_form(plan)},
+    )
+
+
 def _plan_page(request, *, institution, may_edit, form=None, approve_form=None, status=200):
     strategy = strategy_current_or_404()
     page = plan_page(strategy=strategy, institution=institution)
@@ -341,7 +357,7 @@ def _plan_page(request, *, institution, may_edit, form=None, approve_form=None, 
             "plan": page.plan,
             "overview": page.overview,
             "may_edit": may_edit,
-            "form": form or (_item_form(page.plan) if may_edit else None),
+            "item_fields": _item_fields(request, page.plan, form) if may_edit else "",
             "approve_form": approve_form,
             "may_see_all_plans": may_see_all_plans(request.user),
             "may_make_pdf": may_request_plan_pdf(request.user, institution),

@@ -69,6 +69,24 @@ def test_leader_picks_a_focus_action_and_adds_a_local_initiative(
     assert "160.000 kr." in html and "12.500 kr. pr. år" in html
 
 
+def test_an_action_in_the_plan_leaves_the_forms_choice_and_returns_when_removed(
+    client, strategy, institutions, leader_school_a
+):
+    """The empty form is kept between requests: adding or removing an item changes it."""
+    school = institutions["school_a"]
+    focus = Action.objects.get(text=FOCUS)
+    client.force_login(leader_school_a)
+    option = f'<option value="{focus.pk}"'
+    url = reverse("local_plan", args=[school.pk])
+    assert option in client.get(url).content.decode()
+    assert add(client, school, action=focus.pk).status_code == 302
+    assert option not in client.get(url).content.decode()
+    item = ActionPlanItem.objects.get(plan__institution=school, action=focus)
+    delete = reverse("local_plan_item_delete", args=[school.pk, item.pk])
+    assert client.post(delete).status_code == 302
+    assert option in client.get(url).content.decode()
+
+
 def test_economic_overview_sums_by_domain_funding_and_year(
     client, strategy, institutions, leader_school_a
 ):
