@@ -212,9 +212,9 @@ class ProgressChange:
 
 
 def progress_changes(
-    *, institution: Institution, action_id: int | None = None, limit: int = 50
+    *, institution: Institution, row: Progress | None = None, limit: int = 50
 ) -> list[ProgressChange]:
-    """The newest changes at an institution (or to one action there), each with the status
+    """The newest changes at an institution (or to one of its rows), each with the status
     before it so the page can say old → new. One query, whatever the limit or the length of
     the history: the status before comes from one index lookup per change shown."""
     before = Progress.history.filter(id=OuterRef("id")).filter(
@@ -222,8 +222,8 @@ def progress_changes(
         | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id"))
     )
     records = Progress.history.filter(institution_id=institution.pk).exclude(history_type="+")
-    if action_id is not None:
-        records = records.filter(action_id=action_id)
+    if row is not None:
+        records = records.filter(id=row.pk)  # the row's own records, in one index
     newest = (
         records.select_related("history_user", "action")
         .annotate(

@@ -44,6 +44,7 @@ from .models import Action, ActionPlan, ActionPlanItem, Progress
 from .revision import revision_notice
 from .selectors import (
     PROGRESS_FILTERS,
+    ProgressChange,
     action_plan_get,
     institution_local_goals,
     institution_progress,
@@ -272,6 +273,20 @@ def _progress_saved_message(row: Progress, *, before: tuple[str, str]) -> str:
     return _("Saved: %(status)s.") % {"status": row.get_status_display()}
 
 
+def _change_rows(request, changes: list[ProgressChange], *, show_action: bool) -> list[str]:
+    """The changes' entries. A recorded change never changes, so each is drawn once and kept
+    until a name or the strategy's texts change."""
+    return fragments.rows(
+        request,
+        "progress-change",
+        changes,
+        kinds=[fragments.STRATEGY, fragments.PEOPLE],
+        key=lambda change: (change.record.history_id, show_action),
+        template="actions/includes/change.html",
+        context=lambda change: {"change": change, "show_action": show_action},
+    )
+
+
 @require_GET
 def progress_history(request, pk, action_pk):
     """One action's timeline at the institution."""
@@ -285,7 +300,11 @@ def progress_history(request, pk, action_pk):
         {
             "institution": institution,
             "row": row,
-            "changes": progress_changes(institution=institution, action_id=action_pk),
+            "changes": _change_rows(
+                request,
+                progress_changes(institution=institution, row=row),
+                show_action=False,
+            ),
         },
     )
 
@@ -297,7 +316,12 @@ def institution_changes(request, pk):
     return render(
         request,
         "actions/institution_changes.html",
-        {"institution": institution, "changes": progress_changes(institution=institution)},
+        {
+            "institution": institution,
+            "changes": _change_rows(
+                request, progress_changes(institution=institution), show_action=True
+            ),
+        },
     )
 
 

@@ -11,7 +11,7 @@ request and every request makes the part itself.
 
 import re
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
 from django.core.cache import cache
@@ -27,12 +27,13 @@ from core import tenancy
 T = TypeVar("T")
 
 STRATEGY = "strategy"  # the strategies' texts, goals, actions and indicators; institutions
-PROGRESS = "progress"  # any institution's progress and measurements
+PROGRESS = "progress"  # any institution's progress
+MEASUREMENTS = "measurements"  # any institution's indicator values
 GOALS = "goals"  # which institutions have reached their local goals
 EVERY_INSTITUTION = "institutions"  # retired with PROGRESS by bulk writes, which touch any
 PEOPLE = "people"  # names, as history shows who changed what
 PLANS = "plans"  # the handleplaner's items and the central pool's shares
-KINDS = (STRATEGY, PROGRESS, GOALS, EVERY_INSTITUTION, PEOPLE, PLANS)
+KINDS = (STRATEGY, PROGRESS, MEASUREMENTS, GOALS, EVERY_INSTITUTION, PEOPLE, PLANS)
 
 # Long enough to serve the many readings between changes; short enough that an entry made
 # while the cache missed a change (it was unreachable) does not outlive the hour.
@@ -97,6 +98,36 @@ def fragment(
         html = _compacted(render_to_string(template, context(), request=request))
         cache.set(key, html, FRAGMENT_SECONDS)
     return html
+
+
+def rows(
+    request,
+    name: str,
+    items: Sequence[T],
+    *,
+    kinds: Iterable[str],
+    key: Callable[[T], Iterable[object]],
+    template: str,
+    context: Callable[[T], dict],
+) -> list[SafeString]:
+    """Each of `items` drawn with `template` and `context(item)`, or as it was drawn before:
+    `key(item)` names everything its row shows that `kinds` do not (a history record, which
+    never changes, by its id), so a long list draws only the rows it has not drawn before.
+    One round trip to the cache for them all, and one to keep the new ones."""
+    names = [*tokens(*kinds), get_language()]
+    keys = [
+        make_template_fragment_key(name, [*names, *(str(value) for value in key(item))])
+        for item in items
+    ]
+    found = cache.get_many(keys)
+    made = {
+        row_key: _compacted(render_to_string(template, context(item), request=request))
+        for row_key, item in zip(keys, items, strict=True)
+        if row_key not in found
+    }
+    if made:
+        cache.set_many(made, FRAGMENT_SECONDS)
+    return [found.get(row_key) or made[row_key] for row_key in keys]
 
 
 def kept(name: str, *, kinds: Iterable[str], vary_on: Iterable[object], make: Callable[[], T]) -> T:

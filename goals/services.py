@@ -26,7 +26,7 @@ def measurement_record(
     )
     measurement.full_clean()
     measurement.save()
-    fragments.changed(fragments.PROGRESS, fragments.institution(institution.pk))
+    fragments.changed(fragments.MEASUREMENTS, fragments.institution(institution.pk))
     return measurement
 
 

@@ -115,7 +115,6 @@ def dashboard(request, strategy_pk=None):
             "change_count": change_count,
             "changes": changes,
             "overdue": overdue_actions(strategy=strategy, today=today),
-            "indicators": indicator_statuses(strategy=strategy),
             "institutions": Paginator(institutions, 50).get_page(request.GET.get("side")),
             "query": query_without(request, "side"),
             "may_open_institutions": may_open_institutions,
@@ -125,11 +124,36 @@ def dashboard(request, strategy_pk=None):
     overview = fragments.fragment(
         request,
         "dashboard",
-        kinds=fragments.KINDS,
+        kinds=[
+            fragments.STRATEGY,
+            fragments.PROGRESS,
+            fragments.EVERY_INSTITUTION,
+            fragments.PEOPLE,
+        ],
         vary_on=[strategy.pk, today, request.get_full_path(), may_open_institutions],
         template="reports/includes/dashboard_overview.html",
         context=overview_context,
     )
+    # Parts that a tick does not change, kept apart and filled into the overview's holes.
+    parts = {
+        "indicators": fragments.fragment(
+            request,
+            "dashboard-indicators",
+            kinds=[fragments.STRATEGY, fragments.MEASUREMENTS, fragments.EVERY_INSTITUTION],
+            vary_on=[strategy.pk],
+            template="reports/includes/dashboard_indicators.html",
+            context=lambda: {"indicators": indicator_statuses(strategy=strategy)},
+        ),
+        "institution_filters": fragments.fragment(
+            request,
+            "dashboard-institution-filters",
+            kinds=[fragments.STRATEGY],
+            vary_on=[strategy.pk, request.get_full_path()],
+            template="reports/includes/dashboard_institution_filters.html",
+            context=lambda: {"form": form, "since": since},
+        ),
+    }
+    overview = fragments.filled(overview, {"part": parts})
     return render(
         request,
         "reports/dashboard.html",

@@ -252,3 +252,46 @@ def test_without_a_reachable_cache_every_request_makes_the_page(
     assert fragments.tokens(fragments.STRATEGY) != fragments.tokens(fragments.STRATEGY)
     assert focus_tally(text_of(client, url)) == "0 af 3"
     assert count_queries(client, url, cached=True) > 4
+
+
+def test_a_recorded_change_is_drawn_once_and_a_new_name_or_text_shows_at_once(
+    client, strategy, institutions, leader_school_a, consultant, focus
+):
+    """The history's entries are kept as drawn (a record never changes); the person's name and
+    the action's text in them are not."""
+    school = institutions["school_a"]
+    client.force_login(leader_school_a)
+    changes_url = reverse("institution_changes", args=[school.pk])
+    history_url = reverse("progress_history", args=[school.pk, focus.pk])
+    assert tick(client, school, focus, "in_progress").status_code == 302
+    assert "Lise Leder" in text_of(client, changes_url)
+    assert "Lise Leder" in text_of(client, history_url)
+
+    leader_school_a.first_name, leader_school_a.last_name = "Omdøbt", "Leder"
+    person_update(
+        person=leader_school_a,
+        institutions=[school],
+        membership_role=Membership.Role.LEADER,
+        changed_by=consultant,
+    )
+    assert "Lise Leder" not in text_of(client, changes_url)
+    assert "Omdøbt Leder" in text_of(client, history_url)
+
+    editor = Client()
+    editor.force_login(consultant)
+    edited = editor.post(
+        reverse("item_edit", args=["handling", focus.pk]),
+        {
+            "text": "En omskrevet handling",
+            "goal": focus.goal_id,
+            "actors": list(focus.actors.values_list("pk", flat=True)),
+            "version": focus.version,
+        },
+    )
+    assert edited.status_code == 302
+    assert "En omskrevet handling" in text_of(client, changes_url)
+
+    assert tick(client, school, focus, "done").status_code == 302
+    entries = text_of(client, history_url)
+    assert entries.count("Omdøbt Leder") == 2  # the new entry first, the first one kept
+    assert entries.index("I gang → Udført") < entries.rindex("Status: I gang")
