@@ -81,6 +81,47 @@ def _dashboard_choices(request, strategy) -> tuple[DashboardForm, dict]:
     return form, {}
 
 
+def _institution_rows(request, institutions, *, pace, may_open_institutions, anchor=""):
+    """The rows of a page of institutions, each drawn once for what it shows: after a tick
+    only the ticked institution's row is drawn again."""
+    return fragments.rows(
+        request,
+        "institution-row",
+        list(institutions),
+        kinds=[fragments.STRATEGY],  # names, kinds and areas
+        key=lambda institution: (
+            institution.pk,
+            institution.done,
+            institution.counted,
+            institution.started,
+            pace.assess(institution),
+            may_open_institutions,
+            anchor,
+        ),
+        template="reports/includes/institution_row.html",
+        context=lambda institution: {
+            "institution": institution,
+            "pace": pace,
+            "may_open_institutions": may_open_institutions,
+            "anchor": anchor,
+        },
+    )
+
+
+def _change_rows(request, changes) -> list[str]:
+    """The newest changes' entries: a recorded change never changes, so each is drawn once and
+    kept until a name or the strategy's texts change."""
+    return fragments.rows(
+        request,
+        "status-change",
+        changes,
+        kinds=[fragments.STRATEGY, fragments.PEOPLE],
+        key=lambda record: (record.history_id, record.status_before),
+        template="reports/includes/change.html",
+        context=lambda record: {"record": record},
+    )
+
+
 @require_GET
 def dashboard(request, strategy_pk=None):
     """How far each domain, actor and institution has come, for everyone signed in; for an
@@ -102,20 +143,26 @@ def dashboard(request, strategy_pk=None):
         timeline, then_now = over_time(strategy=strategy, until=today, since=since)
         changes, change_count = changes_since(strategy=strategy, since=since)
         institutions = filtered_institutions(strategy, dashboard_filters(choices))
+        institutions = Paginator(institutions, 50).get_page(request.GET.get("side"))
+        pace = strategy_pace(strategy, today=today)
         return {
             "strategy": strategy,
             "form": form,
             "since": since,
             "matrix": progress_matrix(strategy=strategy),
-            "pace": strategy_pace(strategy, today=today),
+            "pace": pace,
             "series": timeline.series,
             "labels": timeline.labels,
             "series_rows": timeline.rows,
             "then_now": then_now,
             "change_count": change_count,
             "changes": changes,
+            "change_rows": _change_rows(request, changes),
             "overdue": overdue_actions(strategy=strategy, today=today),
-            "institutions": Paginator(institutions, 50).get_page(request.GET.get("side")),
+            "institutions": institutions,
+            "institution_rows": _institution_rows(
+                request, institutions, pace=pace, may_open_institutions=may_open_institutions
+            ),
             "query": query_without(request, "side"),
             "may_open_institutions": may_open_institutions,
             "live": strategy.archived_at is None,
