@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import fragments
-from goals.models import Domain, Goal, Strategy
+from goals.models import Domain, Goal, Indicator, Principle, Strategy
 from institutions.models import Actor, Institution
 
 from . import rollup
@@ -570,12 +570,23 @@ def actions_tallied(*, strategy: Strategy, actor_id: int | None = None) -> Query
 
 
 def actions_with_progress(*, strategy: Strategy) -> QuerySet[Any]:
-    """The strategy's actions with their tallies and actors, in the strategy's order."""
+    """The strategy's actions with their tallies, their actors (`actor_list`) and the
+    institutions they are only for (`institution_list`), in the strategy's order. The lists
+    are attributes, not managers: Django then makes no queryset for each of hundreds of
+    actions."""
     return (
         actions_tallied(strategy=strategy)
         .prefetch_related(
-            Prefetch("actors", queryset=Actor.objects.order_by("order", "name")),
-            Prefetch("institutions", queryset=Institution.objects.order_by("name").only("name")),
+            Prefetch(
+                "actors",
+                queryset=Actor.objects.order_by("order", "name"),
+                to_attr="actor_list",
+            ),
+            Prefetch(
+                "institutions",
+                queryset=Institution.objects.order_by("name").only("name"),
+                to_attr="institution_list",
+            ),
         )
         .order_by("order", "pk")
     )
@@ -584,7 +595,15 @@ def actions_with_progress(*, strategy: Strategy) -> QuerySet[Any]:
 def strategy_document(*, strategy: Strategy) -> list[DomainSection]:
     """The strategy's domains with goals and actions grouped by actors, with progress; a
     local goal has `reached`, how many of its institutions have reached it."""
-    domains = list(strategy.domains.prefetch_related("goals__principles", "goals__indicators"))
+    # Each level with its queryset: Django then gives each goal its principles and indicators
+    # without making a manager's scoped queryset for every goal.
+    domains = list(
+        strategy.domains.prefetch_related(
+            Prefetch("goals", queryset=Goal.objects.all()),
+            Prefetch("goals__principles", queryset=Principle.objects.all()),
+            Prefetch("goals__indicators", queryset=Indicator.objects.all()),
+        )
+    )
     actions = list(actions_with_progress(strategy=strategy).select_related("goal"))
     reached = local_goals_reached(strategy=strategy)
 
@@ -603,7 +622,7 @@ def strategy_document(*, strategy: Strategy) -> list[DomainSection]:
         for action in by_domain[domain.pk]:
             if action.parent_id:
                 continue
-            actors = tuple(action.actors.all())
+            actors = tuple(action.actor_list)
             key = tuple(actor.pk for actor in actors)
             groups.setdefault(key, ActionGroup(actors=actors)).actions.append(action)
         goals: list[Any] = list(domain.goals.all())

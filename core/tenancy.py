@@ -15,11 +15,12 @@ it names, or the only one there is. The cache's keys carry it too (`cache_key`).
 """
 
 import contextvars
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from django.db import transaction
-from django.db.models import Expression, IntegerField, Manager, QuerySet
+from django.db.models import Expression, IntegerField, Manager, Model, QuerySet
 
 _chosen: contextvars.ContextVar[int | None] = contextvars.ContextVar("municipality", default=None)
 
@@ -106,7 +107,15 @@ def scoped(queryset: QuerySet, path: str) -> QuerySet:
     if not rest:
         return queryset.filter(**{field: CurrentMunicipality()})
     parent = queryset.model._meta.get_field(field).related_model
-    return queryset.filter(**{f"{field}__in": scoped(parent._base_manager.all(), rest)})
+    return queryset.filter(**{f"{field}__in": _parents(parent, rest)})
+
+
+@functools.cache
+def _parents(model: type[Model], path: str) -> QuerySet:
+    """The chosen municipality's rows of `model` along `path`, as the subquery of a scope.
+    Made once for each model, as it names the municipality only by `CurrentMunicipality`:
+    a page's related managers (a prefetch makes one for every row) each ask for it."""
+    return scoped(model._base_manager.all(), path)
 
 
 class ScopedManager(Manager):
