@@ -232,6 +232,7 @@ def action_plan_approve(*, plan: ActionPlan, approved_on: dt.date, by) -> Action
     history_note(plan, by=by)
     plan.full_clean()
     plan.save()
+    fragments.changed(fragments.PLANS)
     return plan
 
 

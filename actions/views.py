@@ -366,16 +366,18 @@ def _item_fields(request, plan: ActionPlan, form) -> str:
 
 
 def _plan_page(request, *, institution, may_edit, form=None, approve_form=None, status=200):
+    """The plan's page. Its body is kept until the plans, the strategy or names change (for
+    each browser when it holds forms); a form sent back with errors is drawn afresh."""
     strategy = strategy_current_or_404()
-    page = plan_page(strategy=strategy, institution=institution)
-    if may_edit and not page.plan.is_approved:
-        approve_form = approve_form or PlanApproveForm(
-            initial={"approved_on": timezone.localdate()}
-        )
-    return render(
-        request,
-        "actions/plan.html",
-        {
+    today = timezone.localdate()
+    may_make_pdf = may_request_plan_pdf(request.user, institution)
+    may_see_all = may_see_all_plans(request.user)
+
+    def body_context(approve_form=approve_form):
+        page = plan_page(strategy=strategy, institution=institution)
+        if may_edit and not page.plan.is_approved:
+            approve_form = approve_form or PlanApproveForm(initial={"approved_on": today})
+        return {
             "institution": institution,
             "page": page,
             "plan": page.plan,
@@ -383,8 +385,35 @@ def _plan_page(request, *, institution, may_edit, form=None, approve_form=None, 
             "may_edit": may_edit,
             "item_fields": _item_fields(request, page.plan, form) if may_edit else "",
             "approve_form": approve_form,
-            "may_see_all_plans": may_see_all_plans(request.user),
-            "may_make_pdf": may_request_plan_pdf(request.user, institution),
+            "may_make_pdf": may_make_pdf,
+        }
+
+    if form is None and approve_form is None:
+        body = fragments.fragment(
+            request,
+            "plan",
+            kinds=[fragments.STRATEGY, fragments.PLANS, fragments.PEOPLE],
+            vary_on=[
+                strategy.pk,
+                institution.pk if institution else None,
+                may_edit,
+                may_make_pdf,
+                today,
+                (may_edit or may_make_pdf) and fragments.form_owner(request),
+            ],
+            template="actions/includes/plan_body.html",
+            context=body_context,
+        )
+    else:
+        body = render_to_string("actions/includes/plan_body.html", body_context(), request=request)
+    return render(
+        request,
+        "actions/plan.html",
+        {
+            "institution": institution,
+            "body": body,
+            "may_edit": may_edit,
+            "may_see_all_plans": may_see_all,
         },
         status=status,
     )

@@ -1,4 +1,5 @@
 import datetime as dt
+import functools
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,8 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from actions.models import Action
@@ -427,15 +428,25 @@ def _document_counts(request, strategy) -> dict[str, dict[str, str]]:
             for domain in domains_in_order(strategy)
         },
         "action": {
-            str(pk): ngettext(
-                "%(done)s of %(counted)s institution done",
-                "%(done)s of %(counted)s institutions done",
-                tally.counted,
-            )
-            % {"done": tally.done, "counted": tally.counted}
+            str(pk): _done_of(tally.counted) % {"done": tally.done, "counted": tally.counted}
             for pk, tally in tallies.actions.items()
         },
     }
+
+
+@functools.lru_cache(maxsize=64)
+def _done_of_in(language: str, counted: int) -> str:
+    return ngettext(
+        "%(done)s of %(counted)s institution done",
+        "%(done)s of %(counted)s institutions done",
+        counted,
+    )
+
+
+def _done_of(counted: int) -> str:
+    """ "%(done)s af %(counted)s institutioner udført": looked up once for each language and
+    number, not for each of hundreds of actions."""
+    return _done_of_in(get_language(), counted)
 
 
 @require_GET

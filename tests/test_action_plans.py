@@ -21,6 +21,7 @@ from actions.services import (
     pool_allocation_create,
 )
 from institutions.models import Institution, Membership
+from institutions.services import person_update
 from tests.conftest import count_queries, make_institutions, make_person, visible_text
 from tests.factories import InstitutionFactory
 
@@ -163,6 +164,32 @@ def test_approved_plan_records_later_changes_as_amendments(
     assert amendments.count("Kim Kollega") == 2
     # The change before approval is not an amendment.
     assert "Tilføjet" not in amendments
+
+
+def test_a_kept_plan_shows_its_approval_and_a_new_name_at_once(
+    client, strategy, institutions, leader_school_a, consultant
+):
+    """The plan's body is kept between looks; approving it and renaming its approver are
+    seen on the next."""
+    school = institutions["school_a"]
+    client.force_login(leader_school_a)
+    add(client, school, text="Robotter til 3. klasse", budget="20.000")
+    assert "Godkend planen" in page(client, school)
+    approved = client.post(
+        reverse("local_plan_approve", args=[school.pk]), {"approved_on": "2026-11-20"}
+    )
+    assert approved.status_code == 302
+    html = page(client, school)
+    assert "Godkendt 20. november 2026 af Lise Leder" in html
+    assert "Godkend planen" not in html
+    leader_school_a.first_name, leader_school_a.last_name = "Omdøbt", "Leder"
+    person_update(
+        person=leader_school_a,
+        institutions=[school],
+        membership_role=Membership.Role.LEADER,
+        changed_by=consultant,
+    )
+    assert "Godkendt 20. november 2026 af Omdøbt Leder" in page(client, school)
 
 
 @pytest.mark.parametrize(
