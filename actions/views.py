@@ -287,6 +287,25 @@ def _change_rows(request, changes: list[ProgressChange], *, show_action: bool) -
     )
 
 
+def _change_list(request, institution, *, row: Progress | None = None) -> str:
+    """The institution's newest changes (or one row's), kept until something changes there
+    or a name or the strategy's texts change."""
+    return fragments.fragment(
+        request,
+        "progress-changes",
+        kinds=fragments.institution_kinds(institution.pk),
+        vary_on=[institution.pk, row.pk if row else ""],
+        template="actions/includes/change_list.html",
+        context=lambda: {
+            "changes": _change_rows(
+                request,
+                progress_changes(institution=institution, row=row),
+                show_action=row is None,
+            )
+        },
+    )
+
+
 @require_GET
 def progress_history(request, pk, action_pk):
     """One action's timeline at the institution."""
@@ -300,11 +319,7 @@ def progress_history(request, pk, action_pk):
         {
             "institution": institution,
             "row": row,
-            "changes": _change_rows(
-                request,
-                progress_changes(institution=institution, row=row),
-                show_action=False,
-            ),
+            "changes": _change_list(request, institution, row=row),
         },
     )
 
@@ -318,9 +333,7 @@ def institution_changes(request, pk):
         "actions/institution_changes.html",
         {
             "institution": institution,
-            "changes": _change_rows(
-                request, progress_changes(institution=institution), show_action=True
-            ),
+            "changes": _change_list(request, institution),
         },
     )
 

@@ -229,6 +229,8 @@ def test_progress_for_one_institution_imports_danish_status_words(
         [FOCUS, "Udført", "Robotter indkøbt", ""],
         [other.text, "Ikke relevant", "", "Varetages centralt"],
     ]
+    changes_url = reverse("institution_changes", args=[school.pk])
+    assert "Robotter indkøbt" not in visible_text(client.get(changes_url).content)
     response = preview(client, csv_upload(rows, encoding="utf-8"), "status", school)
     assert response.context["preview"].count_update == 2
     client.post(reverse("spreadsheet_import_confirm", args=[response.context["token"]]))
@@ -241,6 +243,8 @@ def test_progress_for_one_institution_imports_danish_status_words(
     )
     assert row.history.latest().history_user == consultant
     assert Progress.objects.get(institution=school, action=other).reason == "Varetages centralt"
+    # The institution's recent changes, kept since the look above, show the imported ones.
+    assert "Note: Robotter indkøbt" in visible_text(client.get(changes_url).content)
 
 
 def test_not_relevant_without_a_reason_and_unknown_actions_are_row_errors(
