@@ -169,14 +169,11 @@ class TickParts:
 
 
 def progress_tick_parts(
-    *, institution: Institution, strategy: Strategy, progress_id: int
+    *, institution: Institution, strategy: Strategy, row: Progress
 ) -> TickParts:
-    """What the answer to a tick shows: the row, its domain's tally at the institution and
-    the institution's own (stored), without reading the institution's other rows. Three
-    queries."""
-    row = Progress.objects.select_related(
-        "action__goal__domain", "action__parent", "updated_by"
-    ).get(pk=progress_id)
+    """What the answer to a tick shows: the row as the tick saved it (with its action's goal
+    and domain), its domain's tally at the institution and the institution's own (stored),
+    without reading the institution's other rows. Two queries."""
     domain = row.action.goal.domain
     counts = Progress.objects.filter(
         institution=institution, action__goal__domain=domain, action__archived_at=None

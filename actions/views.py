@@ -213,7 +213,7 @@ def progress_update(request, pk, action_pk):
         if failed:
             response = _page(request, institution, failed=failed, status=status)
         else:
-            response = _tick_answer(request, institution, strategy, row_pk=row.pk)
+            response = _tick_answer(request, institution, strategy, row=row)
         if saved:
             response["HX-Trigger"] = json.dumps({"progress-saved": {"message": saved}})
         return response
@@ -225,11 +225,10 @@ def progress_update(request, pk, action_pk):
     )
 
 
-def _tick_answer(request, institution, strategy, *, row_pk: int):
+def _tick_answer(request, institution, strategy, *, row: Progress):
     """A tick sent by htmx is answered with the changed action and the counts it moves, each
     under the id the page picks it by, rather than the institution's whole page."""
-    parts = progress_tick_parts(institution=institution, strategy=strategy, progress_id=row_pk)
-    row = parts.row
+    parts = progress_tick_parts(institution=institution, strategy=strategy, row=row)
     row.form, row.conflict = None, False
     return render(
         request,
