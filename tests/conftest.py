@@ -26,6 +26,7 @@ from core import fragments, tenancy
 from goals.models import Strategy
 from institutions.models import Actor, Institution, Membership, Municipality, User
 from institutions.selectors import MUNICIPALITY_CACHE_KEY, municipality_for_host
+from institutions.services import person_update
 from reports.models import Report
 from strategy_tracker.celery import app as celery_app
 from tests.factories import InstitutionFactory, MembershipFactory, PersonFactory
@@ -451,6 +452,18 @@ def make_person(email: str, name: str, role: str = User.Role.STAFF, **membership
     for institution, membership_role in memberships.values():
         MembershipFactory(user=user, institution=institution, role=membership_role)
     return user
+
+
+def leader_renamed(leader: User, institution: Institution, *, by: User) -> None:
+    """The leader renamed "Omdøbt Leder" by a consultant, through the service the person
+    form uses (it retires what shows names)."""
+    leader.first_name, leader.last_name = "Omdøbt", "Leder"
+    person_update(
+        person=leader,
+        institutions=[institution],
+        membership_role=Membership.Role.LEADER,
+        changed_by=by,
+    )
 
 
 def with_totp(user: User) -> User:

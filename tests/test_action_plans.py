@@ -21,8 +21,13 @@ from actions.services import (
     pool_allocation_create,
 )
 from institutions.models import Institution, Membership
-from institutions.services import person_update
-from tests.conftest import count_queries, make_institutions, make_person, visible_text
+from tests.conftest import (
+    count_queries,
+    leader_renamed,
+    make_institutions,
+    make_person,
+    visible_text,
+)
 from tests.factories import InstitutionFactory
 
 FOCUS = "prioritere økonomi til investering i læringsteknologier."
@@ -182,13 +187,7 @@ def test_a_kept_plan_shows_its_approval_and_a_new_name_at_once(
     html = page(client, school)
     assert "Godkendt 20. november 2026 af Lise Leder" in html
     assert "Godkend planen" not in html
-    leader_school_a.first_name, leader_school_a.last_name = "Omdøbt", "Leder"
-    person_update(
-        person=leader_school_a,
-        institutions=[school],
-        membership_role=Membership.Role.LEADER,
-        changed_by=consultant,
-    )
+    leader_renamed(leader_school_a, school, by=consultant)
     assert "Godkendt 20. november 2026 af Omdøbt Leder" in page(client, school)
 
 

@@ -15,9 +15,13 @@ from administration.services import institution_save
 from core import fragments
 from goals.models import Goal, Indicator
 from goals.services import measurement_record
-from institutions.models import Membership
-from institutions.services import person_update
-from tests.conftest import count_queries, make_institutions, visible_text, with_totp
+from tests.conftest import (
+    count_queries,
+    leader_renamed,
+    make_institutions,
+    visible_text,
+    with_totp,
+)
 from tests.factories import PersonFactory
 from tests.test_institution_progress import ACTION_TEXT as FOCUS
 from tests.test_institution_progress import tick
@@ -136,13 +140,7 @@ def test_every_kind_of_change_shows_on_the_cached_pages(
     assert "Lise Leder" in overview  # who, among the latest changes
 
     # The leader's new name (people): the changes list says who.
-    leader_school_a.first_name, leader_school_a.last_name = "Omdøbt", "Leder"
-    person_update(
-        person=leader_school_a,
-        institutions=[school],
-        membership_role=Membership.Role.LEADER,
-        changed_by=consultant,
-    )
+    leader_renamed(leader_school_a, school, by=consultant)
     assert "Omdøbt Leder" in text_of(client, dashboard_url)
 
     # An edited goal and the order of goals (written in bulk).
@@ -267,13 +265,7 @@ def test_a_recorded_change_is_drawn_once_and_a_new_name_or_text_shows_at_once(
     assert "Lise Leder" in text_of(client, changes_url)
     assert "Lise Leder" in text_of(client, history_url)
 
-    leader_school_a.first_name, leader_school_a.last_name = "Omdøbt", "Leder"
-    person_update(
-        person=leader_school_a,
-        institutions=[school],
-        membership_role=Membership.Role.LEADER,
-        changed_by=consultant,
-    )
+    leader_renamed(leader_school_a, school, by=consultant)
     assert "Lise Leder" not in text_of(client, changes_url)
     assert "Omdøbt Leder" in text_of(client, history_url)
 
