@@ -39,8 +39,9 @@ class ProgressAdmin(HistoryAdmin):
     paginator = OneMunicipalityPaginator
     # By institution, not by id alone: with many municipalities, the newest ids of the whole
     # table are mostly others', and "newest first" walked past all of them (244 ms as one of
-    # 98 municipalities against 47 ms alone).
-    ordering = ["institution", "-pk"]
+    # 98 municipalities against 47 ms alone). By its key, not by its name: sorting every row
+    # by the institution's name took 245 ms at 3,000 institutions, the key's index 1 ms.
+    ordering = ["institution_id", "-pk"]
 
 
 class ActionPlanItemInline(admin.TabularInline):
