@@ -483,7 +483,14 @@ def strategy_detail(request, pk=None):
         context=document_context,
     )
     if not strategy.is_draft:
-        document = fragments.filled(document, _document_counts(request, strategy))
+        # The counts are kept too, until progress changes anywhere or the strategy does.
+        counts = fragments.kept(
+            "strategy-counts",
+            kinds=[fragments.STRATEGY, fragments.PROGRESS, fragments.EVERY_INSTITUTION],
+            vary_on=[strategy.pk, get_language()],
+            make=lambda: _document_counts(request, strategy),
+        )
+        document = fragments.filled(document, counts)
     return render(
         request,
         "goals/strategy_detail.html",
