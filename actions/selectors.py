@@ -163,7 +163,6 @@ def institution_progress(*, institution: Institution, strategy: Strategy) -> lis
 
 @dataclass
 class TickParts:
-    row: Progress
     section: DomainProgress
     total: Tally
 
@@ -171,9 +170,9 @@ class TickParts:
 def progress_tick_parts(
     *, institution: Institution, strategy: Strategy, row: Progress
 ) -> TickParts:
-    """What the answer to a tick shows: the row as the tick saved it (with its action's goal
-    and domain), its domain's tally at the institution and the institution's own (stored),
-    without reading the institution's other rows. Two queries."""
+    """What the answer to a tick shows beside the row as the tick saved it (with its action's
+    goal and domain): its domain's tally at the institution and the institution's own
+    (stored), without reading the institution's other rows. Two queries."""
     domain = row.action.goal.domain
     counts = Progress.objects.filter(
         institution=institution, action__goal__domain=domain, action__archived_at=None
@@ -182,7 +181,6 @@ def progress_tick_parts(
     )
     stored = InstitutionTally.objects.filter(institution=institution, strategy=strategy).first()
     return TickParts(
-        row=row,
         section=DomainProgress(domain=domain, counted_in_database=Tally(**counts)),
         total=Tally(stored.done, stored.counted) if stored else Tally(),
     )

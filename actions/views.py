@@ -385,10 +385,11 @@ def _plan_page(request, *, institution, may_edit, form=None, approve_form=None, 
     may_make_pdf = may_request_plan_pdf(request.user, institution)
     may_see_all = may_see_all_plans(request.user)
 
-    def body_context(approve_form=approve_form):
+    def body_context():
         page = plan_page(strategy=strategy, institution=institution)
-        if may_edit and not page.plan.is_approved:
-            approve_form = approve_form or PlanApproveForm(initial={"approved_on": today})
+        approve = approve_form
+        if may_edit and not page.plan.is_approved and approve is None:
+            approve = PlanApproveForm(initial={"approved_on": today})
         return {
             "institution": institution,
             "page": page,
@@ -396,7 +397,7 @@ def _plan_page(request, *, institution, may_edit, form=None, approve_form=None, 
             "overview": page.overview,
             "may_edit": may_edit,
             "item_fields": _item_fields(request, page.plan, form) if may_edit else "",
-            "approve_form": approve_form,
+            "approve_form": approve,
             "may_make_pdf": may_make_pdf,
         }
 

@@ -1,5 +1,4 @@
 import datetime as dt
-import functools
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -428,25 +427,15 @@ def _document_counts(request, strategy) -> dict[str, dict[str, str]]:
             for domain in domains_in_order(strategy)
         },
         "action": {
-            str(pk): _done_of(tally.counted) % {"done": tally.done, "counted": tally.counted}
+            str(pk): ngettext(
+                "%(done)s of %(counted)s institution done",
+                "%(done)s of %(counted)s institutions done",
+                tally.counted,
+            )
+            % {"done": tally.done, "counted": tally.counted}
             for pk, tally in tallies.actions.items()
         },
     }
-
-
-@functools.lru_cache(maxsize=64)
-def _done_of_in(language: str, counted: int) -> str:
-    return ngettext(
-        "%(done)s of %(counted)s institution done",
-        "%(done)s of %(counted)s institutions done",
-        counted,
-    )
-
-
-def _done_of(counted: int) -> str:
-    """ "%(done)s af %(counted)s institutioner udført": looked up once for each language and
-    number, not for each of hundreds of actions."""
-    return _done_of_in(get_language(), counted)
 
 
 @require_GET
