@@ -104,7 +104,8 @@ def _changes(rows, *, years: int, rng: random.Random, now: dt.datetime):
     for pk, action_id, institution_id in rows:
         when, status = start, Progress.Status.NOT_STARTED
         while True:
-            when += dt.timedelta(days=rng.randint(60, 150))
+            # At a moment of the day of its own, as people tick one at a time.
+            when += dt.timedelta(days=rng.randint(60, 150), seconds=rng.randint(0, 86_399))
             if when >= now:
                 break
             status = rng.choices(STATUSES, weights=[20, 40, 35, 5])[0]
