@@ -1,4 +1,6 @@
 import datetime as dt
+import functools
+from collections.abc import Callable
 
 from django import forms
 from django.utils import timezone
@@ -36,10 +38,12 @@ class DashboardForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args, areas: list[str], actors, **kwargs):
+    def __init__(self, *args, areas: Callable[[], list[str]], actors, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["actor"].queryset = actors  # the kinds the strategy's actions are for
-        self.fields["area"].choices = [("", _("All areas")), *((a, a) for a in areas)]
+        # Read once, when the form is checked or drawn: not for a dashboard served from the cache.
+        areas = functools.cache(areas)
+        self.fields["area"].choices = lambda: [("", _("All areas")), *((a, a) for a in areas())]
 
     def clean_since(self):
         since = self.cleaned_data.get("since")

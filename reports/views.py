@@ -8,6 +8,8 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString
 from django.utils.text import slugify
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
@@ -73,7 +75,7 @@ def _dashboard_choices(request, strategy) -> tuple[DashboardForm, dict]:
     """The dashboard's filters from the address; invalid ones are shown and ignored."""
     form = DashboardForm(
         request.GET or None,
-        areas=institution_areas(),
+        areas=institution_areas,
         actors=strategy_actors(strategy).exclude(code=Actor.ADMINISTRATION),
     )
     if form.is_bound and form.is_valid():
@@ -426,16 +428,18 @@ def _document_counts(request, strategy) -> dict[str, dict[str, str]]:
             )
             for domain in domains_in_order(strategy)
         },
-        "action": {
-            str(pk): ngettext(
-                "%(done)s of %(counted)s institution done",
-                "%(done)s of %(counted)s institutions done",
-                tally.counted,
-            )
-            % {"done": tally.done, "counted": tally.counted}
-            for pk, tally in tallies.actions.items()
-        },
+        "action": {str(pk): _action_count(tally) for pk, tally in tallies.actions.items()},
     }
+
+
+def _action_count(tally: Tally) -> SafeString:
+    """ "x of N institutions done", escaped once here rather than as each request fills it in."""
+    text = ngettext(
+        "%(done)s of %(counted)s institution done",
+        "%(done)s of %(counted)s institutions done",
+        tally.counted,
+    )
+    return escape(text % {"done": tally.done, "counted": tally.counted})
 
 
 @require_GET
@@ -462,24 +466,35 @@ def strategy_detail(request, pk=None):
             "carry_over_choices": Action.CarryOver.choices,
         }
 
-    # A tick changes the counts, not the document: they are filled in on every request.
-    document = fragments.fragment(
-        request,
-        "strategy-document",
-        kinds=[fragments.STRATEGY, fragments.GOALS],
-        vary_on=[strategy.pk, may_edit and fragments.form_owner(request)],
-        template="goals/includes/strategy_document.html",
-        context=document_context,
-    )
-    if not strategy.is_draft:
-        # The counts are kept too, until progress changes anywhere or the strategy does.
-        counts = fragments.kept(
-            "strategy-counts",
-            kinds=[fragments.STRATEGY, fragments.PROGRESS, fragments.EVERY_INSTITUTION],
-            vary_on=[strategy.pk, get_language()],
-            make=lambda: _document_counts(request, strategy),
+    owner = may_edit and fragments.form_owner(request)
+
+    def document_filled():
+        # A tick changes the counts, not the document: it is kept apart from them.
+        document = fragments.fragment(
+            request,
+            "strategy-document",
+            kinds=[fragments.STRATEGY, fragments.GOALS],
+            vary_on=[strategy.pk, owner],
+            template="goals/includes/strategy_document.html",
+            context=document_context,
         )
-        document = fragments.filled(document, counts)
+        if strategy.is_draft:
+            return document
+        return fragments.filled(document, _document_counts(request, strategy))
+
+    # The document with its counts filled in is kept until either changes: after a tick, the
+    # counts are read from the tallies and filled into the kept document.
+    document = fragments.kept(
+        "strategy-filled",
+        kinds=[
+            fragments.STRATEGY,
+            fragments.GOALS,
+            fragments.PROGRESS,
+            fragments.EVERY_INSTITUTION,
+        ],
+        vary_on=[strategy.pk, get_language(), owner],
+        make=document_filled,
+    )
     return render(
         request,
         "goals/strategy_detail.html",
