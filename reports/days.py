@@ -12,6 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -19,6 +20,7 @@ from django.utils import timezone
 from actions import rollup
 from actions.models import Action, Progress
 from actions.rollup import Tally
+from core import fragments
 from core.memo import kept_on
 from goals.models import Goal, Strategy
 from institutions.models import Institution
@@ -180,6 +182,7 @@ def days_reopen(strategy: Strategy) -> None:
     left the counts."""
     DayTally.objects.filter(strategy=strategy).delete()
     ClosedDays.objects.filter(strategy=strategy).delete()
+    fragments.changed(fragments.STRATEGY)  # the days read and kept (days_read)
 
 
 @dataclass
@@ -207,17 +210,31 @@ def _days_closed(strategy: Strategy, *, through: dt.date) -> bool:
 
 def days_read(strategy: Strategy, days: Iterable[dt.date]) -> PastDays:
     """The tallies at the end of past `days` (each before today), written first if they are
-    not yet. Two queries when they are, the first only once for the strategy object: the
-    mark and the days (and the rows now, kept on the strategy for the page)."""
+    not yet. A day that is over does not change, so what is read is kept in the cache until
+    tomorrow (or until the days are reopened): a page after a tick reads none of it again.
+    Two queries when it is not kept, the first only once for the strategy object: the mark
+    and the days (and the rows now, kept on the strategy for the page)."""
     today = timezone.localdate()
-    wanted = {day for day in days if day < today}
+    wanted = sorted({day for day in days if day < today})
     read = {}
     if wanted:
-        kept_on(strategy, "days_closed", lambda: _days_closed(strategy, through=today - ONE_DAY))
-        for day_tally in DayTally.objects.filter(strategy=strategy, day__in=sorted(wanted)):
-            cell = (day_tally.domain_id, day_tally.actor_id)
-            read[(cell, day_tally.day)] = (
-                Tally(day_tally.done, day_tally.counted),
-                day_tally.changes,
-            )
+        read = fragments.kept(
+            "past-days",
+            kinds=[fragments.STRATEGY],
+            vary_on=[strategy.pk, today, *wanted],
+            make=partial(_days_written, strategy, wanted, today=today),
+        )
     return PastDays(rows=_rows_now(strategy), read=read)
+
+
+def _days_written(
+    strategy: Strategy, days: list[dt.date], *, today: dt.date
+) -> dict[tuple[Cell, dt.date], tuple[Tally, int]]:
+    kept_on(strategy, "days_closed", lambda: _days_closed(strategy, through=today - ONE_DAY))
+    return {
+        ((day_tally.domain_id, day_tally.actor_id), day_tally.day): (
+            Tally(day_tally.done, day_tally.counted),
+            day_tally.changes,
+        )
+        for day_tally in DayTally.objects.filter(strategy=strategy, day__in=days)
+    }

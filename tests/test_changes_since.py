@@ -120,10 +120,12 @@ def test_a_new_date_costs_what_a_known_one_costs(strategy, institutions):
             series = progress_over_time(strategy=strategy, days=[day])
         return len(captured), sum((one.points[0] for one in series), Tally()).done
 
-    known, done = queries(dt.date(2025, 1, 1))
+    kept, done = queries(dt.date(2025, 1, 1))
     assert done == 0
-    assert queries(dt.date(2025, 6, 30)) == (known, 1)  # new, after the tick
-    assert queries(dt.date(2025, 3, 2)) == (known, 0)  # new, the day before it
+    new, done = queries(dt.date(2025, 6, 30))  # new, after the tick
+    assert done == 1
+    assert queries(dt.date(2025, 3, 2)) == (new, 0)  # new, the day before it: the same cost
+    assert kept < new  # a day read before is kept, as a day that is over does not change
 
 
 def test_a_strategy_just_begun_has_a_dashboard_for_any_date(client, actors, committee_member):
