@@ -278,11 +278,13 @@ def test_the_platforms_pages_are_for_its_operators_only(platform, consultant, na
         assert (response.status_code, response.url) == (302, sign_in)
 
 
-def test_the_platforms_page_runs_the_same_queries_however_many_municipalities(
-    platform, django_assert_max_num_queries
+@pytest.mark.parametrize("name", ["platform_home", "platform_municipality_remove"])
+def test_the_platforms_pages_run_the_same_queries_however_many_municipalities(
+    platform, municipality, name, django_assert_max_num_queries
 ):
     client = platform_client(platform)
-    url = platform_url("platform_home")
+    args = [municipality.slug] if name == "platform_municipality_remove" else []
+    url = reverse(name, args=args, urlconf=PLATFORM_URLS)
     client.get(url)
     with CaptureQueriesContext(connection) as one:
         assert client.get(url).status_code == 200
