@@ -12,7 +12,7 @@ request and every request makes the part itself.
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.core.cache.utils import make_template_fragment_key
@@ -108,22 +108,30 @@ def rows(
     kinds: Iterable[str],
     key: Callable[[T], Iterable[object]],
     template: str,
-    context: Callable[[T], dict],
+    context: Callable[[Any], dict],
+    read: Callable[[list[T]], Sequence[Any]] | None = None,
 ) -> list[SafeString]:
     """Each of `items` drawn with `template` and `context(item)`, or as it was drawn before:
     `key(item)` names everything its row shows that `kinds` do not (a history record, which
     never changes, by its id), so a long list draws only the rows it has not drawn before.
-    One round trip to the cache for them all, and one to keep the new ones."""
+    One round trip to the cache for them all, and one to keep the new ones. With `read`, the
+    items are only what their keys need, and `read(items)` gives what the rows not drawn
+    before show, in the same order: read once for those alone."""
     names = [*tokens(*kinds), get_language()]
     keys = [
         make_template_fragment_key(name, [*names, *(str(value) for value in key(item))])
         for item in items
     ]
     found = cache.get_many(keys)
+    missing = [
+        (row_key, item) for row_key, item in zip(keys, items, strict=True) if row_key not in found
+    ]
+    if read is not None and missing:
+        shown = read([item for _row_key, item in missing])
+        missing = list(zip([row_key for row_key, _item in missing], shown, strict=True))
     made = {
         row_key: _compacted(render_to_string(template, context(item), request=request))
-        for row_key, item in zip(keys, items, strict=True)
-        if row_key not in found
+        for row_key, item in missing
     }
     if made:
         cache.set_many(made, FRAGMENT_SECONDS)

@@ -482,26 +482,45 @@ def _changes_since(*, strategy: Strategy, since: dt.date) -> QuerySet:
 
 
 def changes_since(*, strategy: Strategy, since: dt.date, limit: int = 25) -> tuple[list[Any], int]:
-    """The newest status changes since the start of `since`, with who, where, what the
-    status was before (`status_before`, "not started" for a row's first record) and after,
-    and how many there are in all: those before today read from the days written as they
-    closed, today's counted in the database. The newest are found first, and then read
-    with their action, institution and person by their keys (again: cheaper to plan)."""
-    newest = dict(
+    """The newest status changes since the start of `since` as `changes_read` gives them, and
+    how many there are in all. Three queries, and the past days' when they are not kept."""
+    newest = newest_changes(strategy=strategy, since=since, limit=limit)
+    return changes_read(newest), changes_counted(strategy=strategy, since=since)
+
+
+def newest_changes(*, strategy: Strategy, since: dt.date, limit: int = 25) -> list[tuple[int, str]]:
+    """The newest status changes since the start of `since`, newest first: each record's key
+    and what the row's status was before it ("not started" for a row's first record). One
+    query; the records themselves are read apart (`changes_read`), so a page that has drawn
+    them before need not read them again."""
+    return list(
         _changes_since(strategy=strategy, since=since)
         .annotate(status_before=_status_before(OuterRef("id"), OuterRef("history_date")))
         .order_by("-history_date", "-history_id")
         .values_list("history_id", "status_before")[:limit]
     )
-    changes = list(
-        Progress.history.filter(history_id__in=newest)
-        .select_related("history_user", "action", "institution")
-        .order_by("-history_date", "-history_id")
+
+
+def changes_read(newest: list[tuple[int, str]]) -> list[Any]:
+    """The records of `newest_changes` (all, or some of them), in the order given, with their
+    action, institution and person, and what the status was before (`status_before`, its
+    label `status_before_label`). One query, by the records' keys (cheap to plan)."""
+    before = dict(newest)
+    records = Progress.history.filter(history_id__in=before).select_related(
+        "history_user", "action", "institution"
     )
+    by_key = {record.history_id: record for record in records}
     labels = dict(Progress.Status.choices)
+    changes = [by_key[history_id] for history_id, _status in newest]
     for change in changes:
-        change.status_before = newest[change.history_id]
+        change.status_before = before[change.history_id]
         change.status_before_label = labels.get(change.status_before, change.status_before)
+    return changes
+
+
+def changes_counted(*, strategy: Strategy, since: dt.date) -> int:
+    """How many status changes there have been since the start of `since`: those before today
+    read from the days written as they closed, today's counted in the database."""
     today = timezone.localdate()
     in_all = _changes_since(strategy=strategy, since=max(since, today)).count()
     if since < today:
@@ -509,7 +528,7 @@ def changes_since(*, strategy: Strategy, since: dt.date, limit: int = 25) -> tup
         past = days_read(strategy, [yesterday, before])
         for cell in past.cells:
             in_all += past.on(cell, yesterday)[1] - past.on(cell, before)[1]
-    return changes, in_all
+    return in_all
 
 
 def then_now_by_actor(*, strategy: Strategy, since: dt.date, matrix: Matrix) -> list[tuple]:

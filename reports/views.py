@@ -46,12 +46,14 @@ from .models import TABLE_TITLES, Report
 from .permissions import may_request_report, report_readable, reports_visible
 from .selectors import (
     Tally,
-    changes_since,
+    changes_counted,
+    changes_read,
     domain_actions,
     domains_in_order,
     indicator_statuses,
     institution_areas,
     institutions_with_progress,
+    newest_changes,
     over_time,
     overdue_actions,
     progress_matrix,
@@ -110,17 +112,19 @@ def _institution_rows(request, institutions, *, pace, may_open_institutions, anc
     )
 
 
-def _change_rows(request, changes) -> list[str]:
+def _change_rows(request, newest: list[tuple[int, str]]) -> list[str]:
     """The newest changes' entries: a recorded change never changes, so each is drawn once and
-    kept until a name or the strategy's texts change."""
+    kept until a name or the strategy's texts change; only the records not drawn before are
+    read (after a tick: the one it made)."""
     return fragments.rows(
         request,
         "status-change",
-        changes,
+        newest,
         kinds=[fragments.STRATEGY, fragments.PEOPLE],
-        key=lambda record: (record.history_id, record.status_before),
+        key=lambda change: change,  # the record's key, and the status before it
         template="reports/includes/change.html",
         context=lambda record: {"record": record},
+        read=changes_read,
     )
 
 
@@ -143,7 +147,7 @@ def dashboard(request, strategy_pk=None):
 
     def overview_context():
         timeline, then_now = over_time(strategy=strategy, until=today, since=since)
-        changes, change_count = changes_since(strategy=strategy, since=since)
+        newest = newest_changes(strategy=strategy, since=since)
         institutions = filtered_institutions(strategy, dashboard_filters(choices))
         institutions = Paginator(institutions, 50).get_page(request.GET.get("side"))
         pace = strategy_pace(strategy, today=today)
@@ -157,9 +161,9 @@ def dashboard(request, strategy_pk=None):
             "labels": timeline.labels,
             "series_rows": timeline.rows,
             "then_now": then_now,
-            "change_count": change_count,
-            "changes": changes,
-            "change_rows": _change_rows(request, changes),
+            "change_count": changes_counted(strategy=strategy, since=since),
+            "changes": newest,
+            "change_rows": _change_rows(request, newest),
             "overdue": overdue_actions(strategy=strategy, today=today),
             "institutions": institutions,
             "institution_rows": _institution_rows(

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from actions.models import Action
+from actions.models import Action, Progress
 from actions.services import item_move
 from administration.services import institution_save
 from core import fragments
@@ -288,3 +288,33 @@ def test_a_recorded_change_is_drawn_once_and_a_new_name_or_text_shows_at_once(
     entries = text_of(client, history_url)
     assert entries.count("Omdøbt Leder") == 2  # the new entry first, the first one kept
     assert entries.index("I gang → Udført") < entries.rindex("Status: I gang")
+
+
+def test_the_dashboards_newest_changes_keep_their_entries_and_read_only_the_new_ones(
+    client, strategy, institutions, leader_school_a, committee_member
+):
+    """Entries drawn before are kept; the changes made since are read and drawn, and the list
+    stays newest first."""
+    school = institutions["school_a"]
+    rows = Progress.objects.filter(institution=school).select_related("action").order_by("pk")
+    first, second = (row.action for row in rows[:2])
+    leader = Client()
+    leader.force_login(leader_school_a)
+    client.force_login(committee_member)
+    url = reverse("dashboard")
+
+    def latest() -> str:
+        text = text_of(client, url)
+        return text[text.index("Seneste ændringer") : text.index("Handlinger efter fristen")]
+
+    assert tick(leader, school, first, "in_progress").status_code == 302
+    assert "Ikke startet → I gang" in latest()
+    assert tick(leader, school, second, "done").status_code == 302
+    assert tick(leader, school, first, "done").status_code == 302
+    entries = latest()
+    assert "3 ændringer er registreret siden da" in text_of(client, url)
+    # The newest first: the first action done (it was in progress), the second done, the first
+    # begun (the entry kept from the first look).
+    assert entries.index("I gang → Udført") < entries.index(second.text[:40])
+    assert entries.index(second.text[:40]) < entries.rindex("Ikke startet → I gang")
+    assert entries.count("Udført") == 2
