@@ -307,19 +307,32 @@ def _change_list(request, institution, *, row: Progress | None = None) -> str:
 
 @require_GET
 def progress_history(request, pk, action_pk):
-    """One action's timeline at the institution."""
+    """One action's timeline at the institution, kept until something changes there (a row
+    that goes retires it too, so a kept timeline is never of a row that is gone)."""
     institution = institution_readable(request.user, pk)
-    row = get_object_or_404(
-        Progress.objects.select_related("action"), institution=institution, action_id=action_pk
+
+    def body_context():
+        row = get_object_or_404(
+            Progress.objects.select_related("action"), institution=institution, action_id=action_pk
+        )
+        return {
+            "institution": institution,
+            "row": row,
+            "changes": _change_list(request, institution, row=row),
+        }
+
+    body = fragments.fragment(
+        request,
+        "progress-history",
+        kinds=fragments.institution_kinds(institution.pk),
+        vary_on=[institution.pk, action_pk],
+        template="actions/includes/progress_history_body.html",
+        context=body_context,
     )
     return render(
         request,
         "actions/progress_history.html",
-        {
-            "institution": institution,
-            "row": row,
-            "changes": _change_list(request, institution, row=row),
-        },
+        {"institution": institution, "body": body},
     )
 
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from actions.models import Action
 from institutions.models import Membership
 from institutions.selectors import MUNICIPALITY_CACHE_KEY
-from tests.conftest import make_person, set_status
+from tests.conftest import count_queries, make_person, set_status, visible_text
 
 TEXT = "prioritere økonomi til investering i læringsteknologier."
 
@@ -73,3 +73,23 @@ def test_feed_query_count_does_not_grow_with_changes(
         set_status(school, action, "in_progress", leader_school_a, note="a")
         set_status(school, action, "done", leader_school_a, note="b")
     assert count() == few
+
+
+def test_a_timeline_seen_again_reads_only_who_asks_and_a_tick_there_shows_at_once(
+    client, strategy, institutions, leader_school_a
+):
+    school = institutions["school_a"]
+    action = Action.objects.get(text=TEXT)
+    client.force_login(leader_school_a)
+    url = reverse("progress_history", args=[school.pk, action.pk])
+    set_status(school, action, "in_progress", leader_school_a)
+    assert "Nuværende status: I gang" in visible_text(client.get(url).content)
+    # Kept: the session's person and their memberships (whether they may read it) only.
+    assert count_queries(client, url, cached=True) == 2
+    set_status(school, action, "done", leader_school_a)
+    text = visible_text(client.get(url).content)
+    assert "Nuværende status: Udført" in text and "Status: I gang → Udført" in text
+    # An action that has no row at the school answers 404, however often it is asked for.
+    daycare_only = Action.objects.exclude(actors__code="skole").first()
+    elsewhere = reverse("progress_history", args=[school.pk, daycare_only.pk])
+    assert [client.get(elsewhere).status_code for _look in range(2)] == [404, 404]
