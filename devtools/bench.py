@@ -49,6 +49,8 @@ from reports.pdf import html_to_pdf
 from reports.services import report_build
 from reports.tables import MADE_BY_WORKER
 
+from .scale import scale_vacuum
+
 EMAIL = "bench-{}@bench.invalid"
 CACHED_PAGES = (
     "strategy",
@@ -839,6 +841,7 @@ def bench_run(
 ) -> BenchResult:
     """Measure everything, then remove what the benchmark made. With `compare_with` (another
     database's URL), the pages are measured on both, interleaved."""
+    scale_vacuum()  # what earlier runs rolled back, cleared first
     strategy, school = bench_subjects()
     result = BenchResult(data=data_summary(strategy))
     media = tempfile.TemporaryDirectory(prefix="bench-media-")

@@ -3,7 +3,7 @@ import time
 from django.core.management.base import CommandError
 
 from core import tenancy
-from devtools.scale import scale_create, scale_municipalities, scale_tidy
+from devtools.scale import scale_create, scale_municipalities, scale_tidy, scale_vacuum
 from goals.selectors import strategy_current
 from institutions.commands import MunicipalCommand
 
@@ -43,6 +43,7 @@ class Command(MunicipalCommand):
                     self._create(strategy_current(), options, tidy=False)
             scale_tidy()
             self.stdout.write(f"Made {options['municipalities'] - 1} more municipalities alike.")
+        scale_vacuum()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Made {summary.institutions} institutions; the strategy now has "
