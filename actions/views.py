@@ -286,20 +286,18 @@ def _change_rows(request, changes: list[ProgressChange], *, show_action: bool) -
     )
 
 
-def _change_list(request, institution, *, row: Progress | None = None) -> str:
-    """The institution's newest changes (or one row's), kept until something changes there
-    or a name or the strategy's texts change."""
+def _change_list(request, institution) -> str:
+    """The institution's newest changes, kept until something changes there or a name or the
+    strategy's texts change."""
     return fragments.fragment(
         request,
         "progress-changes",
         kinds=fragments.institution_kinds(institution.pk),
-        vary_on=[institution.pk, row.pk if row else ""],
+        vary_on=[institution.pk],
         template="actions/includes/change_list.html",
         context=lambda: {
             "changes": _change_rows(
-                request,
-                progress_changes(institution=institution, row=row),
-                show_action=row is None,
+                request, progress_changes(institution=institution), show_action=True
             )
         },
     )
@@ -318,7 +316,9 @@ def progress_history(request, pk, action_pk):
         return {
             "institution": institution,
             "row": row,
-            "changes": _change_list(request, institution, row=row),
+            "changes": _change_rows(
+                request, progress_changes(institution=institution, row=row), show_action=False
+            ),
         }
 
     body = fragments.fragment(

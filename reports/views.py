@@ -472,9 +472,9 @@ def strategy_detail(request, pk=None):
 
     owner = may_edit and fragments.form_owner(request)
 
-    def document_filled():
+    def document():
         # A tick changes the counts, not the document: it is kept apart from them.
-        document = fragments.fragment(
+        return fragments.fragment(
             request,
             "strategy-document",
             kinds=[fragments.STRATEGY, fragments.GOALS],
@@ -482,29 +482,29 @@ def strategy_detail(request, pk=None):
             template="goals/includes/strategy_document.html",
             context=document_context,
         )
-        if strategy.is_draft:
-            return document
-        return fragments.filled(document, _document_counts(request, strategy))
 
-    # The document with its counts filled in is kept until either changes: after a tick, the
-    # counts are read from the tallies and filled into the kept document.
-    document = fragments.kept(
-        "strategy-filled",
-        kinds=[
-            fragments.STRATEGY,
-            fragments.GOALS,
-            fragments.PROGRESS,
-            fragments.EVERY_INSTITUTION,
-        ],
-        vary_on=[strategy.pk, get_language(), owner],
-        make=document_filled,
-    )
+    if strategy.is_draft:  # no progress yet: nothing to fill in
+        shown = document()
+    else:
+        # The document with its counts filled in is kept until either changes: after a tick,
+        # the counts are read from the tallies and filled into the kept document.
+        shown = fragments.kept(
+            "strategy-filled",
+            kinds=[
+                fragments.STRATEGY,
+                fragments.GOALS,
+                fragments.PROGRESS,
+                fragments.EVERY_INSTITUTION,
+            ],
+            vary_on=[strategy.pk, get_language(), owner],
+            make=lambda: fragments.filled(document(), _document_counts(request, strategy)),
+        )
     return render(
         request,
         "goals/strategy_detail.html",
         {
             "strategy": strategy,
-            "document": document,
+            "document": shown,
             "may_edit": may_edit,
             # A consultant without two-factor authentication is told why there is no "Redigér".
             "needs_two_factor": is_consultant(request.user) and not editor,
